@@ -1,0 +1,22 @@
+/**
+ * The token manager's face to the rest of the product: every provider call gets its access
+ * token here. Implemented in src/tokens (lock-guarded refresh, proactive scheduling).
+ */
+import type { LinkedAccount } from '../accounts/model.js';
+
+export interface AccessTokenResult {
+  accessToken: string;
+  /** The account as of the token (context such as instance_url may have changed on refresh). */
+  account: LinkedAccount;
+}
+
+export interface TokenProvider {
+  /**
+   * A valid access token for the account, refreshing on demand when it expires within 30 s.
+   * `forceRefresh` is for a provider that just rejected the token as expired (one retry).
+   * Throws CrmMcpError: 'needs_reauth' (account is or just became needs_reauth),
+   * 'transient_auth' (refresh failed transiently or in backoff), 'oauth_client_misconfigured',
+   * 'account_not_found'.
+   */
+  getAccessToken(accountId: string, opts?: { forceRefresh?: boolean; rejectedToken?: string }): Promise<AccessTokenResult>;
+}
