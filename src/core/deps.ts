@@ -53,3 +53,15 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
 }
+
+/**
+ * The one bag of injected dependencies. `dispatcher` is the undici Dispatcher every outbound
+ * HTTP request goes through (tests pass an Agent pointed at loopback fakes; production the
+ * global one).
+ */
+export interface Deps {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  dispatcher?: import('undici').Dispatcher;
+}
