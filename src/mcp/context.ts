@@ -1,0 +1,21 @@
+/**
+ * What every tool handler gets. The account is re-read per call (`loadAccount`) so a status
+ * change (e.g. → needs_reauth) applies to sessions that are already open.
+ */
+import type { LinkedAccount } from '../accounts/model.js';
+import type { Deps } from '../core/deps.js';
+import type { Engine, RateLimitInfo } from '../engine/types.js';
+
+export interface ToolContext {
+  accountId: string;
+  engine: Engine;
+  deps: Deps;
+  /** The CRM's display name as an LLM should read it ("HubSpot", "Salesforce"). */
+  crmName: string;
+  /** The current account, or undefined when it no longer exists. */
+  loadAccount(): Promise<LinkedAccount | undefined>;
+  /** Where a user reconnects a needs_reauth account; `{account}` is replaced by the account id. */
+  reconnectUrl?: string;
+  /** Told the provider's rate-limit figures after every provider call (the HTTP layer turns them into headers). */
+  onRateLimit?: (info: RateLimitInfo) => void;
+}

@@ -1,0 +1,188 @@
+/**
+ * The one place where engine outcomes become MCP tool results. Provider failures are tool
+ * results (`isError: true`, `structuredContent.error.code`), never protocol errors, so an
+ * LLM can read them and act. The server never waits or retries: a throttled call returns
+ * `rate_limited` with `retry_after_seconds` at once.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { LinkedAccount } from '../accounts/model.js';
+import { isCrmMcpError } from '../core/errors.js';
+import { redactString } from '../core/redact.js';
+import type { EngineError, EngineErrorCode, EngineResult, RateLimitHeaders, RateLimitInfo } from '../engine/types.js';
+
+export type ToolErrorCode = EngineErrorCode | 'account_unavailable' | 'internal';
+
+export interface ToolError {
+  code: ToolErrorCode;
+  message: string;
+  retry_after_seconds?: number;
+  reconnect_url?: string;
+  fields?: string[];
+  provider_code?: string;
+  status?: number;
+}
+
+export interface RateLimitOut {
+  limit: number | null;
+  remaining: number | null;
+  reset_seconds: number | null;
+}
+
+/** How a tool's records are named in its result. */
+export interface ResultShape {
+  /** 'list' results carry an array under `plural`; others one record under `singular`. */
+  kind: 'list' | 'record';
+  singular: string;
+  plural: string;
+  crmName: string;
+}
+
+export function rateLimitOut(info: RateLimitInfo | null | undefined): RateLimitOut {
+  return { limit: info?.limit ?? null, remaining: info?.remaining ?? null, reset_seconds: info?.reset_seconds ?? null };
+}
+
+/** IETF draft names, as strings, for tool `_meta` and HTTP headers. */
+export function rateLimitHeaders(info: RateLimitInfo | null | undefined, retryAfter?: number | null): RateLimitHeaders {
+  const h: RateLimitHeaders = {};
+  if (info?.limit != null) h['ratelimit-limit'] = String(info.limit);
+  if (info?.remaining != null) h['ratelimit-remaining'] = String(info.remaining);
+  if (info?.reset_seconds != null) h['ratelimit-reset'] = String(Math.max(0, Math.ceil(info.reset_seconds)));
+  const retry = retryAfter ?? info?.retry_after_seconds;
+  if (retry != null) h['retry-after'] = String(Math.max(0, Math.ceil(retry)));
+  return h;
+}
+
+function rateLimitSentence(info: RateLimitInfo | null | undefined): string {
+  if (!info || (info.limit == null && info.remaining == null)) return 'Rate limit: not reported by the CRM.';
+  const left = info.remaining != null && info.limit != null ? `${info.remaining}/${info.limit} remaining` : `${info.remaining ?? '?'} remaining`;
+  const reset = info.reset_seconds != null ? `, resets in ${Math.ceil(info.reset_seconds)}s` : '';
+  return `Rate limit: ${left}${reset}.`;
+}
+
+function label(rec: Record<string, unknown>): string {
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+  const person = [str(rec.first_name), str(rec.last_name)].filter(Boolean).join(' ');
+  const emails = Array.isArray(rec.emails) ? (rec.emails as Array<{ value?: unknown }>) : [];
+  const email = str(emails[0]?.value);
+  const body = str(rec.body);
+  const name = person || str(rec.name) || (body ? `"${body.length > 60 ? body.slice(0, 57) + '...' : body}"` : undefined);
+  const parts = [name, email ? `<${email}>` : undefined].filter(Boolean).join(' ');
+  return `${parts || '(no name)'} (id ${String(rec.id)})`;
+}
+
+function summary(shape: ResultShape, data: EngineResult & { ok: true }, shown: number): string {
+  const rl = rateLimitSentence(data.rate_limit);
+  if (shape.kind === 'list') {
+    const rows = Array.isArray(data.data) ? data.data : [];
+    const listed = rows.slice(0, shown).map(label).join('; ');
+    const more = data.next_cursor ? ` More available: pass cursor "${data.next_cursor}" for the next page.` : ' This is the last page.';
+    const noun = rows.length === 1 ? shape.singular : shape.plural;
+    return `${rows.length} ${noun} from ${shape.crmName}${rows.length ? ': ' + listed + (rows.length > shown ? '; ...' : '') : ''}.${more} ${rl}`;
+  }
+  const rec = data.data && !Array.isArray(data.data) ? data.data : undefined;
+  const title = shape.singular.charAt(0).toUpperCase() + shape.singular.slice(1);
+  return `${title} ${rec ? label(rec) : '(none)'} in ${shape.crmName}. ${rl}`;
+}
+
+export function successResult(shape: ResultShape, res: EngineResult & { ok: true }): CallToolResult {
+  const rate_limit = rateLimitOut(res.rate_limit);
+  const structured: Record<string, unknown> =
+    shape.kind === 'list'
+      ? { [shape.plural]: Array.isArray(res.data) ? res.data : [], next_cursor: res.next_cursor ?? null, rate_limit }
+      : { [shape.singular]: res.data && !Array.isArray(res.data) ? res.data : {}, rate_limit };
+  return {
+    content: [
+      { type: 'text', text: summary(shape, res, 20) },
+      { type: 'text', text: JSON.stringify(structured) },
+    ],
+    structuredContent: structured,
+    _meta: { ...rateLimitHeaders(res.rate_limit) },
+  };
+}
+
+const HINTS: Partial<Record<ToolErrorCode, string>> = {
+  rate_limited: 'Do not retry immediately: wait retry_after_seconds, then call again.',
+  needs_reauth: 'The CRM connection must be re-authorized by a person; retrying will not help.',
+  validation: 'Fix the named field(s) and call again.',
+  not_found: 'Check the id (list or search first); the record may have been deleted.',
+  provider_unavailable: 'The CRM is temporarily unavailable; try again later.',
+  transient_auth: 'Authentication with the CRM failed temporarily; try again shortly.',
+};
+
+export function errorResult(error: ToolError, info?: RateLimitInfo | null): CallToolResult {
+  const message = redactString(error.message);
+  const clean: ToolError = { ...error, message };
+  const retry = error.retry_after_seconds;
+  const lines = [`Error (${error.code}): ${message}`];
+  if (retry != null) lines.push(`retry_after_seconds: ${retry}`);
+  if (error.fields?.length) lines.push(`fields: ${error.fields.join(', ')}`);
+  if (error.reconnect_url) lines.push(`Reconnect at: ${error.reconnect_url}`);
+  const hint = HINTS[error.code];
+  if (hint) lines.push(hint);
+  return {
+    content: [{ type: 'text', text: lines.join('\n') }],
+    structuredContent: { error: clean, rate_limit: rateLimitOut(info) },
+    isError: true,
+    _meta: { ...rateLimitHeaders(info, retry) },
+  };
+}
+
+export function engineErrorResult(res: EngineResult & { ok: false }, reconnectUrl?: string): CallToolResult {
+  const e: EngineError = res.error;
+  const out: ToolError = { code: e.code, message: e.message };
+  if (e.code === 'rate_limited') out.retry_after_seconds = e.retry_after_seconds ?? res.rate_limit?.retry_after_seconds ?? 1;
+  if (e.fields?.length) out.fields = e.fields;
+  if (e.provider_code) out.provider_code = e.provider_code;
+  if (e.status !== undefined) out.status = e.status;
+  if (e.code === 'needs_reauth' && reconnectUrl) out.reconnect_url = reconnectUrl;
+  return errorResult(out, res.rate_limit);
+}
+
+export function reconnectLink(template: string | undefined, accountId: string): string | undefined {
+  return template?.replaceAll('{account}', encodeURIComponent(accountId));
+}
+
+/** Result for an account that is not usable right now; the provider is not touched. */
+export function accountStateResult(account: LinkedAccount | undefined, accountId: string, reconnectUrl?: string): CallToolResult | undefined {
+  if (!account) return errorResult({ code: 'account_unavailable', message: `linked account '${accountId}' no longer exists` });
+  if (account.status === 'active') return undefined;
+  if (account.status === 'needs_reauth') {
+    const link = reconnectLink(reconnectUrl, account.id);
+    return errorResult({
+      code: 'needs_reauth',
+      message: `the ${account.integration} connection for account '${account.id}' needs to be re-authorized`,
+      ...(link ? { reconnect_url: link } : {}),
+    });
+  }
+  return errorResult({ code: 'account_unavailable', message: `linked account '${account.id}' is ${account.status}, not active` });
+}
+
+/**
+ * An exception escaped the engine. Known local errors keep their code; anything else becomes
+ * 'internal' with a generic message (the details go to the log, never to the client).
+ */
+export function thrownResult(err: unknown, reconnectUrl?: string, accountId?: string): CallToolResult {
+  if (isCrmMcpError(err)) {
+    switch (err.code) {
+      case 'needs_reauth': {
+        const link = accountId ? reconnectLink(reconnectUrl, accountId) : undefined;
+        return errorResult({ code: 'needs_reauth', message: err.message, ...(link ? { reconnect_url: link } : {}) });
+      }
+      case 'transient_auth':
+      case 'refresh_backoff':
+      case 'lock_timeout':
+        return errorResult({ code: 'transient_auth', message: err.message });
+      case 'rate_limited':
+        return errorResult({ code: 'rate_limited', message: err.message, retry_after_seconds: Number(err.details.retryAfterSeconds ?? 1) });
+      case 'validation':
+      case 'not_found':
+      case 'provider_unavailable':
+      case 'host_not_allowed':
+      case 'mapping_failed':
+        return errorResult({ code: err.code, message: err.message });
+      default:
+        break;
+    }
+  }
+  return errorResult({ code: 'internal', message: 'internal error while calling the CRM; see server logs' });
+}

@@ -1,0 +1,100 @@
+/**
+ * Building blocks for tool input/output schemas. Inputs are strict (unknown fields rejected)
+ * and bounded; outputs reuse the unified record schemas so the declared output schema and the
+ * model cannot drift apart.
+ */
+import { z } from 'zod';
+import { RECORD_SCHEMAS, type UnifiedResource } from '../unified/models.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+export const idInput = z
+  .string()
+  .min(1, 'id must not be empty')
+  .max(128, 'id is at most 128 characters')
+  .regex(/^[A-Za-z0-9._:-]+$/, 'id may contain letters, digits, . _ : -');
+
+export const limitInput = z
+  .number()
+  .int('limit must be a whole number')
+  .min(1, 'limit is at least 1')
+  .max(MAX_PAGE_SIZE, `limit is at most ${MAX_PAGE_SIZE}`)
+  .optional()
+  .describe(`Records per page, 1-${MAX_PAGE_SIZE} (default chosen by the CRM, usually 10-20)`);
+
+export const cursorInput = z
+  .string()
+  .min(1)
+  .max(4096, 'cursor is at most 4096 characters')
+  .optional()
+  .describe('Opaque next_cursor from the previous page; omit for the first page');
+
+export const includeRemoteDataInput = z
+  .boolean()
+  .optional()
+  .describe("Also return the CRM's raw record as remote_data (larger output; only when unified fields are not enough)");
+
+/** Unified field names a caller may pick with `fields` (id is always returned). */
+export function fieldNames(resource: UnifiedResource): [string, ...string[]] {
+  const names = Object.keys(RECORD_SCHEMAS[resource].shape).filter((k) => k !== 'id' && k !== 'remote_data');
+  return names as [string, ...string[]];
+}
+
+export function fieldsInput(resource: UnifiedResource) {
+  return z
+    .array(z.enum(fieldNames(resource)))
+    .min(1)
+    .max(fieldNames(resource).length)
+    .optional()
+    .describe('Only return these unified fields (id is always included); omit for all');
+}
+
+export const RateLimitOutput = z
+  .object({
+    limit: z.number().nullable(),
+    remaining: z.number().nullable(),
+    reset_seconds: z.number().nullable(),
+  })
+  .describe('The CRM API rate limit after this call; null where the CRM did not say');
+
+/**
+ * A record as returned: only `id` is guaranteed (callers may pick `fields`), the rest is the
+ * unified model.
+ */
+export function recordSchema(resource: UnifiedResource) {
+  return RECORD_SCHEMAS[resource].partial().required({ id: true });
+}
+
+export const ErrorOutput = z
+  .object({
+    code: z.string().describe('rate_limited | needs_reauth | validation | not_found | provider_unavailable | transient_auth | ...'),
+    message: z.string(),
+    retry_after_seconds: z.number().optional().describe('rate_limited: wait this long before calling again'),
+    reconnect_url: z.string().optional().describe('needs_reauth: where a person re-authorizes the CRM connection'),
+    fields: z.array(z.string()).optional().describe('validation: the offending fields'),
+    provider_code: z.string().optional(),
+    status: z.number().optional(),
+  })
+  .describe('Present only on error results (isError: true)');
+
+/*
+ * Output schemas are one object for success and error results alike: MCP clients (the SDK's
+ * included) validate structuredContent against the output schema even when isError is set, and
+ * an output schema must be a single object type. Success results always carry the record key(s).
+ */
+export function listOutput(resource: UnifiedResource) {
+  return z.object({
+    [resource]: z.array(recordSchema(resource)).optional().describe(`The page of ${resource} (absent on error)`),
+    next_cursor: z.string().nullable().optional().describe('Pass as cursor to get the next page; null when this was the last page'),
+    rate_limit: RateLimitOutput,
+    error: ErrorOutput.optional(),
+  });
+}
+
+export function recordOutput(resource: UnifiedResource, key: string) {
+  return z.object({
+    [key]: recordSchema(resource).optional().describe(`The ${key} (absent on error)`),
+    rate_limit: RateLimitOutput,
+    error: ErrorOutput.optional(),
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * One MCP server per linked account, built apart from any transport. Cheap to build (the HTTP
+ * transport builds one per request): it asks the engine which (resource, method) pairs the
+ * account's integration supports and registers exactly those tools.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { LinkedAccount } from '../accounts/model.js';
+import type { Deps } from '../core/deps.js';
+import type { Engine, RateLimitInfo } from '../engine/types.js';
+import type { ToolContext } from './context.js';
+import { TOOLS } from './tools/index.js';
+
+export const SERVER_NAME = 'crm-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+export interface CreateServerOptions {
+  account: LinkedAccount;
+  engine: Engine;
+  deps: Deps;
+  /** Reconnect link shown on needs_reauth; `{account}` is replaced by the account id. */
+  reconnectUrl?: string;
+  /** The CRM's display name for tool descriptions (default: from the integration id). */
+  crmName?: string;
+  /** Re-reads the account before every call (default: the account given). */
+  loadAccount?: () => Promise<LinkedAccount | undefined>;
+  onRateLimit?: (info: RateLimitInfo) => void;
+}
+
+export interface CrmMcpServer {
+  server: McpServer;
+  /** Names of the registered tools, in registration order. */
+  tools: string[];
+  cleanup(): Promise<void>;
+}
+
+const KNOWN_NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
+
+export function defaultCrmName(integration: string): string {
+  return KNOWN_NAMES[integration] ?? integration.charAt(0).toUpperCase() + integration.slice(1);
+}
+
+export async function createServer(opts: CreateServerOptions): Promise<CrmMcpServer> {
+  const { account, engine, deps } = opts;
+  const crmName = opts.crmName ?? defaultCrmName(account.integration);
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION, title: `CRM tools (${crmName})` },
+    {
+      capabilities: { logging: {}, tools: { listChanged: false } },
+      // Bounds the size of tool arguments before validation (custom_fields is an open record).
+      maxToolInputElements: 2000,
+      instructions:
+        `Tools for the customer's ${crmName} CRM (linked account ${account.id}). Results carry the CRM's rate limit; ` +
+        'on a rate_limited error wait retry_after_seconds before calling again. Lists are paged: pass next_cursor as cursor.',
+    },
+  );
+  const ctx: ToolContext = {
+    accountId: account.id,
+    engine,
+    deps,
+    crmName,
+    loadAccount: opts.loadAccount ?? (async () => account),
+    ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
+    ...(opts.onRateLimit ? { onRateLimit: opts.onRateLimit } : {}),
+  };
+  const supported = new Set((await engine.capabilities(account)).map((c) => `${c.resource}.${c.method}`));
+  const tools: string[] = [];
+  for (const tool of TOOLS) {
+    if (!supported.has(`${tool.resource}.${tool.method}`)) continue;
+    tool.register(server, ctx);
+    tools.push(tool.name);
+  }
+  return { server, tools, cleanup: () => server.close() };
+}

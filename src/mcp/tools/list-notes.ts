@@ -1,0 +1,22 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { ToolContext } from '../context.js';
+import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput } from '../schemas.js';
+import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
+
+export function registerListNotesTool(server: McpServer, ctx: ToolContext): void {
+  registerUnifiedTool(server, ctx, {
+    name: 'list_notes',
+    title: `List ${ctx.crmName} notes`,
+    description:
+      `List notes (logged activity text with linked contact, company and deal ids) in the connected ${ctx.crmName} CRM, one page at a time. ` +
+      'Use it to read the history recorded against records. ' +
+      'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
+    resource: 'notes',
+    method: 'list',
+    inputSchema: z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('notes'), include_remote_data: includeRemoteDataInput }),
+    outputSchema: listOutput('notes'),
+    annotations: READ_ONLY,
+    toRequest: (args) => readOptions(args),
+  });
+}

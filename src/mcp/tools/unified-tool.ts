@@ -1,0 +1,103 @@
+/**
+ * Shared machinery behind every unified CRM tool: each tool file declares its name,
+ * description, schemas and annotations and how arguments become an EngineRequest; this
+ * registers it and runs the call (account state check → engine → results.ts).
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { LinkedAccount } from '../../accounts/model.js';
+import type { EngineRequest } from '../../engine/types.js';
+import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
+import type { ToolContext } from '../context.js';
+import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResultShape } from '../results.js';
+
+export interface UnifiedToolSpec<I extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  resource: UnifiedResource;
+  method: UnifiedMethod;
+  inputSchema: I;
+  outputSchema: z.ZodObject;
+  annotations: ToolAnnotations;
+  /** Arguments (already validated by the SDK) → the engine request, minus the account. */
+  toRequest(args: z.infer<I>): Omit<EngineRequest, 'account' | 'resource' | 'method' | 'signal'>;
+}
+
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+export const CREATES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+export const UPDATES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
+
+const NOUNS: Record<UnifiedResource, [string, string]> = {
+  contacts: ['contact', 'contacts'],
+  companies: ['company', 'companies'],
+  deals: ['deal', 'deals'],
+  notes: ['note', 'notes'],
+};
+
+export function shapeFor(resource: UnifiedResource, method: UnifiedMethod, crmName: string): ResultShape {
+  const [singular, plural] = NOUNS[resource];
+  return { kind: method === 'list' || method === 'search' ? 'list' : 'record', singular, plural, crmName };
+}
+
+/** Common list/get argument handling: paging, field selection, remote data. */
+export function readOptions(args: { limit?: number; cursor?: string; fields?: string[]; include_remote_data?: boolean }) {
+  return {
+    ...(args.limit !== undefined ? { limit: args.limit } : {}),
+    ...(args.cursor !== undefined ? { cursor: args.cursor } : {}),
+    ...(args.fields !== undefined ? { fields: args.fields } : {}),
+    ...(args.include_remote_data ? { includeRemoteData: true } : {}),
+  };
+}
+
+/** Splits write arguments into the unified payload and the read options. */
+export function writeRequest(args: Record<string, unknown>): { id?: string; input: Record<string, unknown>; includeRemoteData?: boolean } {
+  const { id, include_remote_data, ...input } = args;
+  return {
+    ...(typeof id === 'string' ? { id } : {}),
+    input,
+    ...(include_remote_data === true ? { includeRemoteData: true } : {}),
+  };
+}
+
+export async function runUnifiedCall(
+  ctx: ToolContext,
+  spec: Pick<UnifiedToolSpec<z.ZodObject>, 'name' | 'resource' | 'method'>,
+  req: Omit<EngineRequest, 'account' | 'resource' | 'method'>,
+): Promise<CallToolResult> {
+  const accountId = ctx.accountId;
+  const log = ctx.deps.logger.child({ tool: spec.name, account_id: accountId });
+  let account: LinkedAccount | undefined;
+  try {
+    account = await ctx.loadAccount();
+    const blocked = accountStateResult(account, accountId, ctx.reconnectUrl);
+    if (blocked || !account) {
+      log.info('tool call refused by account state', { status: account?.status ?? 'missing' });
+      return blocked ?? thrownResult(undefined);
+    }
+    const res = await ctx.engine.execute({ ...req, account, resource: spec.resource, method: spec.method });
+    if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
+    log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
+    if (!res.ok) return engineErrorResult(res, reconnectLink(ctx.reconnectUrl, accountId));
+    return successResult(shapeFor(spec.resource, spec.method, ctx.crmName), res);
+  } catch (err) {
+    log.error('tool call failed', { err });
+    return thrownResult(err, ctx.reconnectUrl, accountId);
+  }
+}
+
+export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: UnifiedToolSpec<I>): void {
+  server.registerTool(
+    spec.name,
+    {
+      title: spec.title,
+      description: spec.description,
+      inputSchema: spec.inputSchema,
+      outputSchema: spec.outputSchema,
+      annotations: { title: spec.title, ...spec.annotations },
+    },
+    (async (args: z.infer<I>, extra: { signal: AbortSignal }) =>
+      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: extra.signal })) as never,
+  );
+}

@@ -1,0 +1,21 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolContext } from '../context.js';
+import { recordOutput } from '../schemas.js';
+import { UPDATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
+import { updateInput } from './write-schemas.js';
+
+export function registerUpdateContactTool(server: McpServer, ctx: ToolContext): void {
+  registerUnifiedTool(server, ctx, {
+    name: 'update_contact',
+    title: `Update a ${ctx.crmName} contact`,
+    description:
+      `Change fields of an existing contact in the connected ${ctx.crmName} CRM by id; fields you omit stay as they are. ` +
+      'Returns the updated contact. Use create_contact for a new person.',
+    resource: 'contacts',
+    method: 'update',
+    inputSchema: updateInput('contacts', 'contact'),
+    outputSchema: recordOutput('contacts', 'contact'),
+    annotations: UPDATES,
+    toRequest: (args) => writeRequest(args),
+  });
+}
