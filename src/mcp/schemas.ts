@@ -62,7 +62,7 @@ export const RateLimitOutput = z
  * unified model.
  */
 export function recordSchema(resource: UnifiedResource) {
-  return RECORD_SCHEMAS[resource].partial().required({ id: true });
+  return RECORD_SCHEMAS[resource].partial().extend({ id: z.string() });
 }
 
 export const ErrorOutput = z

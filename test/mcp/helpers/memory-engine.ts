@@ -50,7 +50,7 @@ export function createMemoryEngine(opts: { without?: UnifiedResource[]; rateLimi
         return f;
       }
       const rows = engine.records[req.resource];
-      const ok = (data: EngineResult extends infer R ? (R extends { ok: true } ? R['data'] : never) : never, next_cursor?: string | null): EngineResult => ({
+      const ok = (data: Extract<EngineResult, { ok: true }>['data'], next_cursor?: string | null): EngineResult => ({
         ok: true,
         data,
         ...(next_cursor !== undefined ? { next_cursor } : {}),
