@@ -1,0 +1,33 @@
+/** Wire responses the HTTP layer writes itself (everything else is the MCP transport's). */
+import type { ServerResponse } from 'node:http';
+import type { AccessDecision } from './auth.js';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** JSON-RPC shaped error for MCP endpoints (id unknown at this layer). */
+export function sendRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message }, id: null }, headers);
+}
+
+export function sendAccessDenied(res: ServerResponse, d: Extract<AccessDecision, { ok: false }>): void {
+  if (d.status === 401) {
+    // RFC 6750 §3: no error attributes when the request carried no credentials.
+    const challenge = d.challengeOnly ? 'Bearer realm="crm-mcp"' : `Bearer realm="crm-mcp", error="invalid_token", error_description="${d.description}"`;
+    sendJson(res, 401, { error: d.error, error_description: d.description }, { 'www-authenticate': challenge });
+    return;
+  }
+  if (d.status === 403) {
+    sendJson(res, 403, { error: d.error, error_description: d.description }, {
+      'www-authenticate': `Bearer realm="crm-mcp", error="insufficient_scope", error_description="${d.description}"`,
+    });
+    return;
+  }
+  sendJson(res, d.status, { error: d.error, error_description: d.description });
+}

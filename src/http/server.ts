@@ -1,0 +1,193 @@
+/**
+ * Streamable HTTP front door. Stateless by default: every POST gets a fresh McpServer and
+ * transport built for the caller's account, so any replica can serve any request. `stateful`
+ * keeps sessions in this process, each bound to the principal that opened it.
+ *
+ * Order per request: Host/Origin (403) → route (404) → auth (401/403) → MCP transport.
+ * Routes: GET /healthz; /mcp (the token's account); /accounts/<id>/mcp (must be the token's).
+ */
+import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Deps } from '../core/deps.js';
+import type { Engine } from '../engine/types.js';
+import { createServer, type CrmMcpServer } from '../mcp/server.js';
+import { rateLimitHeaders } from '../mcp/results.js';
+import type { AccountStore } from '../store/account-store.js';
+import { decideAccess, type AuthMode, type Principal } from './auth.js';
+import { checkHostAndOrigin, LOOPBACK_HOSTS } from './host-guard.js';
+import { sendAccessDenied, sendJson, sendRpcError } from './respond.js';
+
+export interface HttpAppOptions {
+  engine: Engine;
+  deps: Deps;
+  accounts: Pick<AccountStore, 'get'>;
+  auth: AuthMode;
+  /** Host names accepted in Host/Origin (default: loopback names). */
+  allowedHosts?: readonly string[];
+  stateful?: boolean;
+  /** Answer POSTs with plain JSON rather than SSE (default true); then ratelimit-* headers are set. */
+  jsonResponse?: boolean;
+  reconnectUrl?: string;
+  crmName?: (integration: string) => string | undefined;
+}
+
+export interface HttpApp {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Closes stateful sessions. */
+  close(): Promise<void>;
+}
+
+const ACCOUNT_ROUTE = /^\/accounts\/([A-Za-z0-9._:-]{1,128})\/mcp$/;
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  built: CrmMcpServer;
+  principalKey: string;
+}
+
+export function createHttpApp(opts: HttpAppOptions): HttpApp {
+  const allowed = opts.allowedHosts ?? LOOPBACK_HOSTS;
+  const jsonResponse = opts.jsonResponse ?? true;
+  const log = opts.deps.logger.child({ component: 'http' });
+  const sessions = new Map<string, Session>();
+
+  const build = async (principal: Principal, account: Parameters<typeof createServer>[0]['account'], res: ServerResponse) => {
+    const crmName = opts.crmName?.(account.integration);
+    return createServer({
+      account,
+      engine: opts.engine,
+      deps: opts.deps,
+      loadAccount: () => opts.accounts.get(principal.accountId),
+      ...(crmName ? { crmName } : {}),
+      ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
+      onRateLimit: (info) => {
+        if (res.headersSent) return;
+        for (const [k, v] of Object.entries(rateLimitHeaders(info))) res.setHeader(k, v);
+      },
+    });
+  };
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, requestedAccountId: string | undefined) {
+    const decision = await decideAccess(opts.auth, opts.accounts, req.headers, requestedAccountId);
+    if (!decision.ok) {
+      log.info('access denied', { status: decision.status, reason: decision.description });
+      sendAccessDenied(res, decision);
+      return;
+    }
+    const { principal, account } = decision;
+
+    if (!opts.stateful) {
+      if (req.method !== 'POST') {
+        sendRpcError(res, 405, 'Method not allowed: this server is stateless; use POST', { allow: 'POST' });
+        return;
+      }
+      const built = await build(principal, account, res);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: jsonResponse });
+      res.on('close', () => {
+        void transport.close();
+        void built.cleanup();
+      });
+      await built.server.connect(transport);
+      await transport.handleRequest(req, res);
+      return;
+    }
+
+    const sid = req.headers['mcp-session-id'];
+    if (typeof sid === 'string') {
+      const s = sessions.get(sid);
+      // A session opened by another principal does not exist for this caller.
+      if (!s || s.principalKey !== principal.key) {
+        sendRpcError(res, 404, 'Session not found');
+        return;
+      }
+      await s.transport.handleRequest(req, res);
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendRpcError(res, 400, 'Bad Request: no session; send initialize first');
+      return;
+    }
+    const built = await build(principal, account, res);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => opts.deps.random.uuid(),
+      enableJsonResponse: jsonResponse,
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, built, principalKey: principal.key });
+      },
+      onsessionclosed: (id) => {
+        sessions.delete(id);
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await built.server.connect(transport);
+    await transport.handleRequest(req, res);
+  }
+
+  return {
+    async handle(req, res) {
+      try {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        if (url.pathname === '/healthz') {
+          if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'GET' });
+          return sendJson(res, 200, { status: 'ok' });
+        }
+        const hostCheck = checkHostAndOrigin(req.headers, allowed);
+        if (!hostCheck.ok) {
+          log.warn('rejected request', { reason: hostCheck.reason });
+          return sendRpcError(res, 403, `Forbidden: ${hostCheck.reason}`);
+        }
+        if (url.pathname === '/mcp') return await handleMcp(req, res, undefined);
+        const m = ACCOUNT_ROUTE.exec(url.pathname);
+        if (m) return await handleMcp(req, res, m[1]);
+        return sendJson(res, 404, { error: 'not_found' });
+      } catch (err) {
+        log.error('request failed', { err });
+        if (!res.headersSent) sendRpcError(res, 500, 'Internal server error');
+        else res.end();
+      }
+    },
+    async close() {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(all.map(async (s) => {
+        await s.transport.close();
+        await s.built.cleanup();
+      }));
+    },
+  };
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(opts: HttpAppOptions & { port: number; host?: string }): Promise<RunningHttpServer> {
+  const app = createHttpApp(opts);
+  const server = createNodeServer((req, res) => void app.handle(req, res));
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    server,
+    port,
+    url: `http://${urlHost}:${port}`,
+    async close() {
+      await app.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
