@@ -17,4 +17,7 @@ export interface CommandEntry {
 
 export const COMMANDS: Record<string, CommandEntry> = {
   keys: { summary: 'Encryption keys: rotate (re-encrypt every account under the newest key)', load: () => import('./commands/keys.js') },
+  serve: { summary: 'Serve linked accounts over Streamable HTTP (bearer access tokens, or --no-auth for one local account)', load: () => import('./commands/serve.js') },
+  stdio: { summary: 'Serve one linked account over stdio (--account <id>)', load: () => import('./commands/stdio.js') },
+  tokens: { summary: 'MCP access tokens for serve: create, list, revoke', load: () => import('./commands/tokens.js') },
 };

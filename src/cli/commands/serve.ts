@@ -1,0 +1,108 @@
+/**
+ * `crm-mcp serve --port <p>`: Streamable HTTP. Stateless by default (any replica serves any
+ * request); bearer MCP access tokens (`crm-mcp tokens create`) pick the tenant's account per
+ * request. `--account <id> --no-auth` serves one account without tokens, loopback only.
+ */
+import { parseArgs } from 'node:util';
+import type { CliIo } from '../io.js';
+
+const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [--allowed-hosts <h1,h2>] [--sse]
+                     [--account <id> --no-auth] [--store <path> | --redis-url <url>] [--reconnect-url <url>]
+
+  --port <p>             port (default 8080; 0 = any free port)
+  --host <addr>          bind address (default 127.0.0.1)
+  --stateful             keep MCP sessions in this process (default: stateless)
+  --allowed-hosts <list> Host/Origin names accepted (default: localhost, 127.0.0.1, [::1])
+  --sse                  answer POSTs as SSE streams instead of plain JSON
+  --account <id> --no-auth  serve one account without tokens (refused unless --host is loopback)
+`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        stateful: { type: 'boolean', default: false },
+        'allowed-hosts': { type: 'string' },
+        sse: { type: 'boolean', default: false },
+        account: { type: 'string' },
+        'no-auth': { type: 'boolean', default: false },
+        store: { type: 'string' },
+        'redis-url': { type: 'string' },
+        'reconnect-url': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    io.stderr(`crm-mcp serve: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.stderr(`crm-mcp serve: --port must be 0-65535\n`);
+    return 2;
+  }
+  const { isLoopbackAddress, LOOPBACK_HOSTS } = await import('../../http/host-guard.js');
+  if (values['no-auth']) {
+    if (!values.account) {
+      io.stderr('crm-mcp serve: --no-auth needs --account <id>\n');
+      return 2;
+    }
+    if (!isLoopbackAddress(values.host)) {
+      io.stderr(`crm-mcp serve: refusing --no-auth on non-loopback address '${values.host}': bind to 127.0.0.1 or ::1, or use access tokens\n`);
+      return 2;
+    }
+  } else if (values.account) {
+    io.stderr('crm-mcp serve: --account is only for --no-auth; with tokens the account comes from the token\n');
+    return 2;
+  }
+  const allowedHosts = values['allowed-hosts']
+    ? values['allowed-hosts'].split(',').map((h) => h.trim()).filter(Boolean)
+    : [...LOOPBACK_HOSTS];
+
+  const [{ openRuntime }, { startHttpServer }, { createAccessTokenStore }] = await Promise.all([
+    import('../../mcp/runtime.js'),
+    import('../../http/server.js'),
+    import('../../access-tokens/store.js'),
+  ]);
+  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] }, io);
+  if (values['no-auth'] && !(await rt.accounts.get(values.account!))) {
+    io.stderr(`crm-mcp serve: account '${values.account}' not found\n`);
+    await rt.close();
+    return 1;
+  }
+  const reconnectUrl = values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL;
+  const srv = await startHttpServer({
+    port,
+    host: values.host,
+    engine: rt.engine,
+    deps: rt.deps,
+    accounts: rt.accounts,
+    auth: values['no-auth'] ? { mode: 'none', accountId: values.account! } : { mode: 'tokens', tokens: createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random }) },
+    allowedHosts,
+    stateful: values.stateful,
+    jsonResponse: !values.sse,
+    crmName: (i) => rt.crmName(i),
+    ...(reconnectUrl ? { reconnectUrl } : {}),
+  });
+  // One machine-readable line on stdout so scripts and tests can find the port.
+  io.stdout(`${JSON.stringify({ listening: `${srv.url}/mcp`, mode: values.stateful ? 'stateful' : 'stateless', auth: values['no-auth'] ? 'none' : 'tokens' })}\n`);
+  rt.deps.logger.info('listening', { url: srv.url, stateful: values.stateful, allowed_hosts: allowedHosts });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await srv.close();
+  await rt.close();
+  return 0;
+}
