@@ -25,6 +25,8 @@ export interface RuntimeFlags {
   logLevel?: string | undefined;
 }
 
+export type OpenRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<McpRuntime>;
+
 export async function openRuntime(flags: RuntimeFlags, io: CliIo): Promise<McpRuntime> {
   const { openRuntimeImpl } = await import('./runtime-impl.js');
   return openRuntimeImpl(flags, io);

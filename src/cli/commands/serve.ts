@@ -4,6 +4,7 @@
  * request. `--account <id> --no-auth` serves one account without tokens, loopback only.
  */
 import { parseArgs } from 'node:util';
+import type { OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [--allowed-hosts <h1,h2>] [--sse]
@@ -18,6 +19,11 @@ const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [-
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
+}
+
+/** `run` with the runtime opener injected (tests pass an in-memory one). */
+export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntime, opts: { stop?: AbortSignal } = {}): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -69,8 +75,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     ? values['allowed-hosts'].split(',').map((h) => h.trim()).filter(Boolean)
     : [...LOOPBACK_HOSTS];
 
-  const [{ openRuntime }, { startHttpServer }, { createAccessTokenStore }] = await Promise.all([
-    import('../../mcp/runtime.js'),
+  const [{ startHttpServer }, { createAccessTokenStore }] = await Promise.all([
     import('../../http/server.js'),
     import('../../access-tokens/store.js'),
   ]);
@@ -98,9 +103,15 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   io.stdout(`${JSON.stringify({ listening: `${srv.url}/mcp`, mode: values.stateful ? 'stateful' : 'stateless', auth: values['no-auth'] ? 'none' : 'tokens' })}\n`);
   rt.deps.logger.info('listening', { url: srv.url, stateful: values.stateful, allowed_hosts: allowedHosts });
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    if (opts.stop?.aborted) stop();
+    opts.stop?.addEventListener('abort', stop, { once: true });
   });
   await srv.close();
   await rt.close();

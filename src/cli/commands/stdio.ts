@@ -5,8 +5,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import type { McpRuntime, OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
-import type { McpRuntime } from '../../mcp/runtime.js';
 
 const USAGE = `Usage: crm-mcp stdio --account <id> [--store <path> | --redis-url <url>] [--reconnect-url <url>] [--log-level <level>]
 
@@ -19,6 +19,11 @@ Serves the unified CRM tools of one linked account over stdio (for Claude Deskto
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
+}
+
+/** `run` with the runtime opener injected (tests pass an in-memory one). */
+export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntime): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -45,7 +50,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`crm-mcp stdio: --account is required\n${USAGE}`);
     return 2;
   }
-  const { openRuntime } = await import('../../mcp/runtime.js');
   const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] }, io);
   return serveStdio(rt, { accountId: values.account, reconnectUrl: values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL }, io);
 }

@@ -3,6 +3,7 @@
  * printed once at creation and stored only as its SHA-256 (src/access-tokens/STORAGE.md).
  */
 import { parseArgs } from 'node:util';
+import type { OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage:
@@ -13,6 +14,11 @@ Store flags: --store <path> | --redis-url <url>
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
+}
+
+/** `run` with the runtime opener injected (tests pass an in-memory one). */
+export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntime): Promise<number> {
   const [sub, ...rest] = argv;
   let parsed;
   try {
@@ -64,7 +70,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
-  const { openRuntime } = await import('../../mcp/runtime.js');
   const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] ?? 'warn' }, io);
   try {
     const tokens = createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random });
