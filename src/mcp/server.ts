@@ -8,10 +8,9 @@ import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
+import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
 import { TOOLS } from './tools/index.js';
 
-export const SERVER_NAME = 'crm-mcp';
-export const SERVER_VERSION = '0.1.0';
 
 export interface CreateServerOptions {
   account: LinkedAccount;
@@ -43,14 +42,12 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
   const { account, engine, deps } = opts;
   const crmName = opts.crmName ?? defaultCrmName(account.integration);
   const server = new McpServer(
-    { name: SERVER_NAME, version: SERVER_VERSION, title: `CRM tools (${crmName})` },
+    { ...SERVER_INFO },
     {
-      capabilities: { logging: {}, tools: { listChanged: false } },
+      capabilities: structuredClone(SERVER_CAPABILITIES),
       // Bounds the size of tool arguments before validation (custom_fields is an open record).
       maxToolInputElements: 2000,
-      instructions:
-        `Tools for the customer's ${crmName} CRM (linked account ${account.id}). Results carry the CRM's rate limit; ` +
-        'on a rate_limited error wait retry_after_seconds before calling again. Lists are paged: pass next_cursor as cursor.',
+      instructions: SERVER_INSTRUCTIONS,
     },
   );
   const ctx: ToolContext = {

@@ -6,6 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { McpRuntime, OpenRuntime } from '../../mcp/runtime.js';
+import { startFastInit } from '../../mcp/stdio-fast-init.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage: crm-mcp stdio --account <id> [--store <path> | --redis-url <url>] [--reconnect-url <url>] [--log-level <level>]
@@ -50,8 +51,19 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     io.stderr(`crm-mcp stdio: --account is required\n${USAGE}`);
     return 2;
   }
-  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] }, io);
-  return serveStdio(rt, { accountId: values.account, reconnectUrl: values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL }, io);
+  // Start reading stdin now: `initialize` is answered while the SDK and the runtime load.
+  const fast = startFastInit(process.stdin, process.stdout);
+  try {
+    const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] }, io);
+    return await serveStdio(rt, { accountId: values.account, reconnectUrl: values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL }, io, {
+      stdin: fast.input,
+      stdout: fast.output,
+      onConnected: fast.ready,
+    });
+  } finally {
+    // Whatever happened, stop reading so the process can exit.
+    process.stdin.destroy();
+  }
 }
 
 /** Serves until stdin closes. Exported so tests can run it in-process on stream pairs. */
@@ -59,7 +71,7 @@ export async function serveStdio(
   rt: McpRuntime,
   opts: { accountId: string; reconnectUrl?: string | undefined },
   io: CliIo,
-  streams: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {},
+  streams: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream; onConnected?: () => void } = {},
 ): Promise<number> {
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
   const account = await rt.accounts.get(opts.accountId);
@@ -90,6 +102,7 @@ export async function serveStdio(
     (streams.stdin ?? process.stdin).once('end', () => resolve());
   });
   await built.server.connect(transport);
+  streams.onConnected?.();
   log.info('serving', { integration: account.integration, tools: built.tools.length });
   await closed;
   await built.cleanup();
