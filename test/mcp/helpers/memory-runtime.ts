@@ -1,5 +1,5 @@
 import type { CliIo } from '../../../src/cli/io.js';
-import { cryptoRandom } from '../../../src/core/deps.js';
+import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
 import { createMemoryLogger } from '../../../src/core/logger.js';
 import type { McpRuntime } from '../../../src/mcp/runtime.js';
 import { plainCodec } from '../../../src/store/codec.js';
@@ -10,7 +10,7 @@ import { testAccount } from './accounts.js';
 import { createMemoryEngine } from './memory-engine.js';
 
 /** An in-memory McpRuntime with accounts a-acct/a-other (tenant-a) and b-acct (tenant-b). */
-export async function memoryRuntime(): Promise<McpRuntime & { closed: number; clock: ReturnType<typeof manualClock> }> {
+export async function memoryRuntime(opts: { logger?: Logger } = {}): Promise<McpRuntime & { closed: number; clock: ReturnType<typeof manualClock> }> {
   const clock = manualClock();
   const kv = createMemoryKv(clock);
   const accounts = createAccountStore({ kv, codec: plainCodec, clock });
@@ -21,7 +21,7 @@ export async function memoryRuntime(): Promise<McpRuntime & { closed: number; cl
     kv,
     accounts,
     engine: createMemoryEngine(),
-    deps: { clock, random: cryptoRandom, logger: createMemoryLogger() },
+    deps: { clock, random: cryptoRandom, logger: opts.logger ?? createMemoryLogger() },
     crmName: (i: string) => (i === 'salesforce' ? 'Salesforce' : i === 'hubspot' ? 'HubSpot' : undefined),
     closed: 0,
     clock,

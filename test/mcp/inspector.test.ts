@@ -1,0 +1,46 @@
+/** The MCP Inspector CLI (v2, CLI mode) lists and calls tools against a spawned `stdio` server. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const INSPECTOR = join(ROOT, 'node_modules/.bin/mcp-inspector');
+const SERVER = [process.execPath, '--import', 'tsx', 'test/mcp/helpers/memory-cli.ts', 'stdio', '--account', 'a-acct'];
+// The inspector writes state under ~/.mcp-inspector: keep it out of the real home.
+const HOME = mkdtempSync(join(tmpdir(), 'inspector-home-'));
+afterAll(() => rmSync(HOME, { recursive: true, force: true }));
+
+function inspector(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(INSPECTOR, ['--cli', ...SERVER, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('MCP Inspector CLI against crm-mcp stdio', () => {
+  it('lists the tools', async () => {
+    const r = await inspector(['--method', 'tools/list']);
+    expect(r.code, r.err).toBe(0);
+    const names = (JSON.parse(r.out) as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name);
+    expect(names).toContain('list_contacts');
+    expect(names).toHaveLength(13);
+  }, 60_000);
+
+  it('calls a tool and gets structured content; an isError result exits 5', async () => {
+    const ok = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"1"}']);
+    expect(ok.code, ok.err).toBe(0);
+    const res = (JSON.parse(ok.out) as { result: { structuredContent: { contact: { id: string } }; _meta: Record<string, string> } }).result;
+    expect(res.structuredContent.contact.id).toBe('1');
+    expect(res._meta['ratelimit-remaining']).toBe('97');
+    const bad = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"nope"}']);
+    expect(bad.code).toBe(5);
+    expect(bad.out).toContain('"code":"not_found"');
+  }, 60_000);
+});
