@@ -9,7 +9,7 @@
 import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Deps } from '../core/deps.js';
+import type { Deps, TimerHandle } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
 import { createServer, type CrmMcpServer } from '../mcp/server.js';
 import { rateLimitHeaders } from '../mcp/results.js';
@@ -30,12 +30,16 @@ export interface HttpAppOptions {
   jsonResponse?: boolean;
   reconnectUrl?: string;
   crmName?: (integration: string) => string | undefined;
+  /** Stateful only: a session unused this long is closed (default 30 min). */
+  sessionIdleMs?: number;
 }
 
 export interface HttpApp {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Closes stateful sessions. */
   close(): Promise<void>;
+  /** Open stateful sessions. */
+  sessionCount(): number;
 }
 
 const ACCOUNT_ROUTE = /^\/accounts\/([A-Za-z0-9._:-]{1,128})\/mcp$/;
@@ -44,6 +48,7 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   built: CrmMcpServer;
   principalKey: string;
+  idle?: TimerHandle;
 }
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
@@ -51,6 +56,25 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const jsonResponse = opts.jsonResponse ?? true;
   const log = opts.deps.logger.child({ component: 'http' });
   const sessions = new Map<string, Session>();
+  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+
+  const endSession = async (id: string) => {
+    const s = sessions.get(id);
+    if (!s) return;
+    sessions.delete(id);
+    s.idle?.cancel();
+    await s.transport.close().catch(() => {});
+    await s.built.cleanup().catch(() => {});
+  };
+  const touch = (id: string) => {
+    const s = sessions.get(id);
+    if (!s) return;
+    s.idle?.cancel();
+    s.idle = opts.deps.clock.setTimer(() => {
+      log.info('session expired', { idle_ms: idleMs });
+      void endSession(id);
+    }, idleMs);
+  };
 
   const build = async (principal: Principal, account: Parameters<typeof createServer>[0]['account'], res: ServerResponse) => {
     const crmName = opts.crmName?.(account.integration);
@@ -101,6 +125,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         sendRpcError(res, 404, 'Session not found');
         return;
       }
+      touch(sid);
       await s.transport.handleRequest(req, res);
       return;
     }
@@ -114,12 +139,14 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       enableJsonResponse: jsonResponse,
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, built, principalKey: principal.key });
+        touch(id);
       },
       onsessionclosed: (id) => {
-        sessions.delete(id);
+        void endSession(id);
       },
     });
     transport.onclose = () => {
+      if (transport.sessionId) sessions.get(transport.sessionId)?.idle?.cancel();
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await built.server.connect(transport);
@@ -150,18 +177,15 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       }
     },
     async close() {
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.allSettled(all.map(async (s) => {
-        await s.transport.close();
-        await s.built.cleanup();
-      }));
+      await Promise.allSettled([...sessions.keys()].map(endSession));
     },
+    sessionCount: () => sessions.size,
   };
 }
 
 export interface RunningHttpServer {
   server: Server;
+  app: HttpApp;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -182,6 +206,7 @@ export async function startHttpServer(opts: HttpAppOptions & { port: number; hos
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     server,
+    app,
     port,
     url: `http://${urlHost}:${port}`,
     async close() {

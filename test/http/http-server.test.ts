@@ -131,13 +131,18 @@ describe('Streamable HTTP server', () => {
     expect((await fetch(`${srv.url}/mcp`, { headers: { authorization: `Bearer ${tokenA}`, accept: 'text/event-stream' } })).status).toBe(405);
 
     const st = await setup({ stateful: true });
-    const c = await sdkClient(`${st.srv.url}/mcp`, st.tokenA);
+    const lasting = (await st.tokens.create({ tenantId: 'tenant-a', accountId: 'a-acct' })).token;
+    const c = await sdkClient(`${st.srv.url}/mcp`, lasting);
     const sid = (c.transport as StreamableHTTPClientTransport).sessionId!;
     expect(sid).toBeTruthy();
     expect((await c.listTools()).tools.length).toBe(13);
     const hijack = await mcpPost(`${st.srv.url}/mcp`, LIST_CALL, { authorization: `Bearer ${st.tokenB}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
     expect(hijack.status).toBe(404);
-    await c.close();
+    expect(st.srv.app.sessionCount()).toBe(1);
+    st.clock.advance(30 * 60_000);
+    await expect.poll(() => st.srv.app.sessionCount()).toBe(0);
+    const expired = await mcpPost(`${st.srv.url}/mcp`, LIST_CALL, { authorization: `Bearer ${lasting}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
+    expect(expired.status).toBe(404);
   });
 
   it('no-auth mode serves exactly one account without a token', async () => {
