@@ -22,6 +22,7 @@ export interface McpRuntime {
 export interface RuntimeFlags {
   store?: string | undefined;
   redisUrl?: string | undefined;
+  config?: string | undefined;
   logLevel?: string | undefined;
 }
 

@@ -8,7 +8,7 @@ import type { OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [--allowed-hosts <h1,h2>] [--sse]
-                     [--account <id> --no-auth] [--store <path> | --redis-url <url>] [--reconnect-url <url>]
+                     [--account <id> --no-auth] [--store <path> | --redis-url <url>] [--config <file>] [--reconnect-url <url>]
 
   --port <p>             port (default 8080; 0 = any free port)
   --host <addr>          bind address (default 127.0.0.1)
@@ -38,6 +38,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
         'no-auth': { type: 'boolean', default: false },
         store: { type: 'string' },
         'redis-url': { type: 'string' },
+        config: { type: 'string' },
         'reconnect-url': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -79,7 +80,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     import('../../http/server.js'),
     import('../../access-tokens/store.js'),
   ]);
-  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] }, io);
+  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], config: values.config, logLevel: values['log-level'] }, io);
   if (values['no-auth'] && !(await rt.accounts.get(values.account!))) {
     io.stderr(`crm-mcp serve: account '${values.account}' not found\n`);
     await rt.close();

@@ -9,7 +9,7 @@ import type { McpRuntime, OpenRuntime } from '../../mcp/runtime.js';
 import { startFastInit } from '../../mcp/stdio-fast-init.js';
 import type { CliIo } from '../io.js';
 
-const USAGE = `Usage: crm-mcp stdio --account <id> [--store <path> | --redis-url <url>] [--reconnect-url <url>] [--log-level <level>]
+const USAGE = `Usage: crm-mcp stdio --account <id> [--store <path> | --redis-url <url>] [--config <file>] [--reconnect-url <url>] [--log-level <level>]
 
 Serves the unified CRM tools of one linked account over stdio (for Claude Desktop, VS Code, ...).
   --account <id>        linked account to serve (required)
@@ -33,6 +33,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
         account: { type: 'string' },
         store: { type: 'string' },
         'redis-url': { type: 'string' },
+        config: { type: 'string' },
         'reconnect-url': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -54,7 +55,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
   // Start reading stdin now: `initialize` is answered while the SDK and the runtime load.
   const fast = startFastInit(process.stdin, process.stdout);
   try {
-    const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] }, io);
+    const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], config: values.config, logLevel: values['log-level'] }, io);
     return await serveStdio(rt, { accountId: values.account, reconnectUrl: values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL }, io, {
       stdin: fast.input,
       stdout: fast.output,

@@ -10,7 +10,7 @@ const USAGE = `Usage:
   crm-mcp tokens create --tenant <t> --account <id> [--expires-in 30d] [--label <text>] [--json]
   crm-mcp tokens list [--tenant <t>] [--account <id>] [--json]
   crm-mcp tokens revoke <token-id> [--json]
-Store flags: --store <path> | --redis-url <url>
+Store flags: --store <path> | --redis-url <url> | --config <file>
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -33,6 +33,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
         json: { type: 'boolean', default: false },
         store: { type: 'string' },
         'redis-url': { type: 'string' },
+        config: { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,7 +71,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     return 2;
   }
 
-  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], logLevel: values['log-level'] ?? 'warn' }, io);
+  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], config: values.config, logLevel: values['log-level'] ?? 'warn' }, io);
   try {
     const tokens = createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random });
     const out = (json: unknown, text: string) => io.stdout(values.json ? JSON.stringify(json) + '\n' : text);
