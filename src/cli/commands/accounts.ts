@@ -1,0 +1,14 @@
+/** `crm-mcp accounts`: see src/connect/cli/accounts.ts. */
+import { openOperatorRuntime } from '../../connect/open-runtime.js';
+import { runAccounts } from '../../connect/cli/accounts.js';
+import type { OpenOperatorRuntime } from '../../connect/runtime.js';
+import type { CliIo } from '../io.js';
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return runAccounts(argv, { ...io, stderrIsTty: Boolean(process.stderr.isTTY) } as CliIo, openOperatorRuntime);
+}
+
+/** `run` with the runtime opener injected (tests pass an in-memory one). */
+export function runWith(argv: string[], io: CliIo, open: OpenOperatorRuntime): Promise<number> {
+  return runAccounts(argv, io, open);
+}

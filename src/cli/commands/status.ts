@@ -1,0 +1,14 @@
+/** `crm-mcp status`: see src/connect/cli/status.ts. */
+import { openOperatorRuntime } from '../../connect/open-runtime.js';
+import { runStatus } from '../../connect/cli/status.js';
+import type { OpenOperatorRuntime } from '../../connect/runtime.js';
+import type { CliIo } from '../io.js';
+
+export function run(argv: string[], io: CliIo): Promise<number> {
+  return runStatus(argv, { ...io, stderrIsTty: Boolean(process.stderr.isTTY) } as CliIo, openOperatorRuntime);
+}
+
+/** `run` with the runtime opener injected (tests pass an in-memory one). */
+export function runWith(argv: string[], io: CliIo, open: OpenOperatorRuntime): Promise<number> {
+  return runStatus(argv, io, open);
+}

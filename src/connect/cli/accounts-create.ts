@@ -1,0 +1,79 @@
+/**
+ * `accounts create` for accounts that need no consent screen: API-key accounts (the key read
+ * from an env var or stdin — never from argv, which other users can see) and OAuth
+ * client-credentials accounts (the operator's client). The account starts `connecting`; one
+ * lightweight call decides `active` or `validation_error`.
+ */
+import { AuthMethodSchema, type LinkedAccount } from '../../accounts/model.js';
+import { transition } from '../../accounts/state-machine.js';
+import type { CliIo } from '../../cli/io.js';
+import { newAccountId } from '../complete.js';
+import type { OperatorRuntime } from '../runtime.js';
+import type { AccountsValues } from './accounts.js';
+import { EXIT, failure, notFound, out, usageError } from './kit.js';
+import { maskedAccount } from './accounts.js';
+
+async function readStdin(io: CliIo): Promise<string> {
+  if (!io.stdin) throw usageError('--api-key-stdin needs a stdin');
+  const chunks: Buffer[] = [];
+  for await (const c of io.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+export async function runCreate(io: CliIo, v: AccountsValues, pos: string[], runtime: () => Promise<OperatorRuntime>): Promise<number> {
+  if (pos.length > 0) throw usageError('create takes no positional arguments');
+  if (!v.tenant || !v.integration || !v['auth-method']) throw usageError('--tenant, --integration and --auth-method are required');
+  const method = AuthMethodSchema.safeParse(v['auth-method']);
+  if (!method.success || method.data === 'oauth2') throw usageError(`--auth-method must be api_key or oauth2_client_credentials (OAuth consent accounts come from 'crm-mcp links create' or 'crm-mcp connect')`);
+  let apiKey: string | undefined;
+  if (method.data === 'api_key') {
+    if (Boolean(v['api-key-env']) === v['api-key-stdin']) throw usageError('an api_key account needs exactly one of --api-key-env <VAR> or --api-key-stdin');
+    apiKey = v['api-key-env'] ? io.env[v['api-key-env']] : await readStdin(io);
+    if (!apiKey) throw usageError(v['api-key-env'] ? `environment variable ${v['api-key-env']} is empty or unset` : 'no API key on stdin');
+  }
+
+  const rt = await runtime();
+  const info = rt.integration(v.integration);
+  if (!info) throw notFound(`unknown integration '${v.integration}'`);
+  if (!info.authMethods.includes(method.data)) throw usageError(`integration '${v.integration}' does not support ${method.data} (it supports ${info.authMethods.join(', ')})`);
+  const environment = v.environment ?? 'production';
+  if (method.data === 'oauth2_client_credentials') await rt.oauthClients.resolveOAuthClient(v.integration, environment);
+  const id = v.id ?? newAccountId(rt.deps.random);
+  if (await rt.accounts.get(id)) throw failure('exists', `account '${id}' already exists`);
+
+  const now = new Date(rt.deps.clock.now()).toISOString();
+  const account: LinkedAccount = await rt.accounts.put({
+    id,
+    tenant_id: v.tenant,
+    integration: v.integration,
+    environment,
+    status: 'connecting',
+    authentication_method: method.data,
+    context: apiKey ? { api_key: apiKey } : {},
+    created_at: now,
+    updated_at: now,
+    last_error: null,
+    version: 0,
+  });
+  const verdict = await rt.verifier.validate(account).catch((err: unknown) => ({ ok: false as const, kind: 'failed' as const, code: 'error', reason: (err as Error).message }));
+  const final = await rt.accounts.update(id, (cur) =>
+    verdict.ok
+      ? { ...cur, status: transition(cur.status, { type: 'validated' }), last_error: null }
+      : { ...cur, status: transition(cur.status, { type: 'validation_failed', reason: verdict.reason }), last_error: { code: verdict.code, message: verdict.reason, at: now } },
+  );
+  await rt.audit.append({
+    operation: 'create',
+    outcome: verdict.ok ? 'success' : 'failure',
+    actor: 'cli',
+    tenant_id: final.tenant_id,
+    account_id: id,
+    details: { integration: final.integration, authentication_method: method.data, status: final.status, ...(verdict.ok ? {} : { reason: verdict.reason }) },
+  });
+  if (!verdict.ok) {
+    if (v.json) out(io, true, { ok: false, account: maskedAccount(final), error: { code: verdict.code, message: verdict.reason } }, '');
+    io.stderr(`crm-mcp accounts create: account ${id} stored as validation_error: ${verdict.reason}\n`);
+    return EXIT.failure;
+  }
+  out(io, v.json, { ok: true, account: maskedAccount(final) }, `created ${id} (${final.integration}, ${method.data}) — active`);
+  return EXIT.ok;
+}

@@ -1,0 +1,78 @@
+/**
+ * Everything the operator commands (links, connect, accounts, status, audit) need, in one
+ * seam. `openOperatorRuntime` (runtime-impl.ts) composes it from the store, crypto, token
+ * manager, engine and definition registry; tests build one in memory.
+ */
+import type { LinkedAccount } from '../accounts/model.js';
+import type { CliIo } from '../cli/io.js';
+import type { Deps } from '../core/deps.js';
+import type { OAuthClientResolver } from '../oauth-clients/resolve.js';
+import type { AccountStore } from '../store/account-store.js';
+import type { KvStore } from '../store/kv.js';
+import type { TokenScheduler } from './complete.js';
+import type { AccountValidator, AuditPort, AuditRecordInput, SecretSealer, WebhookPort } from './ports.js';
+import type { OAuthConnectSpec } from './spec.js';
+
+export interface AuditEntry extends AuditRecordInput {
+  time: string;
+}
+
+export interface AuditFilter {
+  accountId?: string;
+  tenantId?: string;
+  operation?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+export interface AuditLog extends AuditPort {
+  query(filter: AuditFilter): Promise<AuditEntry[]>;
+}
+
+export interface IntegrationInfo {
+  name: string;
+  authMethods: ReadonlyArray<LinkedAccount['authentication_method']>;
+}
+
+export interface RevokeOutcome {
+  /** False when the definition has no revocation endpoint. */
+  attempted: boolean;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface OperatorRuntime {
+  accounts: AccountStore;
+  kv: KvStore;
+  deps: Deps;
+  audit: AuditLog;
+  sealer: SecretSealer;
+  oauthClients: OAuthClientResolver;
+  webhooks: WebhookPort;
+  scheduler?: TokenScheduler & {
+    /** Upcoming proactive refreshes, soonest first, if the token manager can say. */
+    upcoming?(limit: number): Promise<Array<{ account_id: string; at: string }>>;
+  };
+  /** Validates a just-connected account with its fresh token (no refresh). */
+  connectValidator: AccountValidator;
+  /** One call through the token manager (refreshing expired tokens first): import --verify. */
+  verifier: AccountValidator;
+  integration(name: string): IntegrationInfo | undefined;
+  connectSpec(integration: string, environment: string): Promise<OAuthConnectSpec>;
+  /** Revokes the account's grant at the provider when its definition has a revocation URL. */
+  revoke(account: LinkedAccount): Promise<RevokeOutcome>;
+  /** Public base URL of `crm-mcp serve`, for connect links (config `public_url`). */
+  publicBaseUrl?: string;
+  close(): Promise<void>;
+}
+
+export interface OperatorFlags {
+  store?: string | undefined;
+  redisUrl?: string | undefined;
+  config?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+export type OpenOperatorRuntime = (flags: OperatorFlags, io: CliIo) => Promise<OperatorRuntime>;
