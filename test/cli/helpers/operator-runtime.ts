@@ -1,0 +1,146 @@
+/**
+ * An in-memory OperatorRuntime for in-process command tests: memory KV + account store, an
+ * audit log and webhook recorder, and validators the test controls. The real composition
+ * (store, crypto, token manager, engine) is exercised by the end-to-end tests.
+ */
+import type { LinkedAccount } from '../../../src/accounts/model.js';
+import type { CliIo } from '../../../src/cli/io.js';
+import type { AccountValidator, SecretSealer, ValidationOutcome } from '../../../src/connect/ports.js';
+import type { AuditEntry, AuditLog, OperatorRuntime, RevokeOutcome } from '../../../src/connect/runtime.js';
+import type { OAuthConnectSpec } from '../../../src/connect/spec.js';
+import { cryptoRandom } from '../../../src/core/deps.js';
+import { CrmMcpError } from '../../../src/core/errors.js';
+import { createMemoryLogger } from '../../../src/core/logger.js';
+import { createOAuthClientResolver } from '../../../src/oauth-clients/resolve.js';
+import { plainCodec } from '../../../src/store/codec.js';
+import { createAccountStore } from '../../../src/store/kv-account-store.js';
+import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { manualClock } from '../../http/helpers.js';
+
+export function memoryAudit(clock: { now(): number }): AuditLog & { entries: AuditEntry[] } {
+  const entries: AuditEntry[] = [];
+  return {
+    entries,
+    async append(e) {
+      entries.push({ ...e, time: new Date(clock.now()).toISOString() });
+    },
+    async query(f) {
+      return entries
+        .filter(
+          (e) =>
+            (!f.accountId || e.account_id === f.accountId) &&
+            (!f.tenantId || e.tenant_id === f.tenantId) &&
+            (!f.operation || e.operation === f.operation) &&
+            (f.since === undefined || Date.parse(e.time) >= f.since) &&
+            (f.until === undefined || Date.parse(e.time) <= f.until),
+        )
+        .slice(-(f.limit ?? 100));
+    },
+  };
+}
+
+/** Reversible, visibly-not-plaintext sealing for tests that do not exercise crypto. */
+export const testSealer: SecretSealer = {
+  seal: (s) => 'sealed:' + Buffer.from(s).toString('base64url').split('').reverse().join(''),
+  open: (s) => Buffer.from(s.slice('sealed:'.length).split('').reverse().join(''), 'base64url').toString(),
+};
+
+export function scriptedValidator(fn: (a: LinkedAccount) => ValidationOutcome | Promise<ValidationOutcome> = () => ({ ok: true })): AccountValidator & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    async validate(a) {
+      calls.push(a.id);
+      return fn(a);
+    },
+  };
+}
+
+export interface TestRuntime extends OperatorRuntime {
+  clock: ReturnType<typeof manualClock>;
+  auditLog: ReturnType<typeof memoryAudit>;
+  reactivated: string[];
+  revoked: string[];
+  closed: number;
+}
+
+export function memoryOperatorRuntime(opts: {
+  verifier?: AccountValidator;
+  connectValidator?: AccountValidator;
+  specs?: Record<string, OAuthConnectSpec>;
+  env?: NodeJS.ProcessEnv;
+  revoke?: (a: LinkedAccount) => RevokeOutcome;
+  publicBaseUrl?: string;
+} = {}): TestRuntime {
+  const clock = manualClock();
+  const kv = createMemoryKv(clock);
+  const accounts = createAccountStore({ kv, codec: plainCodec, clock });
+  const auditLog = memoryAudit(clock);
+  const reactivated: string[] = [];
+  const revoked: string[] = [];
+  const rt: TestRuntime = {
+    clock,
+    auditLog,
+    reactivated,
+    revoked,
+    closed: 0,
+    accounts,
+    kv,
+    deps: { clock, random: cryptoRandom, logger: createMemoryLogger() },
+    audit: auditLog,
+    sealer: testSealer,
+    oauthClients: createOAuthClientResolver({ env: opts.env ?? { CRM_MCP_HUBSPOT_CLIENT_ID: 'hub-client', CRM_MCP_HUBSPOT_CLIENT_SECRET: 'hub-secret-XYZ' } }),
+    webhooks: { reactivated: async (a) => void reactivated.push(a.id) },
+    connectValidator: opts.connectValidator ?? scriptedValidator(),
+    verifier: opts.verifier ?? scriptedValidator(),
+    integration: (name) =>
+      name === 'hubspot' ? { name, authMethods: ['oauth2'] } : name === 'salesforce' ? { name, authMethods: ['oauth2', 'oauth2_client_credentials'] } : name === 'keyed' ? { name, authMethods: ['api_key'] } : undefined,
+    async connectSpec(integration) {
+      const s = opts.specs?.[integration];
+      if (!s) throw new CrmMcpError('integration_unknown', `unknown integration '${integration}'`);
+      return s;
+    },
+    async revoke(a) {
+      revoked.push(a.id);
+      return opts.revoke?.(a) ?? { attempted: true, ok: true };
+    },
+    ...(opts.publicBaseUrl ? { publicBaseUrl: opts.publicBaseUrl } : {}),
+    async close() {
+      rt.closed++;
+    },
+  };
+  return rt;
+}
+
+export function captureIo(over: Partial<CliIo> = {}): CliIo & { out: string[]; err: string[]; stdoutText(): string; stderrText(): string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (s) => void out.push(s),
+    stderr: (s) => void err.push(s),
+    env: {},
+    stdoutIsTty: false,
+    stdoutText: () => out.join(''),
+    stderrText: () => err.join(''),
+    ...over,
+  };
+}
+
+export function oauthAccount(over: Partial<LinkedAccount> = {}): LinkedAccount {
+  const now = '2026-01-01T00:00:00.000Z';
+  return {
+    id: 'acct-1',
+    tenant_id: 'tenant-a',
+    integration: 'hubspot',
+    environment: 'production',
+    status: 'active',
+    authentication_method: 'oauth2',
+    context: { oauth: { token: { access_token: 'at-SECRET-123456', refresh_token: 'rt-SECRET-abcdef', expires_at: '2026-01-01T00:30:00.000Z' } } },
+    created_at: now,
+    updated_at: now,
+    version: 0,
+    ...over,
+  };
+}
