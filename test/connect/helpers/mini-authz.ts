@@ -1,0 +1,70 @@
+/**
+ * A minimal authorization server on loopback for connect-flow unit tests, shaped like the
+ * providers' (HubSpot: expires_in 1800, no PKCE; Salesforce: issued_at + instance_url, PKCE S256
+ * enforced: mismatch → invalid_request, missing verifier → invalid_grant). The sandbox fakes
+ * (src/sandbox) are the faithful ones and drive the end-to-end tests.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface MiniAuthz {
+  url: string;
+  shape: 'hubspot' | 'salesforce';
+  tokenRequests: number;
+  /** Replace the instance_url in the next token responses (tamper test). */
+  instanceUrl: string;
+  lastAuthorizeQuery?: URLSearchParams;
+  close(): Promise<void>;
+}
+
+export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { id: string; secret: string }): Promise<MiniAuthz> {
+  const codes = new Map<string, { redirect_uri: string; challenge?: string }>();
+  let url = '';
+  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'GET' && u.pathname === '/authorize') {
+      state.lastAuthorizeQuery = u.searchParams;
+      const q = u.searchParams;
+      if (q.get('client_id') !== client.id) return void res.writeHead(400).end('invalid client_id');
+      const code = randomBytes(12).toString('hex');
+      const challenge = q.get('code_challenge') ?? undefined;
+      codes.set(code, { redirect_uri: q.get('redirect_uri')!, ...(challenge ? { challenge } : {}) });
+      const back = new URL(q.get('redirect_uri')!);
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', q.get('state') ?? '');
+      return void res.writeHead(302, { location: back.toString() }).end();
+    }
+    if (req.method === 'POST' && u.pathname === '/token') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        state.tokenRequests++;
+        const f = new URLSearchParams(body);
+        const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+        if (f.get('client_id') !== client.id || f.get('client_secret') !== client.secret) return send(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+        const code = codes.get(f.get('code') ?? '');
+        if (!code || code.redirect_uri !== f.get('redirect_uri')) return send(400, { error: 'invalid_grant', error_description: 'authentication failure' });
+        codes.delete(f.get('code')!);
+        if (code.challenge) {
+          const v = f.get('code_verifier');
+          if (!v) return send(400, { error: 'invalid_grant', error_description: 'authentication failure' });
+          if (createHash('sha256').update(v).digest('base64url') !== code.challenge) return send(400, { error: 'invalid_request', error_description: 'invalid code verifier' });
+        }
+        const at = 'at-' + randomBytes(16).toString('hex');
+        const rt = 'rt-' + randomBytes(16).toString('hex');
+        if (shape === 'hubspot') return send(200, { token_type: 'bearer', access_token: at, refresh_token: rt, expires_in: 1800, token_use: 'access_token', hub_id: 42 });
+        return send(200, { access_token: at, refresh_token: rt, instance_url: state.instanceUrl, id: `${url}/id/00D/005`, token_type: 'Bearer', issued_at: String(Date.now()), scope: 'api refresh_token' });
+      });
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = url;
+  state.instanceUrl = url;
+  state.close = () => new Promise<void>((r) => server.close(() => r()));
+  return state;
+}
