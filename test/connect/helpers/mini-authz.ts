@@ -14,6 +14,11 @@ export interface MiniAuthz {
   tokenRequests: number;
   /** Replace the instance_url in the next token responses (tamper test). */
   instanceUrl: string;
+  /** Refresh tokens the provider has revoked (refresh → HubSpot BAD_REFRESH_TOKEN / SF invalid_grant). */
+  revoked: Set<string>;
+  /** Access tokens the API accepts (minted here or registered by a test). */
+  validAccess: Set<string>;
+  apiRequests: number;
   lastAuthorizeQuery?: URLSearchParams;
   close(): Promise<void>;
 }
@@ -21,7 +26,7 @@ export interface MiniAuthz {
 export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { id: string; secret: string }): Promise<MiniAuthz> {
   const codes = new Map<string, { redirect_uri: string; challenge?: string }>();
   let url = '';
-  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', close: async () => {} };
+  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', revoked: new Set(), validAccess: new Set(), apiRequests: 0, close: async () => {} };
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && u.pathname === '/authorize') {
@@ -44,6 +49,17 @@ export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { 
         const f = new URLSearchParams(body);
         const send = (status: number, json: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
         if (f.get('client_id') !== client.id || f.get('client_secret') !== client.secret) return send(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+        if (f.get('grant_type') === 'refresh_token') {
+          const rt = f.get('refresh_token') ?? '';
+          if (state.revoked.has(rt) || !rt) {
+            return shape === 'hubspot'
+              ? send(400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' })
+              : send(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
+          }
+          const at = 'at-' + randomBytes(16).toString('hex');
+          state.validAccess.add(at);
+          return send(200, shape === 'hubspot' ? { token_type: 'bearer', access_token: at, refresh_token: rt, expires_in: 1800 } : { access_token: at, instance_url: state.instanceUrl, token_type: 'Bearer', issued_at: String(Date.now()) });
+        }
         const code = codes.get(f.get('code') ?? '');
         if (!code || code.redirect_uri !== f.get('redirect_uri')) return send(400, { error: 'invalid_grant', error_description: 'authentication failure' });
         codes.delete(f.get('code')!);
@@ -54,10 +70,17 @@ export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { 
         }
         const at = 'at-' + randomBytes(16).toString('hex');
         const rt = 'rt-' + randomBytes(16).toString('hex');
+        state.validAccess.add(at);
         if (shape === 'hubspot') return send(200, { token_type: 'bearer', access_token: at, refresh_token: rt, expires_in: 1800, token_use: 'access_token', hub_id: 42 });
         return send(200, { access_token: at, refresh_token: rt, instance_url: state.instanceUrl, id: `${url}/id/00D/005`, token_type: 'Bearer', issued_at: String(Date.now()), scope: 'api refresh_token' });
       });
       return;
+    }
+    if (req.method === 'GET' && u.pathname === '/api/contacts') {
+      state.apiRequests++;
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      if (!state.validAccess.has(token)) return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', category: 'EXPIRED_AUTHENTICATION' }));
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: [] }));
     }
     res.writeHead(404).end();
   });
