@@ -19,6 +19,8 @@ export interface MiniAuthz {
   /** Access tokens the API accepts (minted here or registered by a test). */
   validAccess: Set<string>;
   apiRequests: number;
+  /** Bodies received at /revoke (form-decoded). */
+  revokeCalls: Array<Record<string, string>>;
   lastAuthorizeQuery?: URLSearchParams;
   close(): Promise<void>;
 }
@@ -26,7 +28,7 @@ export interface MiniAuthz {
 export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { id: string; secret: string }): Promise<MiniAuthz> {
   const codes = new Map<string, { redirect_uri: string; challenge?: string }>();
   let url = '';
-  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', revoked: new Set(), validAccess: new Set(), apiRequests: 0, close: async () => {} };
+  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', revoked: new Set(), validAccess: new Set(), apiRequests: 0, revokeCalls: [], close: async () => {} };
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && u.pathname === '/authorize') {
@@ -73,6 +75,18 @@ export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { 
         state.validAccess.add(at);
         if (shape === 'hubspot') return send(200, { token_type: 'bearer', access_token: at, refresh_token: rt, expires_in: 1800, token_use: 'access_token', hub_id: 42 });
         return send(200, { access_token: at, refresh_token: rt, instance_url: state.instanceUrl, id: `${url}/id/00D/005`, token_type: 'Bearer', issued_at: String(Date.now()), scope: 'api refresh_token' });
+      });
+      return;
+    }
+    if (req.method === 'POST' && u.pathname === '/revoke') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const f = Object.fromEntries(new URLSearchParams(body));
+        state.revokeCalls.push(f);
+        if (!f.token) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unsupported_token_type' }));
+        state.revoked.add(f.token);
+        res.writeHead(200).end();
       });
       return;
     }

@@ -1,0 +1,37 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+const node = (args: string[], input?: string) => spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+
+describe('operator commands as processes', () => {
+  it('import from stdin: JSON on stdout, line errors and one closing reason on stderr, exit 1', async () => {
+    const lines = [
+      JSON.stringify({ integration: 'hubspot', tenant_id: 't1', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-KNOWN-1', refresh_token: 'rt-KNOWN-1' } } } }),
+      '{"tenant_id": "t2"',
+    ].join('\n');
+    const r = node(['test/cli/helpers/operator-cli.ts', 'accounts', 'import', '-', '--json'], lines);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, import: { created: 1, invalid: [{ line: 2 }] } });
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^line 2: not valid JSON/), 'crm-mcp accounts import: 1 invalid record(s) (listed by line above)']);
+    expect(r.stdout + r.stderr).not.toContain('KNOWN');
+  });
+
+  it('src/cli/main.ts: help exits 0, usage errors exit 2 with one line, before any store is opened', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crm-spawn-'));
+    await writeFile(join(dir, 'x.json'), '[]');
+    const help = node(['src/cli/main.ts', 'accounts', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('crm-mcp accounts import');
+    const usage = node(['src/cli/main.ts', 'links', 'create', '--integration', 'hubspot', '--json']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, error: { code: 'usage' } });
+    const bad = node(['src/cli/main.ts', 'audit', '--limit', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^crm-mcp audit: --limit/);
+  });
+});
