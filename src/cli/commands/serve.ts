@@ -75,6 +75,9 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
   const allowedHosts = values['allowed-hosts']
     ? values['allowed-hosts'].split(',').map((h) => h.trim()).filter(Boolean)
     : [...LOOPBACK_HOSTS];
+  if (!values['allowed-hosts'] && !isLoopbackAddress(values.host)) {
+    io.stderr(`crm-mcp serve: warning: bound to '${values.host}' but only loopback Host names are accepted; pass --allowed-hosts <your public host name>\n`);
+  }
 
   const [{ startHttpServer }, { createAccessTokenStore }] = await Promise.all([
     import('../../http/server.js'),
