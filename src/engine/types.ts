@@ -35,6 +35,8 @@ export type EngineErrorCode =
   | 'transient_auth'
   | 'unsupported'
   | 'mapping_failed'
+  /** A mapping expression exceeded its time/depth bound (that call only). */
+  | 'mapping_timeout'
   | 'host_not_allowed'
   | 'provider_error';
 

@@ -1,0 +1,231 @@
+/**
+ * The execution engine: resolve the account's definition (with overrides) → get a token →
+ * build the request (pure) → send it with undici → process the response (pure). On an
+ * expired-access-token error it forces one refresh and retries once; it never retries or
+ * waits on throttling or 5xx — those come back as typed results with rate-limit figures.
+ */
+import { request } from 'undici';
+import type { LinkedAccount } from '../accounts/model.js';
+import type { Deps } from '../core/deps.js';
+import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
+import { createExpressionCompiler, type ExpressionBounds, type ExpressionCompiler } from '../integrations/expressions.js';
+import { createDefinitionResolver, type Json } from '../integrations/overrides.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
+import type { Definition, Operation } from '../integrations/schema.js';
+import type { TokenProvider } from '../tokens/types.js';
+import { UNIFIED_METHODS, UNIFIED_RESOURCES, type UnifiedResource } from '../unified/models.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { buildRequest, type BuiltRequest } from './request.js';
+import { normalizeRateLimit } from './rate-limit.js';
+import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
+import type { Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
+
+export interface EngineOptions {
+  registry: IntegrationRegistry;
+  tokens: TokenProvider;
+  deps: Pick<Deps, 'clock' | 'logger'> & Partial<Pick<Deps, 'dispatcher'>>;
+  /** Bound on one JSONata evaluation (default 250 ms). */
+  mappingTimeoutMs?: number;
+  /** Bound on JSONata evaluation depth (default 300). */
+  mappingMaxDepth?: number;
+  /** Environment overrides: environment name → integration name → partial definition. */
+  envOverrides?: Record<string, Record<string, Json>>;
+  /** Hosts (patterns, optionally with :port) allowed in addition to each definition's, also over http. Test/dev only. */
+  extraAllowedHosts?: readonly string[];
+  /** Per-request timeout for provider calls (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Largest response body read, in bytes (default 10 MiB). */
+  maxResponseBytes?: number;
+}
+
+class Sent {
+  count = 0;
+}
+
+const TOKEN_ERROR_CODES: Partial<Record<string, EngineErrorCode>> = {
+  needs_reauth: 'needs_reauth',
+  transient_auth: 'transient_auth',
+  refresh_backoff: 'transient_auth',
+  lock_timeout: 'transient_auth',
+  oauth_client_misconfigured: 'transient_auth',
+  account_not_found: 'not_found',
+};
+
+export function createEngine(opts: EngineOptions): Engine {
+  const bounds: ExpressionBounds = { timeoutMs: opts.mappingTimeoutMs ?? 250, maxDepth: opts.mappingMaxDepth ?? 300 };
+  const compiler: ExpressionCompiler = createExpressionCompiler(bounds);
+  const resolver = createDefinitionResolver(compiler);
+  const extraHosts = opts.extraAllowedHosts ?? [];
+  const log = opts.deps.logger.child({ component: 'engine' });
+
+  const resolve = (account: LinkedAccount): Definition =>
+    resolver.resolve(opts.registry.get(account.integration), opts.envOverrides?.[account.environment]?.[account.integration], account);
+
+  async function credential(account: LinkedAccount, def: Definition, force?: { rejected: string }): Promise<{ token: string; account: LinkedAccount }> {
+    if (def.auth.type === 'api_key') {
+      const key = account.context.api_key;
+      if (!key) throw new CrmMcpError('needs_reauth', 'this account has no API key; reconnect it');
+      return { token: key, account };
+    }
+    const r = await opts.tokens.getAccessToken(account.id, force ? { forceRefresh: true, rejectedToken: force.rejected } : undefined);
+    return { token: r.accessToken, account: r.account };
+  }
+
+  async function send(req: BuiltRequest, sent: Sent, signal?: AbortSignal): Promise<RawResponse> {
+    sent.count += 1;
+    let res;
+    try {
+      res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}),
+        ...(signal ? { signal } : {}),
+        headersTimeout: opts.requestTimeoutMs ?? 30_000,
+        bodyTimeout: opts.requestTimeoutMs ?? 30_000,
+      });
+    } catch (e) {
+      throw new CrmMcpError('provider_unavailable', `could not reach ${req.url.host}: ${(e as Error).message}`, { cause: e });
+    }
+    const max = opts.maxResponseBytes ?? 10 * 1024 * 1024;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > max) {
+        res.body.destroy();
+        throw new CrmMcpError('provider_error', `${req.url.host} returned a response larger than ${max} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const { body, unparsable } = parseBody(Buffer.concat(chunks).toString('utf8'));
+    return { status: res.statusCode, headers: res.headers as RawResponse['headers'], body, unparsable };
+  }
+
+  async function run(req: EngineRequest, sent: Sent, rl: { info: RateLimitInfo | null }): Promise<EngineResult> {
+    let def: Definition;
+    try {
+      def = resolve(req.account);
+    } catch (e) {
+      if (isCrmMcpError(e, 'integration_unknown')) return fail('unsupported', e.message);
+      throw e;
+    }
+    const resourceName = req.resource;
+    const resource = def.resources[resourceName];
+    const op = resource?.[req.method];
+    if (!resource || !op) return fail('unsupported', `${def.display_name} does not support ${req.method} on ${resourceName}`);
+    const where = `${def.name} resources.${resourceName}.${req.method}`;
+
+    let page: string | number | undefined;
+    if (req.cursor) {
+      const d = decodeCursor(req.cursor, { i: def.name, r: resourceName, m: req.method });
+      if ('error' in d) return fail('validation', d.error);
+      page = d.s;
+    }
+    const limit = op.limit ? Math.min(Math.max(1, req.limit ?? op.limit.default), op.limit.max) : req.limit;
+
+    let cred = await credential(req.account, def);
+    const call = async (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> => {
+      const build = (c: { token: string; account: LinkedAccount }) =>
+        buildRequest({
+          def, compiler, extraAllowedHosts: extraHosts, resourceName, methodName: method, resource, op: o,
+          account: c.account, credential: c.token, nowMs: opts.deps.clock.now(),
+          ...(id !== undefined ? { id } : {}), ...(input ? { input } : {}), ...(limit !== undefined ? { limit } : {}), ...(pg !== undefined ? { page: pg } : {}),
+        });
+      let res = await send(await build(cred), sent, req.signal);
+      if (res.status >= 400) {
+        const cls = await classifyError(def, compiler, res);
+        if (cls.kind === 'expired_token' && def.auth.type !== 'api_key') {
+          log.info('provider rejected access token as expired; forcing one refresh', { account_id: req.account.id, integration: def.name });
+          cred = await credential(cred.account, def, { rejected: cred.token });
+          res = await send(await build(cred), sent, req.signal);
+        }
+      }
+      return res;
+    };
+
+    const res = await call(op, req.method, req.id, req.input, page);
+    rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() });
+    if (res.status >= 400) return errorResult(def, res, rl);
+    if (res.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${res.status} with a body that is not JSON`, res.status);
+    const mapOpts = { includeRemoteData: req.includeRemoteData ?? false, ...(req.fields ? { fields: req.fields } : {}) };
+
+    if (req.method === 'list' || req.method === 'search') {
+      const raws = await extractRecords(def, compiler, op, res.body, where);
+      const data = [];
+      for (const raw of raws) data.push(await mapRecord(def, compiler, resourceName, resource, raw, mapOpts));
+      const next = await nextPage(compiler, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
+      const next_cursor = next === null ? null : encodeCursor({ i: def.name, r: resourceName, m: req.method, s: next });
+      return { ok: true, data, next_cursor, rate_limit: rl.info, provider_requests: sent.count };
+    }
+
+    if (op.then_get) {
+      const getOp = resource.get;
+      if (!getOp) return fail('unsupported', `${where}.then_get needs resources.${resourceName}.get`);
+      const id = await compiler.evaluate(op.then_get, res.body ?? {}, { id: req.id }, `${where}.then_get`);
+      if (typeof id !== 'string' || id === '') return fail('provider_error', `${def.display_name} did not return the id of the written ${resourceName} record`, res.status);
+      const got = await call(getOp, 'get', id, undefined);
+      rl.info = normalizeRateLimit(def.rate_limit, got.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
+      if (got.status >= 400) return errorResult(def, got, rl);
+      if (got.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${got.status} with a body that is not JSON`, got.status);
+      const raw = await extractRecord(def, compiler, getOp, got.body, `${def.name} resources.${resourceName}.get`);
+      return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
+    }
+    const raw = await extractRecord(def, compiler, op, res.body, where);
+    return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
+
+    function fail(code: EngineErrorCode, message: string, status?: number): EngineResult {
+      return { ok: false, error: { code, message, ...(status !== undefined ? { status } : {}) }, rate_limit: rl.info, provider_requests: sent.count };
+    }
+  }
+
+  async function errorResult(def: Definition, res: RawResponse, rl: { info: RateLimitInfo | null }): Promise<EngineResult> {
+    const cls = await classifyError(def, compiler, res);
+    const error: EngineError = { code: cls.code, message: cls.message, status: res.status };
+    if (cls.provider_code) error.provider_code = cls.provider_code;
+    if (cls.fields) error.fields = cls.fields;
+    if (cls.kind === 'expired_token') error.message = `${def.display_name} rejected the access token again after a refresh; reconnect the account`;
+    if (cls.code === 'rate_limited') {
+      let policy: string | null = null;
+      if (def.rate_limit?.policy_from_body) {
+        const p = await compiler.evaluate(def.rate_limit.policy_from_body, res.body ?? {}, {}, `${def.name} rate_limit.policy_from_body`).catch(() => undefined);
+        if (typeof p === 'string') policy = p;
+      }
+      rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now(), throttled: true, policy }) ?? {
+        limit: null, remaining: 0, reset_seconds: null, retry_after_seconds: null, policy,
+      };
+      if (rl.info.retry_after_seconds != null) error.retry_after_seconds = rl.info.retry_after_seconds;
+    }
+    return { ok: false, error, rate_limit: rl.info, provider_requests: 0 };
+  }
+
+  return {
+    async capabilities(account) {
+      const def = resolve(account);
+      const out: Array<{ resource: UnifiedResource; method: (typeof UNIFIED_METHODS)[number] }> = [];
+      for (const r of UNIFIED_RESOURCES) for (const m of UNIFIED_METHODS) if (def.resources[r]?.[m]) out.push({ resource: r, method: m });
+      return out;
+    },
+    async execute(req) {
+      const sent = new Sent();
+      const rl: { info: RateLimitInfo | null } = { info: null };
+      try {
+        const r = await run(req, sent, rl);
+        return r.ok ? r : { ...r, provider_requests: sent.count };
+      } catch (e) {
+        const code: EngineErrorCode =
+          e instanceof CrmMcpError
+            ? (TOKEN_ERROR_CODES[e.code] ?? (ENGINE_CODES.has(e.code as EngineErrorCode) ? (e.code as EngineErrorCode) : e.code === 'invalid_input' ? 'validation' : e.code === 'override_invalid' ? 'mapping_failed' : 'provider_error'))
+            : 'provider_error';
+        if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
+        const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
+        return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
+      }
+    },
+  };
+}
+
+const ENGINE_CODES = new Set<EngineErrorCode>([
+  'rate_limited', 'needs_reauth', 'validation', 'not_found', 'provider_unavailable', 'transient_auth', 'unsupported',
+  'mapping_failed', 'mapping_timeout', 'host_not_allowed', 'provider_error',
+]);

@@ -1,0 +1,118 @@
+/**
+ * Typed views of a definition for the token manager and the connect flow, so neither reads
+ * the raw format. `classifyTokenErrorBody` is the declared hint table as a function; the token
+ * manager keeps its own transient/backoff policy for everything it returns `unknown` for.
+ */
+import { CrmMcpError } from '../core/errors.js';
+import type { AuthSpec, ContextCapture, Definition, ExpirySource, OAuth2Auth, TokenErrorHints, TokenErrorMatcher } from './schema.js';
+
+export interface TokenEndpointSpec {
+  integration: string;
+  grant: 'oauth2' | 'oauth2_client_credentials';
+  tokenUrl: string;
+  clientAuth: 'client_secret_post' | 'client_secret_basic';
+  scopes: string[];
+  scopeSeparator: string;
+  /** Extra form fields on a refresh_token grant. */
+  refreshParams: Record<string, string>;
+  expiry: ExpirySource;
+  revokeUrl?: string;
+  introspectUrl?: string;
+  errorHints: TokenErrorHints;
+  /** Context keys (under account.context) that are secret. */
+  secretContextKeys: string[];
+}
+
+export function authSpec(def: Definition): AuthSpec {
+  return def.auth;
+}
+
+/** Throws CrmMcpError('integration_unknown') for an api_key integration (it has no token endpoint). */
+export function tokenEndpointSpec(def: Definition): TokenEndpointSpec {
+  const a = def.auth;
+  if (a.type === 'api_key') throw new CrmMcpError('integration_unknown', `integration "${def.name}" uses api_key auth; it has no token endpoint`);
+  const oauth = a.type === 'oauth2' ? a : undefined;
+  return {
+    integration: def.name,
+    grant: a.type,
+    tokenUrl: a.token_url,
+    clientAuth: a.client_auth,
+    scopes: a.default_scopes,
+    scopeSeparator: a.scope_separator,
+    refreshParams: oauth?.refresh_params ?? {},
+    expiry: a.expiry,
+    ...(oauth?.revoke_url ? { revokeUrl: oauth.revoke_url } : {}),
+    ...(oauth?.introspect_url ? { introspectUrl: oauth.introspect_url } : {}),
+    errorHints: a.token_errors,
+    secretContextKeys: secretContextKeys(def),
+  };
+}
+
+export function contextCaptures(def: Definition): ContextCapture[] {
+  return def.auth.type === 'oauth2' ? def.auth.context_capture : [];
+}
+
+export function secretContextKeys(def: Definition): string[] {
+  return contextCaptures(def)
+    .filter((c) => c.secret)
+    .map((c) => c.to ?? c.from);
+}
+
+/** Shape of src/connect/spec.ts OAuthConnectSpec (kept structural so integrations does not import connect). */
+export interface ConnectSpecView {
+  integration: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl?: string;
+  pkce: boolean;
+  scopes: string[];
+  scopeSeparator: string;
+  clientAuth: 'client_secret_post' | 'client_secret_basic';
+  authorizeParams?: Record<string, string>;
+  contextCapture: Array<{ from: string; to?: string; hostPatterns?: string[]; required?: boolean }>;
+  fixedLifetimeSeconds?: number;
+}
+
+/** The connect flow's view of an oauth2 definition; throws for other auth types. */
+export function connectSpec(def: Definition): ConnectSpecView {
+  const a: OAuth2Auth | undefined = def.auth.type === 'oauth2' ? def.auth : undefined;
+  if (!a) throw new CrmMcpError('integration_unknown', `integration "${def.name}" does not use the oauth2 authorization-code flow`);
+  return {
+    integration: def.name,
+    authorizeUrl: a.authorize_url,
+    tokenUrl: a.token_url,
+    ...(a.revoke_url ? { revokeUrl: a.revoke_url } : {}),
+    pkce: a.pkce,
+    scopes: a.default_scopes,
+    scopeSeparator: a.scope_separator,
+    clientAuth: a.client_auth,
+    ...(a.authorize_params ? { authorizeParams: a.authorize_params } : {}),
+    contextCapture: a.context_capture.map((c) => ({
+      from: c.from,
+      ...(c.to ? { to: c.to } : {}),
+      ...(c.host_patterns ? { hostPatterns: c.host_patterns } : {}),
+      required: c.required,
+    })),
+    ...(typeof a.expiry === 'object' ? { fixedLifetimeSeconds: a.expiry.fixed_seconds } : {}),
+  };
+}
+
+export type TokenErrorClass = 'revoked' | 'misconfigured' | 'unknown';
+
+function matches(m: TokenErrorMatcher, status: number, body: unknown): boolean {
+  if (m.status && !m.status.includes(status)) return false;
+  const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (m.error && !(typeof b.error === 'string' && m.error.includes(b.error))) return false;
+  if (m.body_status && !(typeof b.status === 'string' && m.body_status.includes(b.status))) return false;
+  return Boolean(m.error || m.body_status || m.status);
+}
+
+/**
+ * Classifies a token-endpoint response by the definition's hints. Call it for every response
+ * with a parsed JSON body, including 200s (Zoho reports a dead grant as 200 {"error":"invalid_code"}).
+ */
+export function classifyTokenErrorBody(hints: TokenErrorHints, status: number, body: unknown): TokenErrorClass {
+  if (hints.revoked.some((m) => matches(m, status, body))) return 'revoked';
+  if (hints.misconfigured.some((m) => matches(m, status, body))) return 'misconfigured';
+  return 'unknown';
+}

@@ -1,0 +1,221 @@
+/**
+ * The integration definition format: one source of truth. Types come from `z.infer`;
+ * integrations/schema.json is generated from `DefinitionSchema` (see json-schema.ts).
+ * Every string documented as "JSONata" is compiled at load time, so a typo fails the load
+ * with the file path and the field path, never a tool call.
+ */
+import { z } from 'zod';
+import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
+
+const jsonata = (what: string) => z.string().min(1).describe(`JSONata: ${what}`);
+const hostPattern = z
+  .string()
+  .regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'host pattern must be a host name, optionally prefixed with "*."')
+  .describe('Exact host, or *.suffix matching one or more labels before the suffix');
+
+/** Token-endpoint body matcher: every present key must match the body (status optional). */
+export const TokenErrorMatcherSchema = z
+  .object({
+    status: z.array(z.number().int()).optional().describe('HTTP statuses this matcher applies to (any when absent)'),
+    error: z.array(z.string()).optional().describe('Values of the body field `error`'),
+    body_status: z.array(z.string()).optional().describe('Values of the body field `status` (HubSpot BAD_REFRESH_TOKEN)'),
+  })
+  .strict();
+export type TokenErrorMatcher = z.infer<typeof TokenErrorMatcherSchema>;
+
+export const TokenErrorHintsSchema = z
+  .object({
+    revoked: z.array(TokenErrorMatcherSchema).default([]).describe('Bodies meaning the grant is dead → needs_reauth'),
+    misconfigured: z.array(TokenErrorMatcherSchema).default([]).describe('Bodies meaning the OAuth client is wrong (invalid_client)'),
+  })
+  .strict();
+export type TokenErrorHints = z.infer<typeof TokenErrorHintsSchema>;
+
+export const ContextCaptureSchema = z
+  .object({
+    from: z.string().min(1).describe('Field of the token response, e.g. instance_url'),
+    to: z.string().min(1).optional().describe('Key under account.context (default: from)'),
+    host_patterns: z.array(hostPattern).optional().describe('When set the value must be a URL whose host matches one'),
+    required: z.boolean().default(false),
+    secret: z.boolean().default(false).describe('Encrypted at rest and masked like a token'),
+  })
+  .strict();
+export type ContextCapture = z.infer<typeof ContextCaptureSchema>;
+
+export const ExpirySourceSchema = z.union([
+  z.literal('expires_in'),
+  z.literal('introspection'),
+  z.object({ fixed_seconds: z.number().int().positive() }).strict(),
+]);
+export type ExpirySource = z.infer<typeof ExpirySourceSchema>;
+
+const clientAuth = z.enum(['client_secret_post', 'client_secret_basic']);
+
+export const OAuth2AuthSchema = z
+  .object({
+    type: z.literal('oauth2'),
+    authorize_url: z.string().url(),
+    token_url: z.string().url(),
+    revoke_url: z.string().url().optional(),
+    introspect_url: z.string().url().optional(),
+    pkce: z.boolean(),
+    default_scopes: z.array(z.string()).default([]),
+    scope_separator: z.string().default(' '),
+    client_auth: clientAuth,
+    authorize_params: z.record(z.string(), z.string()).optional(),
+    refresh_params: z.record(z.string(), z.string()).optional().describe('Extra form fields on a refresh_token grant'),
+    expiry: ExpirySourceSchema,
+    context_capture: z.array(ContextCaptureSchema).default([]),
+    token_errors: TokenErrorHintsSchema.default({ revoked: [], misconfigured: [] }),
+  })
+  .strict();
+
+export const ClientCredentialsAuthSchema = z
+  .object({
+    type: z.literal('oauth2_client_credentials'),
+    token_url: z.string().url(),
+    default_scopes: z.array(z.string()).default([]),
+    scope_separator: z.string().default(' '),
+    client_auth: clientAuth,
+    expiry: ExpirySourceSchema,
+    token_errors: TokenErrorHintsSchema.default({ revoked: [], misconfigured: [] }),
+  })
+  .strict();
+
+export const ApiKeyAuthSchema = z
+  .object({
+    type: z.literal('api_key'),
+    in: z.enum(['header', 'query']),
+    name: z.string().min(1).describe('Header or query parameter name'),
+    prefix: z.string().optional().describe('Prepended to the key in a header, e.g. "Bearer "'),
+  })
+  .strict();
+
+export const AuthSchema = z.discriminatedUnion('type', [OAuth2AuthSchema, ClientCredentialsAuthSchema, ApiKeyAuthSchema]);
+export type AuthSpec = z.infer<typeof AuthSchema>;
+export type OAuth2Auth = z.infer<typeof OAuth2AuthSchema>;
+
+export const PaginationSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('cursor'),
+      next: jsonata('cursor value in the response body (absent = last page), e.g. paging.next.after'),
+      param: z.string().optional().describe('Query parameter carrying the cursor (else use $page in query/body)'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('page_token'),
+      next: jsonata('next page token in the body'),
+      param: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('next_url'),
+      next: jsonata('relative URL of the next page, e.g. nextRecordsUrl'),
+      done: jsonata('true when this is the last page, e.g. done').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('offset'),
+      param: z.string().optional().describe('Query parameter carrying the offset (else use $page)'),
+      has_more: jsonata('true when more records exist').optional(),
+    })
+    .strict(),
+]);
+export type Pagination = z.infer<typeof PaginationSchema>;
+
+export const OperationSchema = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
+    path: z.string().min(1).describe('Appended to base_url; {{id}}, {{vars.x}}, {{context.x}} substituted (id URL-encoded)'),
+    query: jsonata('object of query parameters; bindings $input (also $) $id $limit $page $fields $vars $context').optional(),
+    headers: jsonata('object of extra request headers; same bindings').optional(),
+    body: jsonata('JSON request body; same bindings').optional(),
+    records: jsonata('the raw record array of a list response, e.g. results').optional(),
+    record: jsonata('the raw record in a single-record response (default $)').optional(),
+    pagination: PaginationSchema.optional(),
+    then_get: jsonata('id of the written record; re-read it with this resource\'s get (Salesforce 201 {id} / 204)').optional(),
+    limit: z.object({ default: z.number().int().positive(), max: z.number().int().positive() }).strict().optional(),
+  })
+  .strict();
+export type Operation = z.infer<typeof OperationSchema>;
+
+export const CustomFieldSchema = z
+  .object({
+    field: z.string().optional().describe('Provider field to request (added to $fields)'),
+    expr: jsonata('value from the raw record'),
+  })
+  .strict();
+
+const methodShape = Object.fromEntries(UNIFIED_METHODS.map((m) => [m, OperationSchema.optional()])) as Record<
+  (typeof UNIFIED_METHODS)[number],
+  z.ZodOptional<typeof OperationSchema>
+>;
+
+export const ResourceSchema = z
+  .object({
+    fields: z.array(z.string()).default([]).describe('Provider fields to request, bound as $fields'),
+    mapping: jsonata('raw provider record → unified record'),
+    custom_fields: z.record(z.string(), CustomFieldSchema).optional().describe('Unified custom_fields entries'),
+    ...methodShape,
+  })
+  .strict();
+export type Resource = z.infer<typeof ResourceSchema>;
+
+export const ErrorRuleSchema = z
+  .object({
+    kind: z.enum(['expired_token', 'revoked', 'rate_limited', 'not_found', 'validation', 'unavailable', 'forbidden']),
+    status: z.array(z.number().int()).optional(),
+    match: jsonata('boolean on the parsed error body; bindings $status $headers').optional(),
+    message: jsonata('safe message').optional(),
+    provider_code: jsonata('provider error code').optional(),
+    fields: jsonata('array of offending field names').optional(),
+  })
+  .strict();
+export type ErrorRule = z.infer<typeof ErrorRuleSchema>;
+
+export const RateLimitSpecSchema = z
+  .object({
+    limit_header: z.string().optional(),
+    remaining_header: z.string().optional(),
+    reset_seconds_header: z.string().optional(),
+    interval_ms_header: z.string().optional().describe('Window length in ms; used as reset when no reset header'),
+    usage_header: z
+      .object({
+        name: z.string(),
+        regex: z.string().describe('Named groups (?<used>) and (?<limit>)'),
+      })
+      .strict()
+      .optional(),
+    window_seconds: z.number().int().positive().optional().describe('Fixed window (e.g. 86400 daily) used as reset'),
+    policy: z.string().optional(),
+    policy_from_body: jsonata('policy name in a throttled body').optional(),
+    retry_after_header: z.string().default('retry-after'),
+  })
+  .strict();
+export type RateLimitSpec = z.infer<typeof RateLimitSpecSchema>;
+
+const resourceShape = Object.fromEntries(UNIFIED_RESOURCES.map((r) => [r, ResourceSchema.optional()])) as Record<
+  (typeof UNIFIED_RESOURCES)[number],
+  z.ZodOptional<typeof ResourceSchema>
+>;
+
+export const DefinitionSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'name must be lower-case letters, digits, - or _'),
+    display_name: z.string().min(1),
+    auth: AuthSchema,
+    base_url: z.string().min(1).describe('May reference {{context.x}} and {{vars.x}}'),
+    allowed_hosts: z.array(hostPattern).min(1).describe('Every request host must match one'),
+    vars: z.record(z.string(), z.string()).default({}),
+    errors: z.array(ErrorRuleSchema).default([]),
+    rate_limit: RateLimitSpecSchema.optional(),
+    resources: z.object(resourceShape).strict(),
+  })
+  .strict();
+export type Definition = z.infer<typeof DefinitionSchema>;
+export type DefinitionInput = z.input<typeof DefinitionSchema>;
