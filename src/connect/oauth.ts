@@ -80,7 +80,7 @@ export function processCodeExchangeResponse(spec: OAuthConnectSpec, status: numb
       if (cap.required) return { ok: false, code: 'context_missing', reason: `${spec.integration} token response has no ${cap.from}` };
       continue;
     }
-    if (cap.hostPatterns && !allowedUrl(value, cap.hostPatterns)) {
+    if (cap.hostPatterns && !allowedUrl(value, cap.hostPatterns, spec.extraAllowedHosts)) {
       return { ok: false, code: 'host_not_allowed', reason: `${spec.integration} returned a ${cap.from} outside the allowed hosts; the connection was refused` };
     }
     context[cap.to ?? cap.from] = cap.hostPatterns ? String(value).replace(/\/+$/, '') : value;

@@ -3,6 +3,8 @@
  * from the definition registry (after environment overrides); tests build it by hand against
  * the fake providers.
  */
+import { checkOutboundUrl } from '../integrations/hosts.js';
+
 export interface ContextCapture {
   /** Field of the token response (e.g. `instance_url`). */
   from: string;
@@ -28,21 +30,16 @@ export interface OAuthConnectSpec {
   contextCapture: ContextCapture[];
   /** How expiry is known when the response has no `expires_in`: a fixed lifetime in seconds. */
   fixedLifetimeSeconds?: number;
+  /** Deployment-level extra allowed hosts (test/dev only; also permit http). */
+  extraAllowedHosts?: string[];
 }
 
 /**
- * Host-pattern match: `*.my.salesforce.com` matches exactly one or more labels before the
- * suffix, never the bare suffix; anything else must be equal (case-insensitive).
+ * The captured value as a URL when it passes the integration host policy (src/integrations/
+ * hosts.ts): https and a host matching one of `patterns`, or one of the deployment's
+ * `extraAllowed` hosts (test/dev only, which also permit plain http). Never carries userinfo.
  */
-export function hostMatches(host: string, pattern: string): boolean {
-  const h = host.toLowerCase();
-  const p = pattern.toLowerCase();
-  if (p.startsWith('*.')) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
-  return h === p;
-}
-
-/** The parsed URL when it is https (or http on a loopback host) and its host matches a pattern. */
-export function allowedUrl(value: unknown, patterns: readonly string[]): URL | undefined {
+export function allowedUrl(value: unknown, patterns: readonly string[], extraAllowed: readonly string[] = []): URL | undefined {
   if (typeof value !== 'string') return undefined;
   let url: URL;
   try {
@@ -50,9 +47,5 @@ export function allowedUrl(value: unknown, patterns: readonly string[]): URL | u
   } catch {
     return undefined;
   }
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return undefined;
-  if (url.username || url.password) return undefined;
-  const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
-  return patterns.some((p) => hostMatches(host, p) || hostMatches(url.hostname, p)) ? url : undefined;
+  return checkOutboundUrl(url, patterns, extraAllowed) === null ? url : undefined;
 }

@@ -23,7 +23,8 @@ function spec(name: 'hubspot' | 'salesforce', p: MiniAuthz): OAuthConnectSpec {
     scopes: name === 'salesforce' ? ['api', 'refresh_token'] : ['crm.objects.contacts.read'],
     scopeSeparator: ' ',
     clientAuth: 'client_secret_post',
-    contextCapture: name === 'salesforce' ? [{ from: 'instance_url', hostPatterns: ['*.my.salesforce.com', '127.0.0.1'], required: true }] : [{ from: 'hub_id' }],
+    contextCapture: name === 'salesforce' ? [{ from: 'instance_url', hostPatterns: ['*.my.salesforce.com'], required: true }] : [{ from: 'hub_id' }],
+    extraAllowedHosts: ['127.0.0.1'],
   };
 }
 

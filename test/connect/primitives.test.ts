@@ -46,7 +46,7 @@ describe('connect primitives', () => {
     await expect(states.consume(state)).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
-  it('host patterns: subdomains only, https only (http on loopback), no userinfo', () => {
+  it('host patterns: subdomains only, https only (http only for deployment extra hosts), no userinfo', () => {
     const p = ['*.my.salesforce.com'];
     expect(allowedUrl('https://acme.my.salesforce.com', p)).toBeDefined();
     expect(allowedUrl('https://my.salesforce.com', p)).toBeUndefined();
@@ -54,6 +54,8 @@ describe('connect primitives', () => {
     expect(allowedUrl('http://acme.my.salesforce.com', p)).toBeUndefined();
     expect(allowedUrl('https://user@acme.my.salesforce.com', p)).toBeUndefined();
     expect(allowedUrl('https://evilmy.salesforce.com', p)).toBeUndefined();
+    expect(allowedUrl('http://127.0.0.1:8080', p)).toBeUndefined();
+    expect(allowedUrl('http://127.0.0.1:8080', p, ['127.0.0.1'])).toBeDefined();
   });
 
   it('code exchange: provider errors become a reason without secrets; Salesforce issued_at drives issued time', () => {
