@@ -27,6 +27,8 @@ export interface ReplayServer {
   host: string;
   requests: RecordedRequest[];
   queue(...r: ReplayResponse[]): void;
+  /** Drops queued responses and recorded requests. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,10 @@ export async function startReplayServer(): Promise<ReplayServer> {
     host: `127.0.0.1:${port}`,
     requests,
     queue: (...r) => pending.push(...r),
+    reset: () => {
+      pending.length = 0;
+      requests.length = 0;
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
