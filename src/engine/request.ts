@@ -104,7 +104,11 @@ export async function buildRequest(a: BuildArgs): Promise<BuiltRequest> {
   const nextUrl = pag?.type === 'next_url' && typeof a.page === 'string' ? a.page : undefined;
   try {
     if (nextUrl !== undefined) {
-      if (!nextUrl.startsWith('/') || nextUrl.startsWith('//')) throw new CrmMcpError('invalid_input', 'cursor is not one this server issued (bad next URL)');
+      // A next-page URL must stay under the list operation's own path on the account's base URL.
+      const opPath = new URL(base.replace(/\/$/, '') + renderTemplate(a.op.path, scope, `${where}.path`)).pathname;
+      if (!nextUrl.startsWith('/') || nextUrl.startsWith('//') || !nextUrl.startsWith(opPath)) {
+        throw new CrmMcpError('invalid_input', 'cursor is not one this server issued (bad next URL)');
+      }
       url = new URL(nextUrl, base);
     } else {
       url = new URL(base.replace(/\/$/, '') + renderTemplate(a.op.path, scope, `${where}.path`));

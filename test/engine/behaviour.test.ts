@@ -190,7 +190,8 @@ describe('cursors, fields, unsupported', () => {
     const { engine, acct } = setup('salesforce');
     const forged = Buffer.from(JSON.stringify({ v: 1, i: 'salesforce', r: 'contacts', m: 'list', s: '//evil.example/x' })).toString('base64url');
     const foreign = Buffer.from(JSON.stringify({ v: 1, i: 'hubspot', r: 'contacts', m: 'list', s: 'abc' })).toString('base64url');
-    for (const cursor of ['not-base64-json', forged, foreign]) {
+    const otherPath = Buffer.from(JSON.stringify({ v: 1, i: 'salesforce', r: 'contacts', m: 'list', s: '/services/data/v62.0/sobjects/User' })).toString('base64url');
+    for (const cursor of ['not-base64-json', forged, foreign, otherPath]) {
       const r = await engine.execute({ account: acct, resource: 'contacts', method: 'list', cursor });
       expect(r).toMatchObject({ ok: false, error: { code: 'validation' } });
     }
