@@ -32,6 +32,11 @@ export interface HttpAppOptions {
   crmName?: (integration: string) => string | undefined;
   /** Stateful only: a session unused this long is closed (default 30 min). */
   sessionIdleMs?: number;
+  /**
+   * Other handlers mounted beside MCP (e.g. the connect flow's /connect/*), tried in order after
+   * the Host/Origin check; each returns true when it answered the request.
+   */
+  mounts?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
 }
 
 export interface HttpApp {
@@ -166,6 +171,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
           log.warn('rejected request', { reason: hostCheck.reason });
           return sendRpcError(res, 403, `Forbidden: ${hostCheck.reason}`);
         }
+        for (const mount of opts.mounts ?? []) if (await mount(req, res)) return;
         if (url.pathname === '/mcp') return await handleMcp(req, res, undefined);
         const m = ACCOUNT_ROUTE.exec(url.pathname);
         if (m) return await handleMcp(req, res, m[1]);

@@ -145,6 +145,22 @@ describe('Streamable HTTP server', () => {
     expect(expired.status).toBe(404);
   });
 
+  it('mounts other handlers beside MCP, behind the Host/Origin check', async () => {
+    const { srv } = await setup({
+      mounts: [
+        async (req, res) => {
+          if (!req.url?.startsWith('/connect/')) return false;
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('connect');
+          return true;
+        },
+      ],
+    });
+    const ok = await fetch(`${srv.url}/connect/callback?state=x`);
+    expect(await ok.text()).toBe('connect');
+    expect((await rawPost(`${srv.url}/connect/callback`, {}, { host: 'evil.example' })).status).toBe(403);
+    expect((await fetch(`${srv.url}/elsewhere`)).status).toBe(404);
+  });
+
   it('no-auth mode serves exactly one account without a token', async () => {
     const { srv } = await setup({ auth: { mode: 'none', accountId: 'a-acct' } });
     const client = await sdkClient(`${srv.url}/mcp`);

@@ -1,0 +1,39 @@
+/**
+ * Runs the real stdio/serve command code in a child process with the real engine and
+ * definitions over an in-memory store seeded from the environment (the fake CRMs run in the
+ * test process). Until the product's own store/token-manager composition is available to the
+ * CLI, this is the composition root the spawned-process tests use.
+ *   CRM_MCP_TEST_ACCOUNTS='[...]' CRM_MCP_TEST_ALLOWED_HOSTS='127.0.0.1:*' \
+ *   node --import tsx test/mcp/helpers/real-cli.ts stdio --account acct-hubspot
+ */
+import { processIo } from '../../../src/cli/io.js';
+import { LinkedAccountSchema } from '../../../src/accounts/model.js';
+import { cryptoRandom, systemClock } from '../../../src/core/deps.js';
+import { createLogger } from '../../../src/core/logger.js';
+import type { McpRuntime } from '../../../src/mcp/runtime.js';
+import { plainCodec } from '../../../src/store/codec.js';
+import { createAccountStore } from '../../../src/store/kv-account-store.js';
+import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { realEngine } from './real-stack.js';
+
+async function open(): Promise<McpRuntime> {
+  const kv = createMemoryKv();
+  const accounts = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
+  for (const a of JSON.parse(process.env.CRM_MCP_TEST_ACCOUNTS ?? '[]') as unknown[]) await accounts.put(LinkedAccountSchema.parse(a));
+  const deps = { clock: systemClock, random: cryptoRandom, logger: createLogger({ level: 'debug' }) };
+  const tokens = {
+    async getAccessToken(id: string) {
+      const account = await accounts.get(id);
+      const token = account?.context.oauth?.token.access_token;
+      if (!account || !token) throw new Error(`no token for ${id}`);
+      return { accessToken: token, account };
+    },
+  };
+  const extra = (process.env.CRM_MCP_TEST_ALLOWED_HOSTS ?? '').split(',').filter(Boolean);
+  const { engine, crmName } = realEngine(deps, tokens, { extraAllowedHosts: extra });
+  return { kv, accounts, engine, deps, crmName, close: async () => {} };
+}
+
+const [cmd, ...argv] = process.argv.slice(2);
+const mod = cmd === 'serve' ? await import('../../../src/cli/commands/serve.js') : await import('../../../src/cli/commands/stdio.js');
+process.exitCode = await mod.runWith(argv, processIo(), open);
