@@ -19,6 +19,8 @@ export interface MiniAuthz {
   /** Access tokens the API accepts (minted here or registered by a test). */
   validAccess: Set<string>;
   apiRequests: number;
+  /** False: the API rejects every token as expired/invalid (a grant the provider will not honour). */
+  acceptApi: boolean;
   /** Bodies received at /revoke (form-decoded). */
   revokeCalls: Array<Record<string, string>>;
   lastAuthorizeQuery?: URLSearchParams;
@@ -28,7 +30,7 @@ export interface MiniAuthz {
 export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { id: string; secret: string }): Promise<MiniAuthz> {
   const codes = new Map<string, { redirect_uri: string; challenge?: string }>();
   let url = '';
-  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', revoked: new Set(), validAccess: new Set(), apiRequests: 0, revokeCalls: [], close: async () => {} };
+  const state: MiniAuthz = { url: '', shape, tokenRequests: 0, instanceUrl: '', revoked: new Set(), validAccess: new Set(), apiRequests: 0, acceptApi: true, revokeCalls: [], close: async () => {} };
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && u.pathname === '/authorize') {
@@ -95,6 +97,18 @@ export async function startMiniAuthz(shape: 'hubspot' | 'salesforce', client: { 
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       if (!state.validAccess.has(token)) return void res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', category: 'EXPIRED_AUTHENTICATION' }));
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: [] }));
+    }
+    if (req.method === 'GET' && (u.pathname.startsWith('/crm/v3/objects/') || u.pathname.startsWith('/services/data/'))) {
+      // Provider-shaped empty list pages for the engine's validation call.
+      state.apiRequests++;
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (!state.acceptApi || !state.validAccess.has(token)) {
+        return shape === 'hubspot'
+          ? json(401, { status: 'error', message: 'The OAuth token used to make this call expired 1 minute(s) ago.', correlationId: 'c', category: 'EXPIRED_AUTHENTICATION' })
+          : json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+      }
+      return shape === 'hubspot' ? json(200, { results: [] }) : json(200, { totalSize: 0, done: true, records: [] });
     }
     res.writeHead(404).end();
   });

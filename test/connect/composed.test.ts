@@ -1,0 +1,111 @@
+/**
+ * The connect flow through the real composition (buildOperatorRuntime): real integration
+ * definitions with environment overrides pointing at loopback providers, the real engine making
+ * the one validation call, revocation from the definition's revoke_url on delete.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { buildOperatorRuntime } from '../../src/connect/compose.js';
+import { createConnectFlow } from '../../src/connect/flow.js';
+import { connectHandlerFor } from '../../src/connect/mount.js';
+import { cryptoRandom } from '../../src/core/deps.js';
+import { createMemoryLogger } from '../../src/core/logger.js';
+import { loadRegistry } from '../../src/integrations/index.js';
+import { plainCodec } from '../../src/store/codec.js';
+import { createAccountStore } from '../../src/store/kv-account-store.js';
+import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { captureIo, memoryAudit, testSealer } from '../cli/helpers/operator-runtime.js';
+import { manualClock } from '../http/helpers.js';
+import { startMiniAuthz, type MiniAuthz } from './helpers/mini-authz.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function overrides(name: 'hubspot' | 'salesforce', p: MiniAuthz) {
+  const auth = { authorize_url: `${p.url}/authorize`, token_url: `${p.url}/token`, revoke_url: `${p.url}/revoke` };
+  return name === 'hubspot' ? { auth, base_url: p.url } : { auth };
+}
+
+async function composed(name: 'hubspot' | 'salesforce') {
+  const client = { id: `${name}-client`, secret: `${name}-secret-KNOWN` };
+  const p = await startMiniAuthz(name, client);
+  cleanups.push(p.close);
+  const clock = manualClock(Date.now());
+  const kv = createMemoryKv(clock);
+  const accountsStore = createAccountStore({ kv, codec: plainCodec, clock });
+  const audit = memoryAudit(clock);
+  const reactivated: string[] = [];
+  const rt = buildOperatorRuntime({
+    kv,
+    accounts: accountsStore,
+    deps: { clock, random: cryptoRandom, logger: createMemoryLogger() },
+    sealer: testSealer,
+    registry: loadRegistry(),
+    tokens: { getAccessToken: async () => Promise.reject(new Error('not used')) },
+    audit,
+    webhooks: { reactivated: async (a) => void reactivated.push(a.id) },
+    env: { [`CRM_MCP_${name.toUpperCase()}_SANDBOX_CLIENT_ID`]: client.id, [`CRM_MCP_${name.toUpperCase()}_SANDBOX_CLIENT_SECRET`]: client.secret },
+    envOverrides: { sandbox: { [name]: overrides(name, p) } },
+    extraAllowedHosts: ['127.0.0.1'],
+    close: async () => {},
+  });
+  return { p, rt, audit, reactivated, clock };
+}
+
+describe('connect through the composed runtime', () => {
+  for (const name of ['hubspot', 'salesforce'] as const) {
+    it(`${name}: real definition + engine validation call → active; delete revokes at the definition's revoke_url`, async () => {
+      const { p, rt, audit } = await composed(name);
+
+      const mounted: { h?: ReturnType<typeof connectHandlerFor> } = {};
+      const srv = createServer((req, res) => void mounted.h!(req, res).then((ok) => ok || res.writeHead(404).end()));
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      cleanups.push(
+        () =>
+          new Promise<void>((r) => {
+            srv.closeAllConnections();
+            srv.close(() => r());
+          }),
+      );
+      const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+      mounted.h = connectHandlerFor(rt, base);
+
+      const flow = createConnectFlow({ ...rt, ...rt.deps, validator: rt.connectValidator, connectSpec: rt.connectSpec });
+      const link = await flow.createLink({ tenantId: 'tenant-1', integration: name, environment: 'sandbox', baseUrl: base });
+      const res = await fetch(link.url, { redirect: 'follow' });
+      expect(await res.text()).toContain('Connected');
+      const [acct] = await rt.accounts.listByTenant('tenant-1');
+      expect(acct).toMatchObject({ status: 'active', environment: 'sandbox' });
+      expect(p.apiRequests).toBe(1);
+      expect(p.lastAuthorizeQuery!.get('code_challenge_method')).toBe('S256');
+      if (name === 'salesforce') expect(acct!.context.instance_url).toBe(p.url);
+
+      const io = captureIo();
+      expect(await accounts(['delete', acct!.id, '--json'], io, async () => rt)).toBe(0);
+      expect(JSON.parse(io.stdoutText())).toMatchObject({ deleted: true, revoked: true });
+      expect(p.revokeCalls).toEqual([{ token: acct!.context.oauth!.token.refresh_token, token_type_hint: 'refresh_token', client_id: `${name}-client`, client_secret: `${name}-secret-KNOWN` }]);
+      expect(await rt.accounts.get(acct!.id)).toBeUndefined();
+      expect(audit.entries.map((e) => e.operation)).toEqual(['link_create', 'connect', 'delete']);
+      expect(JSON.stringify(audit.entries)).not.toContain('secret-KNOWN');
+    });
+  }
+
+  it('a grant the provider will not honour ends in validation_error with the provider reason', async () => {
+    const { p, rt } = await composed('hubspot');
+    p.acceptApi = false;
+    const flow = createConnectFlow({ ...rt, ...rt.deps, validator: rt.connectValidator, connectSpec: rt.connectSpec });
+    const url = await flow.begin({ tenant_id: 't', integration: 'hubspot', environment: 'sandbox' }, 'http://127.0.0.1:1/connect/callback');
+    const consent = await fetch(url, { redirect: 'manual' });
+    const cb = new URL(consent.headers.get('location')!);
+    const outcome = await flow.complete({ code: cb.searchParams.get('code'), state: cb.searchParams.get('state') });
+    expect(outcome.ok).toBe(false);
+    const [acct] = await rt.accounts.listByTenant('t');
+    expect(acct!.status).toBe('validation_error');
+    expect(acct!.last_error!.message).toMatch(/rejected the token it just issued/);
+    expect(p.apiRequests).toBe(1);
+  });
+});
