@@ -99,6 +99,7 @@ export function createEngine(opts: EngineOptions): Engine {
       chunks.push(chunk as Buffer);
     }
     const { body, unparsable } = parseBody(Buffer.concat(chunks).toString('utf8'));
+    log.debug('provider response', { method: req.method, host: req.url.host, path: req.url.pathname, status: res.statusCode });
     return { status: res.statusCode, headers: res.headers as RawResponse['headers'], body, unparsable };
   }
 
