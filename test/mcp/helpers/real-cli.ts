@@ -10,27 +10,22 @@ import { processIo } from '../../../src/cli/io.js';
 import { LinkedAccountSchema } from '../../../src/accounts/model.js';
 import { cryptoRandom, systemClock } from '../../../src/core/deps.js';
 import { createLogger } from '../../../src/core/logger.js';
+import type { Json } from '../../../src/integrations/index.js';
 import type { McpRuntime } from '../../../src/mcp/runtime.js';
 import { plainCodec } from '../../../src/store/codec.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../../src/store/memory-kv.js';
-import { realEngine } from './real-stack.js';
+import { fixedTokens, realEngine } from './real-stack.js';
 
 async function open(): Promise<McpRuntime> {
   const kv = createMemoryKv();
   const accounts = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
   for (const a of JSON.parse(process.env.CRM_MCP_TEST_ACCOUNTS ?? '[]') as unknown[]) await accounts.put(LinkedAccountSchema.parse(a));
   const deps = { clock: systemClock, random: cryptoRandom, logger: createLogger({ level: 'debug' }) };
-  const tokens = {
-    async getAccessToken(id: string) {
-      const account = await accounts.get(id);
-      const token = account?.context.oauth?.token.access_token;
-      if (!account || !token) throw new Error(`no token for ${id}`);
-      return { accessToken: token, account };
-    },
-  };
+  const tokens = fixedTokens((id) => accounts.get(id));
   const extra = (process.env.CRM_MCP_TEST_ALLOWED_HOSTS ?? '').split(',').filter(Boolean);
-  const { engine, crmName } = realEngine(deps, tokens, { extraAllowedHosts: extra });
+  const envOverrides = JSON.parse(process.env.CRM_MCP_TEST_ENV_OVERRIDES ?? '{}') as Record<string, Record<string, Json>>;
+  const { engine, crmName } = realEngine(deps, tokens, { extraAllowedHosts: extra, envOverrides });
   return { kv, accounts, engine, deps, crmName, close: async () => {} };
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { LinkedAccount } from '../../../src/accounts/model.js';
 import type { Deps } from '../../../src/core/deps.js';
 import { createEngine } from '../../../src/engine/index.js';
-import { createRegistry, loadDefinitionDirs, parseDefinition, type IntegrationRegistry } from '../../../src/integrations/index.js';
+import { createRegistry, loadDefinitionDirs, parseDefinition, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
 import type { TokenProvider } from '../../../src/tokens/types.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -25,22 +25,33 @@ export function realRegistry(): IntegrationRegistry {
   return createRegistry([...loadDefinitionDirs([`${ROOT}integrations`]), noDealsDefinition()]);
 }
 
-/** Hands out `token` for any account the lookup knows. */
-export function fixedTokens(lookup: (id: string) => Promise<LinkedAccount | undefined>, token: string): TokenProvider {
+/** Hands out each account's stored access token (or `token` when given); never refreshes. */
+export function fixedTokens(lookup: (id: string) => Promise<LinkedAccount | undefined>, token?: string): TokenProvider {
   return {
     async getAccessToken(id) {
       const account = await lookup(id);
-      if (!account) throw new Error(`no account ${id}`);
-      return { accessToken: token, account };
+      const accessToken = token ?? account?.context.oauth?.token.access_token;
+      if (!account || !accessToken) throw new Error(`no token for account ${id}`);
+      return { accessToken, account };
     },
   };
 }
 
-export function realEngine(deps: Deps, tokens: TokenProvider, opts: { registry?: IntegrationRegistry; extraAllowedHosts?: string[] } = {}) {
+export function realEngine(
+  deps: Deps,
+  tokens: TokenProvider,
+  opts: { registry?: IntegrationRegistry; extraAllowedHosts?: string[]; envOverrides?: Record<string, Record<string, Json>> } = {},
+) {
   const registry = opts.registry ?? realRegistry();
   return {
     registry,
-    engine: createEngine({ registry, tokens, deps, ...(opts.extraAllowedHosts ? { extraAllowedHosts: opts.extraAllowedHosts } : {}) }),
+    engine: createEngine({
+      registry,
+      tokens,
+      deps,
+      ...(opts.extraAllowedHosts ? { extraAllowedHosts: opts.extraAllowedHosts } : {}),
+      ...(opts.envOverrides ? { envOverrides: opts.envOverrides } : {}),
+    }),
     crmName: (integration: string) => (registry.has(integration) ? registry.get(integration).display_name : undefined),
   };
 }
