@@ -9,7 +9,12 @@ import { cryptoRandom } from '../../src/core/deps.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createServer } from '../../src/mcp/server.js';
 import { listAllContactsWithBackoff } from '../../examples/agent-backoff.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startHttpServer } from '../../src/http/server.js';
 import { manualClock } from '../http/helpers.js';
+import { startFakeCrms } from '../mcp/helpers/fake-crms.js';
+import { fixedTokens, realEngine } from '../mcp/helpers/real-stack.js';
+import { startThrottlingProxy } from './throttling-proxy.js';
 import { testAccount } from '../mcp/helpers/accounts.js';
 import { createMemoryEngine } from '../mcp/helpers/memory-engine.js';
 
@@ -59,6 +64,40 @@ describe('examples/agent-backoff.ts', () => {
     expect(engine.providerCalls).toBe(run.pages + run.backoffs);
     expect(log.some((l) => /rate limited: waiting \d+s/.test(l))).toBe(true);
     await client.close();
+  });
+});
+
+describe('examples/agent-backoff.ts against the HubSpot fake behind a tiny rate limit', () => {
+  it('completes the full listing over Streamable HTTP, backing off at least 3 times, never retried by the server', async () => {
+    const clock = manualClock();
+    const crms = await startFakeCrms();
+    crms.hubspot.data.contacts = Array.from({ length: 25 }, (_, i) => ({
+      id: String(200 + i), properties: { firstname: `P${i}`, lastname: 'Example', email: `p${i}@example.com` }, createdAt: '2024-01-01T00:00:00.000Z', updatedAt: '2024-01-01T00:00:00.000Z', archived: false,
+    }));
+    const proxy = await startThrottlingProxy(crms.hubspot.url, { max: 2, windowMs: 10_000, now: () => clock.now() });
+    const account = crms.accounts.find((a) => a.integration === 'hubspot')!;
+    const deps = { clock, random: cryptoRandom, logger: silentLogger };
+    const { engine, crmName } = realEngine(deps, fixedTokens(async () => account), {
+      envOverrides: { test: { hubspot: { base_url: proxy.url } } },
+      extraAllowedHosts: [proxy.host],
+    });
+    const srv = await startHttpServer({ port: 0, engine, deps, accounts: { get: async (id) => (id === account.id ? account : undefined) }, auth: { mode: 'none', accountId: account.id }, crmName });
+    const client = new Client({ name: 'backoff-e2e', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)));
+    try {
+      const run = await listAllContactsWithBackoff(client, { pageSize: 4, sleep: async (ms) => clock.advance(ms) });
+      expect(run.contacts.map((c) => c.id)).toEqual(Array.from({ length: 25 }, (_, i) => String(200 + i)));
+      expect(run.pages).toBe(7);
+      expect(run.backoffs).toBeGreaterThanOrEqual(3);
+      // One provider request per tool call: the server neither retried nor waited.
+      expect(proxy.throttled).toBe(run.backoffs);
+      expect(run.lastRateLimit['ratelimit-limit']).toBe('2');
+    } finally {
+      await client.close();
+      await srv.close();
+      await proxy.close();
+      await crms.close();
+    }
   });
 });
 
