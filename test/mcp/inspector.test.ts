@@ -1,21 +1,35 @@
-/** The MCP Inspector CLI (v2, CLI mode) lists and calls tools against a spawned `stdio` server. */
+/** The MCP Inspector CLI (v2, CLI mode) lists and calls tools against a spawned `stdio` server (real engine, Salesforce fake). */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeCrms, type FakeCrms } from './helpers/fake-crms.js';
+import { realCliCommand } from './helpers/spawn-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSPECTOR = join(ROOT, 'node_modules/.bin/mcp-inspector');
-const SERVER = [process.execPath, '--import', 'tsx', 'test/mcp/helpers/memory-cli.ts', 'stdio', '--account', 'a-acct'];
 // The inspector writes state under ~/.mcp-inspector: keep it out of the real home.
 const HOME = mkdtempSync(join(tmpdir(), 'inspector-home-'));
-afterAll(() => rmSync(HOME, { recursive: true, force: true }));
+let crms: FakeCrms;
+let server: ReturnType<typeof realCliCommand>;
+beforeAll(async () => {
+  crms = await startFakeCrms();
+  server = realCliCommand(crms, ['stdio', '--account', 'acct-salesforce']);
+});
+afterAll(async () => {
+  rmSync(HOME, { recursive: true, force: true });
+  await crms?.close();
+});
 
 function inspector(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(INSPECTOR, ['--cli', ...SERVER, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // MCP clients pass servers a minimal environment: hand over the test settings explicitly.
+    const envFlags = Object.entries(server.env)
+      .filter(([k]) => k.startsWith('CRM_MCP_TEST_'))
+      .flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const p = spawn(INSPECTOR, ['--cli', ...envFlags, server.command, ...server.args, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -34,12 +48,13 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
   }, 60_000);
 
   it('calls a tool and gets structured content; an isError result exits 5', async () => {
-    const ok = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"1"}']);
+    const id = '003000000000001AAA';
+    const ok = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', JSON.stringify({ id })]);
     expect(ok.code, ok.err).toBe(0);
-    const res = (JSON.parse(ok.out) as { result: { structuredContent: { contact: { id: string } }; _meta: Record<string, string> } }).result;
-    expect(res.structuredContent.contact.id).toBe('1');
-    expect(res._meta['ratelimit-remaining']).toBe('97');
-    const bad = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"nope"}']);
+    const res = (JSON.parse(ok.out) as { result: { structuredContent: { contact: { id: string; first_name: string } }; _meta: Record<string, string> } }).result;
+    expect(res.structuredContent.contact).toMatchObject({ id, first_name: 'First1' });
+    expect(res._meta['ratelimit-limit']).toBe('5000');
+    const bad = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"003999999999999AAA"}']);
     expect(bad.code).toBe(5);
     expect(bad.out).toContain('"code":"not_found"');
   }, 60_000);
