@@ -11,8 +11,14 @@ import type { AccountStore } from '../store/account-store.js';
 import type { AccountValidator, AuditPort, WebhookPort } from './ports.js';
 
 export interface TokenScheduler {
-  /** The token manager's hook: a token was minted for this account (schedule its refresh). */
+  /** The token manager's hook: a token was minted or imported for this account (schedule its refresh). */
   tokenStored(account: LinkedAccount): void | Promise<void>;
+  /**
+   * This instance no longer refreshes the account (handed off or deleted): drop its scheduled
+   * refresh. The token manager must still re-check `handed_off` when a refresh comes due, since
+   * another replica may hold the schedule.
+   */
+  forget?(accountId: string): void | Promise<void>;
 }
 
 export interface CompleteDeps {

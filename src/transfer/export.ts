@@ -5,6 +5,7 @@
  * token, so this instance stops refreshing it — and the file carries no such mark.
  */
 import type { LinkedAccount } from '../accounts/model.js';
+import type { TokenScheduler } from '../connect/complete.js';
 import type { AuditPort } from '../connect/ports.js';
 import { isSecretKey, maskSecret } from '../core/redact.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -56,7 +57,7 @@ export function maskSecrets(v: unknown, depth = 0): unknown {
 }
 
 export async function exportAccounts(
-  deps: { accounts: AccountStore; audit: AuditPort; actor: string },
+  deps: { accounts: AccountStore; audit: AuditPort; actor: string; scheduler?: TokenScheduler },
   opts: ExportOptions,
 ): Promise<{ records: ExportRecord[]; corrupt: string[] }> {
   const records: ExportRecord[] = [];
@@ -69,7 +70,10 @@ export async function exportAccounts(
   }
   records.sort((a, b) => a.id.localeCompare(b.id));
   if (opts.handOff) {
-    for (const r of records) await deps.accounts.update(r.id, (cur) => (cur.handed_off ? undefined : { ...cur, handed_off: true }));
+    for (const r of records) {
+      await deps.accounts.update(r.id, (cur) => (cur.handed_off ? undefined : { ...cur, handed_off: true }));
+      await deps.scheduler?.forget?.(r.id);
+    }
   }
   for (const r of records) {
     if (opts.includeSecrets || opts.handOff) {

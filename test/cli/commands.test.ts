@@ -102,10 +102,13 @@ describe('operator commands in-process', () => {
     expect((await stat(out)).mode & 0o777).toBe(0o600);
     expect(await readFile(out, 'utf8')).toContain('rt-KNOWN-1');
     expect((await rt.accounts.get('imp-1'))!.handed_off).toBe(true);
+    expect(rt.scheduled.slice(0, 2).sort()).toEqual(['stored:imp-1', 'stored:imp-2']);
+    expect(rt.scheduled.slice(2)).toEqual(['forget:imp-1', 'forget:imp-2']);
 
     const resume = await exec(accounts, rt, ['resume', '--all', '--json']);
     expect(JSON.parse(resume.stdout)).toMatchObject({ ok: true, resumed: ['imp-1', 'imp-2'] });
     expect((await rt.accounts.get('imp-1'))!.handed_off).toBe(false);
+    expect(rt.scheduled.slice(4)).toEqual(['stored:imp-1', 'stored:imp-2']);
     expectFailure(await exec(accounts, rt, ['resume', 'ghost', '--json']), 3, /no account 'ghost'/);
     expectFailure(await exec(accounts, rt, ['resume']), 2, /ids or --all/);
 

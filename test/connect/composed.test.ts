@@ -10,6 +10,8 @@ import { runWith as accounts } from '../../src/cli/commands/accounts.js';
 import { buildOperatorRuntime } from '../../src/connect/compose.js';
 import { createConnectFlow } from '../../src/connect/flow.js';
 import { connectHandlerFor } from '../../src/connect/mount.js';
+import { storedTokenProvider } from '../../src/connect/validators.js';
+import { exportAccounts } from '../../src/transfer/export.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { createMemoryLogger } from '../../src/core/logger.js';
 import { loadRegistry } from '../../src/integrations/index.js';
@@ -30,10 +32,10 @@ function overrides(name: 'hubspot' | 'salesforce', p: MiniAuthz) {
   return name === 'hubspot' ? { auth, base_url: p.url } : { auth };
 }
 
-async function composed(name: 'hubspot' | 'salesforce') {
+async function composed(name: 'hubspot' | 'salesforce', tokens?: 'stored', provider?: MiniAuthz) {
   const client = { id: `${name}-client`, secret: `${name}-secret-KNOWN` };
-  const p = await startMiniAuthz(name, client);
-  cleanups.push(p.close);
+  const p = provider ?? (await startMiniAuthz(name, client));
+  if (!provider) cleanups.push(p.close);
   const clock = manualClock(Date.now());
   const kv = createMemoryKv(clock);
   const accountsStore = createAccountStore({ kv, codec: plainCodec, clock });
@@ -45,7 +47,7 @@ async function composed(name: 'hubspot' | 'salesforce') {
     deps: { clock, random: cryptoRandom, logger: createMemoryLogger() },
     sealer: testSealer,
     registry: loadRegistry(),
-    tokens: { getAccessToken: async () => Promise.reject(new Error('not used')) },
+    tokens: tokens === 'stored' ? storedTokenProvider(accountsStore) : { getAccessToken: async () => Promise.reject(new Error('not used')) },
     audit,
     webhooks: { reactivated: async (a) => void reactivated.push(a.id) },
     env: { [`CRM_MCP_${name.toUpperCase()}_SANDBOX_CLIENT_ID`]: client.id, [`CRM_MCP_${name.toUpperCase()}_SANDBOX_CLIENT_SECRET`]: client.secret },
@@ -107,5 +109,32 @@ describe('connect through the composed runtime', () => {
     expect(acct!.status).toBe('validation_error');
     expect(acct!.last_error!.message).toMatch(/rejected the token it just issued/);
     expect(p.apiRequests).toBe(1);
+  });
+
+  it('export --include-secrets → import --verify into a fresh store: same accounts, tokens usable at the provider', async () => {
+    const src = await composed('salesforce', 'stored');
+    for (let i = 0; i < 3; i++) {
+      const flow = createConnectFlow({ ...src.rt, ...src.rt.deps, validator: src.rt.connectValidator, connectSpec: src.rt.connectSpec });
+      const url = await flow.begin({ tenant_id: `t${i}`, integration: 'salesforce', environment: 'sandbox' }, 'http://127.0.0.1:1/connect/callback');
+      const cb = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+      expect((await flow.complete({ code: cb.searchParams.get('code'), state: cb.searchParams.get('state') })).ok).toBe(true);
+    }
+    const { mkdtemp } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'crm-rt-')), 'export.json');
+    const exp = captureIo();
+    expect(await accounts(['export', '--include-secrets', '--hand-off', '--out', file, '--json'], exp, async () => src.rt)).toBe(0);
+    for await (const a of src.rt.accounts.list()) expect(a.handed_off).toBe(true);
+
+    // A fresh store on another instance, talking to the same provider (the grants live there).
+    const dst = await composed('salesforce', 'stored', src.p);
+    const imp = captureIo();
+    expect(await accounts(['import', file, '--verify', '--json'], imp, async () => dst.rt)).toBe(0);
+    expect(JSON.parse(imp.stdoutText())).toMatchObject({ ok: true, import: { created: 3 }, verify: { active: 3, needs_reauth: 0, failed: 0 } });
+    const records = async (rt: typeof src.rt) => (await exportAccounts({ accounts: rt.accounts, audit: rt.audit, actor: 't' }, { includeSecrets: true, handOff: false })).records;
+    expect(await records(dst.rt)).toEqual(await records(src.rt));
+    for await (const a of dst.rt.accounts.list()) expect(a.handed_off).toBeFalsy();
+    expect(src.p.apiRequests).toBe(6);
   });
 });

@@ -138,6 +138,7 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
             throw failure('revoke_failed', `${revoked.reason ?? 'revocation failed'}; account kept (use --force to delete anyway)`);
           }
           await rt.accounts.delete(a.id);
+          await rt.scheduler?.forget?.(a.id);
           await rt.kv.delete(IMPORT_FP_PREFIX + a.id);
           await rt.audit.append({
             operation: 'delete',

@@ -62,6 +62,8 @@ export interface TestRuntime extends OperatorRuntime {
   reactivated: string[];
   revoked: string[];
   closed: number;
+  /** Scheduler calls, as `stored:<id>` / `forget:<id>`. */
+  scheduled: string[];
 }
 
 export function memoryOperatorRuntime(opts: {
@@ -78,7 +80,10 @@ export function memoryOperatorRuntime(opts: {
   const auditLog = memoryAudit(clock);
   const reactivated: string[] = [];
   const revoked: string[] = [];
+  const scheduled: string[] = [];
   const rt: TestRuntime = {
+    scheduled,
+    scheduler: { tokenStored: (a) => void scheduled.push(`stored:${a.id}`), forget: (id) => void scheduled.push(`forget:${id}`) },
     clock,
     auditLog,
     reactivated,
