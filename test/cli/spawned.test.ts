@@ -35,3 +35,44 @@ describe('operator commands as processes', () => {
     expect(bad.stderr).toMatch(/^crm-mcp audit: --limit/);
   });
 });
+
+describe('crm-mcp connect as a process', () => {
+  it('prints the consent URL, receives the loopback callback, validates with the real engine and exits 0 with JSON', async () => {
+    const { spawn } = await import('node:child_process');
+    const { startMiniAuthz } = await import('../connect/helpers/mini-authz.js');
+    const p = await startMiniAuthz('salesforce', { id: 'sf-client', secret: 'sf-secret-KNOWN' });
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/cli/helpers/composed-cli.ts', 'connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json'], {
+        cwd: root,
+        env: {
+          ...process.env,
+          CRM_MCP_SALESFORCE_CLIENT_ID: 'sf-client',
+          CRM_MCP_SALESFORCE_CLIENT_SECRET: 'sf-secret-KNOWN',
+          CRM_MCP_TEST_ALLOWED_HOSTS: '127.0.0.1',
+          CRM_MCP_TEST_ENV_OVERRIDES: JSON.stringify({ sandbox: { salesforce: { auth: { authorize_url: `${p.url}/authorize`, token_url: `${p.url}/token` } } } }),
+        },
+      });
+      const exited = new Promise<number | null>((r) => child.on('exit', r));
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/authorize\S+)/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', () => reject(new Error(`exited early: ${stderr}`)));
+      });
+      const page = await fetch(url, { redirect: 'follow' });
+      expect(page.status).toBe(200);
+      expect(await exited).toBe(0);
+      const res = JSON.parse(stdout);
+      expect(res).toMatchObject({ ok: true, account: { integration: 'salesforce', status: 'active', environment: 'sandbox', context: { instance_url: p.url } } });
+      expect(stdout + stderr).not.toMatch(/sf-secret-KNOWN|at-[0-9a-f]{32}|rt-[0-9a-f]{32}/);
+      expect(p.apiRequests).toBe(1);
+    } finally {
+      await p.close();
+    }
+  });
+});
