@@ -41,10 +41,11 @@ async function composed(name: 'hubspot' | 'salesforce', tokens?: 'stored', provi
   const accountsStore = createAccountStore({ kv, codec: plainCodec, clock });
   const audit = memoryAudit(clock);
   const reactivated: string[] = [];
+  const logger = createMemoryLogger();
   const rt = buildOperatorRuntime({
     kv,
     accounts: accountsStore,
-    deps: { clock, random: cryptoRandom, logger: createMemoryLogger() },
+    deps: { clock, random: cryptoRandom, logger },
     sealer: testSealer,
     registry: loadRegistry(),
     tokens: tokens === 'stored' ? storedTokenProvider(accountsStore) : { getAccessToken: async () => Promise.reject(new Error('not used')) },
@@ -55,13 +56,13 @@ async function composed(name: 'hubspot' | 'salesforce', tokens?: 'stored', provi
     extraAllowedHosts: ['127.0.0.1'],
     close: async () => {},
   });
-  return { p, rt, audit, reactivated, clock };
+  return { p, rt, audit, reactivated, clock, logger };
 }
 
 describe('connect through the composed runtime', () => {
   for (const name of ['hubspot', 'salesforce'] as const) {
     it(`${name}: real definition + engine validation call → active; delete revokes at the definition's revoke_url`, async () => {
-      const { p, rt, audit } = await composed(name);
+      const { p, rt, audit, logger } = await composed(name);
 
       const mounted: { h?: ReturnType<typeof connectHandlerFor> } = {};
       const srv = createServer((req, res) => void mounted.h!(req, res).then((ok) => ok || res.writeHead(404).end()));
@@ -92,7 +93,10 @@ describe('connect through the composed runtime', () => {
       expect(p.revokeCalls).toEqual([{ token: acct!.context.oauth!.token.refresh_token, token_type_hint: 'refresh_token', client_id: `${name}-client`, client_secret: `${name}-secret-KNOWN` }]);
       expect(await rt.accounts.get(acct!.id)).toBeUndefined();
       expect(audit.entries.map((e) => e.operation)).toEqual(['link_create', 'connect', 'delete']);
-      expect(JSON.stringify(audit.entries)).not.toContain('secret-KNOWN');
+      const leaked = [acct!.context.oauth!.token.access_token, acct!.context.oauth!.token.refresh_token!, `${name}-secret-KNOWN`];
+      const surfaces = [JSON.stringify(audit.entries), logger.lines.join('\n'), io.stdoutText(), io.stderrText()];
+      expect(logger.lines.length).toBeGreaterThan(0);
+      for (const secret of leaked) for (const text of surfaces) expect(text).not.toContain(secret);
     });
   }
 
