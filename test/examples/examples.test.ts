@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
+import { run as stdioRun } from '../../src/cli/commands/stdio.js';
 import type { Engine } from '../../src/engine/types.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -109,11 +110,15 @@ describe('client configuration examples', () => {
     expect(args[i + 1]).toBe('--account');
   };
 
-  it('claude_desktop_config.json runs `crm-mcp stdio --account`', () => {
+  it('claude_desktop_config.json runs `crm-mcp stdio --account`', async () => {
     const cfg = JSON.parse(readFileSync(`${ROOT}examples/claude_desktop_config.json`, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
     const s = Object.values(cfg.mcpServers)[0]!;
     expect(s.args).toContain('crm-mcp');
     stdioArgs(s.args);
+    // Every flag it passes is one the stdio command accepts (its usage lists them).
+    const usage = [] as string[];
+    await stdioRun(['--help'], { stdout: (t) => usage.push(t), stderr: () => {}, env: {}, stdoutIsTty: false });
+    for (const flag of s.args.filter((a) => a.startsWith('--'))) expect(usage.join(''), flag).toContain(flag);
   });
 
   it('vscode-mcp.json has a stdio server and an HTTP server with a bearer token input', () => {
