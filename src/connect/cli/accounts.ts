@@ -90,8 +90,11 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
             list.push(a);
           }
           list.sort((a, b) => a.id.localeCompare(b.id));
-          for (const id of corrupt) io.stderr(`crm-mcp accounts list: account '${id}' is unreadable (corrupt or under an unknown key); skipped\n`);
           out(io, v.json, { accounts: list.map(maskedAccount), corrupt }, list.length === 0 ? 'no accounts' : list.map(line).join('\n'));
+          if (corrupt.length > 0) {
+            io.stderr(`crm-mcp accounts list: ${corrupt.length} account(s) unreadable (corrupt or under an unknown key), skipped: ${corrupt.slice(0, 5).join(', ')}${corrupt.length > 5 ? ', …' : ''}\n`);
+            return EXIT.failure;
+          }
           return EXIT.ok;
         }
         case 'show': {
