@@ -56,6 +56,11 @@ describe('operator commands in-process', () => {
     expectFailure(await exec(accounts, rt, ['list', '--status', 'weird']), 2, /--status/);
     expectFailure(await exec(accounts, rt, ['frobnicate']), 2, /unknown subcommand/);
     expectFailure(await exec(accounts, rt, ['list', '--bogus']), 2, /bogus/);
+    await rt.kv.set('acct:broken', '{not json');
+    const partial = await exec(accounts, rt, ['list', '--json']);
+    expect(partial.code).toBe(1);
+    expect(JSON.parse(partial.stdout)).toMatchObject({ corrupt: ['broken'] });
+    expect(partial.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/1 account\(s\) unreadable .*: broken$/)]);
   });
 
   it('accounts create: api_key from an env var (never argv), validation decides the status', async () => {
