@@ -56,7 +56,7 @@ export function createConnectHandler(opts: ConnectHandlerOptions): ConnectHandle
         const outcome = await opts.flow.complete({ code: q.get('code'), state: q.get('state'), error: q.get('error'), error_description: q.get('error_description') });
         opts.onComplete?.(outcome);
         if (outcome.ok) page(res, 200, 'Connected', `Your ${outcome.account.integration} account is connected. You can close this window.`);
-        else page(res, outcome.code === 'invalid_state' ? 400 : 502, 'Connection failed', outcome.reason);
+        else page(res, ['invalid_state', 'missing_code', 'consent_denied'].includes(outcome.code) ? 400 : 502, 'Connection failed', outcome.reason);
         return true;
       }
       page(res, 404, 'Not found', 'Unknown connect path.');

@@ -129,6 +129,19 @@ describe('connect flow over HTTP', () => {
     expect(await rt.accounts.listByTenant('tenant-secret-name')).toHaveLength(1);
   });
 
+  it('a consent the user denied is reported and audited, and its state cannot be reused', async () => {
+    const { rt, link } = await setup('hubspot');
+    const cb = new URL((await walk((await link()).url, true)).url);
+    cb.searchParams.delete('code');
+    cb.searchParams.set('error', 'access_denied');
+    const res = await walk(cb.toString());
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('access_denied');
+    expect(rt.auditLog.entries.at(-1)).toMatchObject({ operation: 'connect', outcome: 'failure', tenant_id: 'tenant-secret-name' });
+    expect((await walk(cb.toString())).status).toBe(400);
+    expect(await rt.accounts.listByTenant('tenant-secret-name')).toEqual([]);
+  });
+
   it('a tampered instance_url in the token response is refused and nothing is stored', async () => {
     const { rt, provider, link } = await setup('salesforce');
     provider.instanceUrl = 'https://attacker.example.com';
