@@ -6,7 +6,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { createAuditTrail } from '../../src/audit/log.js';
 import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { runWith as audit } from '../../src/cli/commands/audit.js';
+import { createWebhookSender } from '../../src/webhooks/sender.js';
 import { buildOperatorRuntime } from '../../src/connect/compose.js';
 import { createConnectFlow } from '../../src/connect/flow.js';
 import { connectHandlerFor } from '../../src/connect/mount.js';
@@ -140,5 +144,52 @@ describe('connect through the composed runtime', () => {
     expect(await records(dst.rt)).toEqual(await records(src.rt));
     for await (const a of dst.rt.accounts.list()) expect(a.handed_off).toBeFalsy();
     expect(src.p.apiRequests).toBe(6);
+  });
+
+  it('reconnect of a needs_reauth account with the real audit trail and webhook sender: same id, active, one signed reactivated webhook', async () => {
+    const received: Array<{ headers: Record<string, string>; body: string }> = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers as Record<string, string>, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => hook.close(() => r())));
+    const secret = 'whsec_' + Buffer.from('k'.repeat(32)).toString('base64');
+    const { rt, p } = await composed('salesforce');
+    const webhooks = createWebhookSender({ ...rt.deps, endpoints: [{ url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`, secret }], retryDelaysMs: [] });
+    const auditTrail = createAuditTrail({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random });
+    const real = { ...rt, webhooks, audit: auditTrail };
+    await rt.accounts.put({
+      id: 'acct-reauth',
+      tenant_id: 't-r',
+      integration: 'salesforce',
+      environment: 'sandbox',
+      status: 'needs_reauth',
+      authentication_method: 'oauth2',
+      context: { instance_url: p.url, oauth: { token: { access_token: 'at-OLD-dead', refresh_token: 'rt-OLD-dead' } } },
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
+      last_error: { code: 'invalid_grant', message: 'expired access/refresh token', at: '2026-01-01T00:00:00.000Z' },
+      version: 0,
+    });
+    const flow = createConnectFlow({ ...real, ...real.deps, validator: real.connectValidator, connectSpec: real.connectSpec });
+    const url = await flow.begin({ tenant_id: 't-r', integration: 'salesforce', environment: 'sandbox', account_id: 'acct-reauth' }, 'http://127.0.0.1:1/connect/callback');
+    const cb = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    const outcome = await flow.complete({ code: cb.searchParams.get('code'), state: cb.searchParams.get('state') });
+    expect(outcome).toMatchObject({ ok: true, reconnected: true, account: { id: 'acct-reauth', status: 'active' } });
+    expect((await rt.accounts.listByTenant('t-r')).map((a) => a.id)).toEqual(['acct-reauth']);
+
+    expect(received).toHaveLength(1);
+    const payload = new Webhook(secret).verify(received[0]!.body, received[0]!.headers) as { type: string; data: Record<string, unknown> };
+    expect(payload).toMatchObject({ type: 'integrated_account:reactivated', data: { account_id: 'acct-reauth', status: 'active' } });
+    expect(received[0]!.body).not.toMatch(/at-[0-9a-f]{32}|rt-[0-9a-f]{32}/);
+
+    const io = captureIo();
+    expect(await audit(['--account', 'acct-reauth', '--json'], io, async () => real)).toBe(0);
+    expect(JSON.parse(io.stdoutText()).entries).toEqual([expect.objectContaining({ operation: 'reconnect', outcome: 'success', tenant_id: 't-r', details: expect.objectContaining({ from: 'needs_reauth', to: 'active' }) })]);
   });
 });
