@@ -1,0 +1,365 @@
+/**
+ * The token manager: every provider call's access token comes from `getAccessToken`.
+ * Concurrency is layered: in-process single-flight per account (callers share one promise), a
+ * per-account async-mutex (serialises on-demand and proactive refreshes), and a KvStore lock
+ * (one refresh per account across processes on Redis). After taking the lock the account is
+ * re-read; a token another holder already minted is used instead of refreshing again.
+ * A refresh token from the provider is persisted (conditionally on the one we used) before the
+ * new access token is handed out; when the store fails, the tokens stay in memory, keep being
+ * served, and persistence is retried — a refresh token is never dropped.
+ */
+import { Mutex } from 'async-mutex';
+import type { LinkedAccount, OAuthToken } from '../accounts/model.js';
+import { transition } from '../accounts/state-machine.js';
+import type { Deps } from '../core/deps.js';
+import { CrmMcpError } from '../core/errors.js';
+import { introspectExpiry } from '../oauth/introspect.js';
+import { buildRefreshRequest, classifyRefreshResponse, hostAllowed, sendTokenRequest, type OAuthRefreshConfig, type RefreshFailure, type TokenSet } from '../oauth/refresh.js';
+import type { AccountStore } from '../store/account-store.js';
+import type { KvStore } from '../store/kv.js';
+import { expiresAtFrom, knownExpiry } from './expiry.js';
+import { acquireRefreshLock } from './lock.js';
+import type { AccessTokenResult, TokenProvider } from './types.js';
+
+export interface TokenManagerWebhooks {
+  authenticationError(account: LinkedAccount, reason: string): Promise<void>;
+  reactivated(account: LinkedAccount): Promise<void>;
+}
+
+export interface TokenManagerAudit {
+  append(entry: { operation: string; outcome: 'success' | 'failure'; actor: string; tenant_id?: string; account_id?: string; details?: Record<string, unknown> }): Promise<unknown>;
+}
+
+export interface TokenManagerOptions {
+  deps: Deps;
+  store: AccountStore;
+  /** Lock and backoff keys; on Redis this is what makes refreshes single across processes. */
+  kv: KvStore;
+  resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig>;
+  webhooks?: TokenManagerWebhooks;
+  audit?: TokenManagerAudit;
+  /** Called after a refresh persisted (or is being retried) with the account as now known: schedule the next one. */
+  onTokenRefreshed?(account: LinkedAccount): void | Promise<void>;
+  /** A transient failure deferred the refresh until `at` (epoch ms): retry then. */
+  onRefreshDeferred?(accountId: string, at: number): void | Promise<void>;
+  /** Called when an account leaves `active` (drop its schedule). */
+  onAccountInactive?(accountId: string): void | Promise<void>;
+  expiryBufferMs?: number;
+  requestTimeoutMs?: number;
+  /** Must exceed requestTimeoutMs. */
+  lockTtlMs?: number;
+  lockWaitMs?: number;
+  /** Jittered transient backoff window. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  persistRetryDelaysMs?: number[];
+}
+
+export interface TokenManager extends TokenProvider {
+  /** Proactive refresh (scheduler): refreshes when the token expires within `withinMs`; no-op otherwise. */
+  refreshIfExpiring(accountId: string, withinMs: number): Promise<'refreshed' | 'skipped'>;
+  /** Tokens held in memory because persisting them failed (retry pending). */
+  pendingPersistence(): string[];
+}
+
+const BACKOFF_PREFIX = 'token-backoff:';
+
+export function createTokenManager(opts: TokenManagerOptions): TokenManager {
+  const { clock, random } = opts.deps;
+  const log = opts.deps.logger.child({ component: 'token-manager' });
+  const buffer = opts.expiryBufferMs ?? 30_000;
+  const timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  const lockTtl = opts.lockTtlMs ?? Math.max(timeoutMs * 3, 30_000);
+  const lockWait = opts.lockWaitMs ?? lockTtl + 5_000;
+  const bMin = opts.backoffMinMs ?? 180_000;
+  const bMax = opts.backoffMaxMs ?? 300_000;
+  const persistDelays = opts.persistRetryDelaysMs ?? [1_000, 5_000, 15_000, 60_000];
+  const inflight = new Map<string, Promise<AccessTokenResult>>();
+  const mutexes = new Map<string, Mutex>();
+  /** Newer-than-stored accounts whose write failed; served until persisted. */
+  const pending = new Map<string, { account: LinkedAccount; used: string }>();
+  const audit = (e: Parameters<TokenManagerAudit['append']>[0]) => opts.audit?.append(e).catch((err: unknown) => log.warn('audit append failed', { err }));
+
+  const tokenOf = (a: LinkedAccount): OAuthToken | undefined => a.context.oauth?.token;
+
+  async function read(id: string): Promise<LinkedAccount> {
+    const stored = await opts.store.get(id);
+    const mem = pending.get(id);
+    // Served while the stored account still holds the refresh token we replaced.
+    if (mem && stored && tokenOf(stored)?.refresh_token === mem.used) return { ...stored, context: mem.account.context, last_error: null };
+    if (mem && stored) pending.delete(id);
+    if (!stored) {
+      throw new CrmMcpError('account_not_found', `account ${id} not found`, { details: { account_id: id } });
+    }
+    return stored;
+  }
+
+  function assertUsable(a: LinkedAccount): void {
+    if (a.status !== 'active') {
+      throw new CrmMcpError('needs_reauth', `account ${a.id} is ${a.status}; reconnect it`, { details: { account_id: a.id, status: a.status } });
+    }
+  }
+
+  /** Expiry in ms, learning it by introspection when the config says so and nothing else knows it. */
+  async function expiryOf(a: LinkedAccount, cfg: OAuthRefreshConfig | undefined): Promise<number | undefined> {
+    const t = tokenOf(a);
+    if (!t) return undefined;
+    const known = knownExpiry(t, cfg?.expiry);
+    if (known !== undefined || cfg?.expiry.kind !== 'introspection') return known;
+    return introspectExpiry(cfg, cfg.expiry.url, t.access_token, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs: timeoutMs });
+  }
+
+  /** True when the account's token is good for at least `withinMs` more and was not rejected. */
+  async function fresh(a: LinkedAccount, cfg: OAuthRefreshConfig | undefined, withinMs: number, rejected?: string): Promise<boolean> {
+    const t = tokenOf(a);
+    if (!t) return false;
+    if (rejected !== undefined && t.access_token === rejected) return false;
+    const exp = await expiryOf(a, cfg);
+    if (exp === undefined) return cfg?.expiry.kind === 'expires_in' || cfg === undefined;
+    return exp - clock.now() > withinMs;
+  }
+
+  const result = (a: LinkedAccount): AccessTokenResult => {
+    const t = tokenOf(a);
+    if (!t) throw new CrmMcpError('needs_reauth', `account ${a.id} has no OAuth token; reconnect it`, { details: { account_id: a.id } });
+    return { accessToken: t.access_token, account: a };
+  };
+
+  async function inBackoff(id: string): Promise<number | undefined> {
+    const v = await opts.kv.get(BACKOFF_PREFIX + id);
+    const until = v === undefined ? NaN : Number(v);
+    return Number.isFinite(until) && until > clock.now() ? until : undefined;
+  }
+
+  async function getAccessToken(accountId: string, o: { forceRefresh?: boolean; rejectedToken?: string } = {}): Promise<AccessTokenResult> {
+    const a = await read(accountId);
+    assertUsable(a);
+    if (a.authentication_method !== 'oauth2') return result(a);
+    const force = o.forceRefresh === true || o.rejectedToken !== undefined;
+    const rejected = o.rejectedToken ?? (o.forceRefresh ? tokenOf(a)?.access_token : undefined);
+    if (a.handed_off) {
+      if (!force && (await fresh(a, undefined, 0))) return result(a);
+      throw new CrmMcpError('needs_reauth', `account ${a.id} was handed off to another system; this instance does not refresh it`, { details: { account_id: a.id, handed_off: true } });
+    }
+    const cfg = await opts.resolveRefreshConfig(a);
+    if (await fresh(a, cfg, buffer, rejected)) return result(a);
+    return singleFlight(accountId, () => refreshLocked(accountId, buffer, rejected ?? tokenOf(a)?.access_token, true));
+  }
+
+  function singleFlight(id: string, fn: () => Promise<AccessTokenResult>): Promise<AccessTokenResult> {
+    const existing = inflight.get(id);
+    if (existing) return existing;
+    const p = fn().finally(() => inflight.delete(id));
+    inflight.set(id, p);
+    return p;
+  }
+
+  function mutexFor(id: string): Mutex {
+    let m = mutexes.get(id);
+    if (!m) mutexes.set(id, (m = new Mutex()));
+    return m;
+  }
+
+  /**
+   * `seenToken` is the access token the caller found unusable; once the account holds a
+   * different, fresh one, somebody else refreshed and that token is used.
+   */
+  async function refreshLocked(id: string, withinMs: number, seenToken: string | undefined, onDemand: boolean): Promise<AccessTokenResult> {
+    return mutexFor(id).runExclusive(async () => {
+      const usable = async (): Promise<LinkedAccount | undefined> => {
+        const cur = await read(id);
+        assertUsable(cur);
+        const cfg = await opts.resolveRefreshConfig(cur);
+        const t = tokenOf(cur);
+        return t && t.access_token !== seenToken && (await fresh(cur, cfg, withinMs)) ? cur : undefined;
+      };
+      const already = await usable();
+      if (already) return result(already);
+      const until = await inBackoff(id);
+      if (until !== undefined) {
+        throw new CrmMcpError('transient_auth', `token refresh for account ${id} is backing off after a provider failure; retry after ${new Date(until).toISOString()}`, {
+          details: { account_id: id, retry_at: new Date(until).toISOString() },
+        });
+      }
+      const lock = await acquireRefreshLock(opts.kv, opts.deps, id, { ttlMs: lockTtl, waitMs: lockWait, onPoll: async () => (await usable()) !== undefined });
+      if (lock === 'satisfied') return result((await usable()) ?? (await read(id)));
+      if (lock === 'timeout') {
+        const cur = await usable();
+        if (cur) return result(cur);
+        throw new CrmMcpError('transient_auth', `another process is refreshing account ${id}'s token; retry shortly`, { details: { account_id: id, reason: 'lock_timeout' } });
+      }
+      try {
+        const again = await usable();
+        if (again) return result(again);
+        if (!onDemand && (await inBackoff(id)) !== undefined) return result(await read(id));
+        return await doRefresh(await read(id));
+      } finally {
+        await lock.release();
+      }
+    });
+  }
+
+  async function doRefresh(a: LinkedAccount): Promise<AccessTokenResult> {
+    const cfg = await opts.resolveRefreshConfig(a);
+    const used = tokenOf(a)?.refresh_token;
+    if (!used) return handleFailure(a, cfg, { kind: 'revoked', reason: 'account has no refresh token' }, undefined);
+    const req = buildRefreshRequest(cfg, used);
+    const res = await sendTokenRequest(req, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs: cfg.timeoutMs ?? timeoutMs });
+    const now = clock.now();
+    const out = classifyRefreshResponse(res, now);
+    if (!out.ok) return handleFailure(a, cfg, out.failure, used);
+    return handleSuccess(a, cfg, out.tokens, used, now);
+  }
+
+  async function handleSuccess(a: LinkedAccount, cfg: OAuthRefreshConfig, ts: TokenSet, used: string, now: number): Promise<AccessTokenResult> {
+    let exp = expiresAtFrom(now, ts.expires_in, cfg.expiry);
+    if (exp === undefined && cfg.expiry.kind === 'introspection') {
+      exp = await introspectExpiry(cfg, cfg.expiry.url, ts.access_token, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs });
+    }
+    const prev = tokenOf(a);
+    const token: OAuthToken = {
+      ...prev,
+      access_token: ts.access_token,
+      refresh_token: ts.refresh_token ?? used,
+      expires_at: exp === undefined ? null : new Date(exp).toISOString(),
+      issued_at: new Date(now).toISOString(),
+      ...(ts.scope !== undefined ? { scope: ts.scope } : {}),
+      ...(ts.token_type !== undefined ? { token_type: ts.token_type } : {}),
+    };
+    const captured: Record<string, unknown> = {};
+    for (const c of cfg.captureContext ?? []) {
+      const v = ts.raw[c.from];
+      if (typeof v !== 'string') continue;
+      let host: string;
+      try {
+        host = new URL(v).host;
+      } catch {
+        continue;
+      }
+      if (hostAllowed(host, c.allowedHosts)) captured[c.field] = v;
+      else log.warn('token response context rejected: host not allowed', { account_id: a.id, field: c.field, host });
+    }
+    const apply = (cur: LinkedAccount): LinkedAccount => ({
+      ...cur,
+      context: { ...cur.context, ...captured, oauth: { token } },
+      last_error: null,
+    });
+    const next = apply(a);
+    await opts.kv.delete(BACKOFF_PREFIX + a.id).catch(() => false);
+    let stored: LinkedAccount;
+    try {
+      stored = await opts.store.update(a.id, (cur) => (tokenOf(cur)?.refresh_token === used ? apply(cur) : undefined));
+    } catch (err) {
+      log.error('persisting refreshed tokens failed; serving them from memory and retrying', { account_id: a.id, err });
+      pending.set(a.id, { account: next, used });
+      void retryPersist(a.id, used, apply, 0);
+      void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { persisted: false } });
+      await notifyRefreshed(next);
+      return result(next);
+    }
+    if (tokenOf(stored)?.access_token !== token.access_token) {
+      // The stored refresh token is no longer the one we used: someone else rotated. Theirs wins.
+      log.warn('stored refresh token changed during refresh; using the stored tokens', { account_id: a.id });
+      return result(stored);
+    }
+    pending.delete(a.id);
+    log.info('token refreshed', { account_id: a.id, integration: a.integration, rotated: ts.refresh_token !== undefined && ts.refresh_token !== used, expires_at: token.expires_at });
+    void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { rotated: ts.refresh_token !== undefined && ts.refresh_token !== used } });
+    await notifyRefreshed(stored);
+    return result(stored);
+  }
+
+  async function notifyRefreshed(a: LinkedAccount): Promise<void> {
+    try {
+      await opts.onTokenRefreshed?.(a);
+    } catch (err) {
+      log.warn('scheduling the next refresh failed', { account_id: a.id, err });
+    }
+  }
+
+  async function retryPersist(id: string, used: string, apply: (cur: LinkedAccount) => LinkedAccount, attempt: number): Promise<void> {
+    const delay = persistDelays[Math.min(attempt, persistDelays.length - 1)] ?? 60_000;
+    await clock.sleep(delay);
+    if (!pending.has(id)) return;
+    try {
+      const stored = await opts.store.update(id, (cur) => (tokenOf(cur)?.refresh_token === used ? apply(cur) : undefined));
+      pending.delete(id);
+      log.info('refreshed tokens persisted after retry', { account_id: id, attempts: attempt + 2, replaced: tokenOf(stored)?.refresh_token !== used });
+    } catch (err) {
+      log.warn('persisting refreshed tokens failed again', { account_id: id, attempt: attempt + 2, err });
+      return retryPersist(id, used, apply, attempt + 1);
+    }
+  }
+
+  /** Every failure kind is acted on here, once. */
+  async function handleFailure(a: LinkedAccount, cfg: OAuthRefreshConfig, f: RefreshFailure, used: string | undefined): Promise<AccessTokenResult> {
+    const base = { actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id };
+    log.warn('token refresh failed', { account_id: a.id, integration: a.integration, kind: f.kind, reason: f.reason });
+    void audit({ ...base, operation: 'refresh_failure', outcome: 'failure', details: { kind: f.kind, reason: f.reason } });
+    switch (f.kind) {
+      case 'revoked': {
+        const cur = await read(a.id);
+        if (used !== undefined && tokenOf(cur)?.refresh_token !== used && cur.status === 'active') {
+          log.info('refresh token was rotated by a sibling; using its tokens', { account_id: a.id });
+          return result(cur);
+        }
+        let moved = false;
+        const nowIso = new Date(clock.now()).toISOString();
+        const next = await opts.store.update(a.id, (c) => {
+          if (c.status !== 'active' || (used !== undefined && tokenOf(c)?.refresh_token !== used)) return undefined;
+          moved = true;
+          return { ...c, status: transition(c.status, { type: 'auth_revoked', reason: f.reason }), status_changed_at: nowIso, last_error: { code: 'auth_revoked', message: f.reason, at: nowIso } };
+        });
+        if (moved) {
+          void audit({ ...base, operation: 'transition', outcome: 'success', details: { from: 'active', to: 'needs_reauth', reason: f.reason } });
+          await opts.onAccountInactive?.(a.id);
+          await opts.webhooks?.authenticationError(next, f.reason).catch((err: unknown) => log.error('authentication_error webhook failed', { account_id: a.id, err }));
+        } else if (next.status === 'active') {
+          return result(next);
+        }
+        throw new CrmMcpError('needs_reauth', `account ${a.id} needs to be reconnected: ${f.reason}`, { details: { account_id: a.id, reason: f.reason } });
+      }
+      case 'transient':
+      case 'rate_limited':
+      case 'invalid_response': {
+        const jitter = bMin + Math.floor(random.float() * (bMax - bMin));
+        const until = clock.now() + Math.max(jitter, f.retryAfterMs ?? 0);
+        await opts.kv.set(BACKOFF_PREFIX + a.id, String(until), { ttlMs: until - clock.now() }).catch(() => undefined);
+        const t = tokenOf(a);
+        const exp = t ? knownExpiry(t, cfg.expiry) : undefined;
+        try {
+          await opts.onRefreshDeferred?.(a.id, until);
+        } catch (err) {
+          log.warn('rescheduling after a transient failure failed', { account_id: a.id, err });
+        }
+        throw new CrmMcpError('transient_auth', `token refresh for account ${a.id} failed transiently (${f.reason}); retry after ${new Date(until).toISOString()}`, {
+          details: { account_id: a.id, kind: f.kind, retry_at: new Date(until).toISOString(), token_expires_at: exp === undefined ? null : new Date(exp).toISOString() },
+        });
+      }
+      case 'misconfigured': {
+        const client = cfg.clientName ?? `${a.integration} OAuth client`;
+        throw new CrmMcpError('oauth_client_misconfigured', `the OAuth client '${client}' for integration ${a.integration} was rejected by the provider (${f.reason}); fix the client credentials`, {
+          details: { integration: a.integration, client, reason: f.reason },
+        });
+      }
+      default: {
+        const never: never = f.kind;
+        throw new Error(`unhandled refresh failure ${String(never)}`);
+      }
+    }
+  }
+
+  return {
+    getAccessToken,
+    async refreshIfExpiring(accountId, withinMs) {
+      const a = await opts.store.get(accountId);
+      if (!a || a.status !== 'active' || a.handed_off || a.authentication_method !== 'oauth2') return 'skipped';
+      const cfg = await opts.resolveRefreshConfig(a);
+      if (await fresh(a, cfg, withinMs)) return 'skipped';
+      const before = tokenOf(a)?.access_token;
+      const r = await singleFlight(accountId, () => refreshLocked(accountId, withinMs, before, false));
+      return r.accessToken !== before ? 'refreshed' : 'skipped';
+    },
+    pendingPersistence: () => [...pending.keys()],
+  };
+}
