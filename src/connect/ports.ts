@@ -18,7 +18,8 @@ export interface AuditRecordInput {
 }
 
 export interface AuditPort {
-  append(entry: AuditRecordInput): Promise<void>;
+  /** The result is ignored (src/audit's trail returns the stored record). */
+  append(entry: AuditRecordInput): Promise<unknown>;
 }
 
 export interface WebhookPort {
