@@ -322,7 +322,7 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       case 'transient':
       case 'rate_limited':
       case 'invalid_response': {
-        const jitter = bMin + Math.floor(random.float() * (bMax - bMin));
+        const jitter = bMin + random.int(0, bMax - bMin + 1);
         const until = clock.now() + Math.max(jitter, f.retryAfterMs ?? 0);
         await opts.kv.set(BACKOFF_PREFIX + a.id, String(until), { ttlMs: until - clock.now() }).catch(() => undefined);
         const t = tokenOf(a);

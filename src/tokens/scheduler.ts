@@ -57,7 +57,7 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
     const t = a.context.oauth?.token;
     if (!t?.refresh_token || !t.expires_at) return undefined;
     const exp = Date.parse(t.expires_at);
-    return exp - (leadMin + Math.floor(opts.random.float() * (leadMax - leadMin)));
+    return exp - (leadMin + opts.random.int(0, leadMax - leadMin + 1));
   }
 
   async function tick(now = opts.clock.now()): Promise<string[]> {
