@@ -1,0 +1,109 @@
+/**
+ * AppConfig: one zod-validated object from flags > environment > config file > defaults.
+ *   CRM_MCP_DATA_DIR          data directory (default ./.crm-mcp)
+ *   CRM_MCP_STORE             SQLite file path, or a redis:// / rediss:// URL (default <dataDir>/store.sqlite)
+ *   CRM_MCP_REDIS_PREFIX      prefix for every Redis key (default none)
+ *   CRM_MCP_ENCRYPTION_KEY    current key: `kid:<base64|base64url|hex>` or bare material (kid derived)
+ *   CRM_MCP_ENCRYPTION_KEYS   keyring: `kid:material,kid:material` (first is current when no KEY)
+ *   CRM_MCP_KEYS_FILE         key file (default <dataDir>/keys.json; generated for the embedded store)
+ *   CRM_MCP_LOG_LEVEL         debug | info | warn | error
+ * Key material is kept behind a function so that printing or logging the config shows none.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { CrmMcpError } from '../core/errors.js';
+
+export interface ConfigFlags {
+  store?: string | undefined;
+  redisUrl?: string | undefined;
+  config?: string | undefined;
+  logLevel?: string | undefined;
+  dataDir?: string | undefined;
+  keysFile?: string | undefined;
+}
+
+export interface EnvKeys {
+  current?: string | undefined;
+  list?: string | undefined;
+}
+
+const FileConfigSchema = z
+  .object({
+    dataDir: z.string().min(1).optional(),
+    store: z.string().min(1).optional(),
+    redisPrefix: z.string().optional(),
+    keysFile: z.string().min(1).optional(),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  })
+  .strict();
+
+const REDIS_URL = /^rediss?:\/\//;
+
+export const AppConfigSchema = z.object({
+  dataDir: z.string().min(1),
+  store: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }),
+    z.object({ kind: z.literal('redis'), url: z.string().regex(REDIS_URL, 'must start with redis:// or rediss://'), prefix: z.string() }),
+  ]),
+  keysFile: z.string().min(1),
+  /** Returns key specs from the environment; a function so the config never serializes them. */
+  envKeys: z.custom<() => EnvKeys>((v) => typeof v === 'function'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+});
+export type AppConfig = z.infer<typeof AppConfigSchema>;
+
+export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags; cwd?: string } = {}): AppConfig {
+  const env = opts.env ?? process.env;
+  const flags = opts.flags ?? {};
+  const cwd = opts.cwd ?? process.cwd();
+  const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+  const configPath = nonEmpty(flags.config) ?? nonEmpty(env.CRM_MCP_CONFIG);
+  const file = configPath ? readConfigFile(resolve(cwd, configPath)) : {};
+  const fileBase = configPath ? resolve(cwd, configPath, '..') : cwd;
+  const abs = (p: string, base = cwd) => (isAbsolute(p) ? p : resolve(base, p));
+
+  const dataDir = nonEmpty(flags.dataDir) ? abs(flags.dataDir!) : nonEmpty(env.CRM_MCP_DATA_DIR) ? abs(env.CRM_MCP_DATA_DIR!) : file.dataDir ? abs(file.dataDir, fileBase) : abs('.crm-mcp');
+
+  if (nonEmpty(flags.store) && nonEmpty(flags.redisUrl)) throw new CrmMcpError('config_invalid', 'give either --store or --redis-url, not both');
+  const storeFromFile = file.store && !REDIS_URL.test(file.store) ? abs(file.store, fileBase) : file.store;
+  const storeSpec = nonEmpty(flags.redisUrl) ?? nonEmpty(flags.store) ?? nonEmpty(env.CRM_MCP_STORE) ?? storeFromFile ?? resolve(dataDir, 'store.sqlite');
+  const store = REDIS_URL.test(storeSpec)
+    ? { kind: 'redis' as const, url: storeSpec, prefix: env.CRM_MCP_REDIS_PREFIX ?? file.redisPrefix ?? '' }
+    : { kind: 'sqlite' as const, path: abs(storeSpec) };
+  if (nonEmpty(flags.redisUrl) && store.kind !== 'redis') throw new CrmMcpError('config_invalid', '--redis-url must start with redis:// or rediss://');
+
+  const keysFileSpec = nonEmpty(flags.keysFile) ?? nonEmpty(env.CRM_MCP_KEYS_FILE);
+  const keysFile = keysFileSpec ? abs(keysFileSpec) : file.keysFile ? abs(file.keysFile, fileBase) : resolve(dataDir, 'keys.json');
+
+  const current = nonEmpty(env.CRM_MCP_ENCRYPTION_KEY);
+  const list = nonEmpty(env.CRM_MCP_ENCRYPTION_KEYS);
+  const parsed = AppConfigSchema.safeParse({
+    dataDir,
+    store,
+    keysFile,
+    envKeys: () => ({ current, list }),
+    logLevel: nonEmpty(flags.logLevel) ?? nonEmpty(env.CRM_MCP_LOG_LEVEL) ?? file.logLevel ?? 'info',
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CrmMcpError('config_invalid', `configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+function readConfigFile(path: string): z.infer<typeof FileConfigSchema> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new CrmMcpError('config_invalid', `cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+  }
+  const parsed = FileConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CrmMcpError('config_invalid', `config file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,60 @@
+/**
+ * Key rotation: re-encrypts every stored account under the keyring's current key. Safe while
+ * a server keeps running: each account goes through AccountStore.update (compare-and-set on
+ * the exact stored string), so a concurrent token refresh is re-read, never overwritten.
+ * Accounts that cannot be read (corrupt, unknown key, tampered) are reported by id and skipped.
+ */
+import { isCrmMcpError } from '../core/errors.js';
+import type { AccountStore } from '../store/account-store.js';
+import { keys } from '../store/keys.js';
+import type { KvStore } from '../store/kv.js';
+import type { EncryptingCodec } from './encrypting-codec.js';
+import type { Keyring } from './keyring.js';
+
+export interface RotateResult {
+  /** Key id everything is now encrypted under. */
+  kid: string;
+  total: number;
+  rotated: number;
+  /** Already entirely under the current key. */
+  unchanged: number;
+  /** Deleted between the scan and the rewrite. */
+  vanished: number;
+  failed: { id: string; code: string; message: string }[];
+}
+
+export async function rotate(opts: { kv: KvStore; accounts: AccountStore; codec: EncryptingCodec; keyring: Keyring }): Promise<RotateResult> {
+  const { kv, accounts, codec, keyring } = opts;
+  const result: RotateResult = { kid: keyring.current.kid, total: 0, rotated: 0, unchanged: 0, vanished: 0, failed: [] };
+  const ids: string[] = [];
+  for await (const [key] of kv.scan(keys.accountPrefix)) ids.push(keys.idFromAccountKey(key));
+  ids.sort();
+  for (const id of ids) {
+    result.total++;
+    try {
+      const raw = await kv.get(keys.account(id));
+      if (raw === undefined) {
+        result.vanished++;
+        continue;
+      }
+      const kids = codec.keyIdsOf(id, raw);
+      if ([...kids].every((k) => k === keyring.current.kid)) {
+        // Still decode it, so an unreadable record is reported rather than counted as fine.
+        codec.decode(id, raw);
+        result.unchanged++;
+        continue;
+      }
+      // Returning the account unchanged makes the store re-encode it under the current key.
+      await accounts.update(id, (a) => a);
+      result.rotated++;
+    } catch (err) {
+      if (isCrmMcpError(err, 'account_not_found')) {
+        result.vanished++;
+        continue;
+      }
+      if (!isCrmMcpError(err)) throw err;
+      result.failed.push({ id, code: err.code, message: err.message });
+    }
+  }
+  return result;
+}
