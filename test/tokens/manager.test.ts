@@ -5,7 +5,7 @@ import type { OAuthRefreshConfig } from '../../src/oauth/refresh.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
 import { createWebhookSender } from '../../src/webhooks/sender.js';
 import { createAuditTrail } from '../../src/audit/log.js';
-import { startFakeOAuth, type FakeOAuth, type FakeOAuthOptions } from './helpers/fake-oauth.js';
+import { startFakeOAuth, type FakeOAuthOptions } from './helpers/fake-oauth.js';
 import { startReceiver } from './helpers/receiver.js';
 import { manualClock, memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
 

@@ -38,15 +38,15 @@ describe('proactive refresh scheduler', () => {
     const expiresAt = mintedAt + 3_600_000;
     const queue = createMemoryDueQueue();
     const refreshedAt = new Map<string, number>();
-    let scheduler!: ReturnType<typeof createRefreshScheduler>;
     const manager = createTokenManager({
       deps,
       store,
       kv,
       resolveRefreshConfig: async () => ({ tokenUrl: fake.tokenUrl, clientId: 'c', clientSecret: 's', clientAuth: 'client_secret_post', expiry: { kind: 'expires_in' } }),
+      // `scheduler` is declared below; the callback only runs after it exists.
       onTokenRefreshed: (a) => scheduler.tokenStored(a),
     });
-    scheduler = createRefreshScheduler({ clock, random: deps.random, logger: deps.logger, queue, store, concurrency: 16, maxPerTick: 1000, refresh: async (id, within) => {
+    const scheduler = createRefreshScheduler({ clock, random: deps.random, logger: deps.logger, queue, store, concurrency: 16, maxPerTick: 1000, refresh: async (id, within) => {
       const r = await manager.refreshIfExpiring(id, within);
       if (r === 'refreshed') refreshedAt.set(id, clock.now());
     } });
