@@ -313,7 +313,8 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
         if (moved) {
           void audit({ ...base, operation: 'transition', outcome: 'success', details: { from: 'active', to: 'needs_reauth', reason: f.reason } });
           await opts.onAccountInactive?.(a.id);
-          await opts.webhooks?.authenticationError(next, f.reason).catch((err: unknown) => log.error('authentication_error webhook failed', { account_id: a.id, err }));
+          // Not awaited: delivery retries (minutes) must not hold up the caller.
+          void opts.webhooks?.authenticationError(next, f.reason).catch((err: unknown) => log.error('authentication_error webhook failed', { account_id: a.id, err }));
         } else if (next.status === 'active') {
           return result(next);
         }

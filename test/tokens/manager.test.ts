@@ -77,7 +77,8 @@ describe('token manager', () => {
     for (const e of errors) expect(isCrmMcpError(e, 'needs_reauth')).toBe(true);
     expect(r.fake.requests).toBe(1); // later calls see needs_reauth without touching the provider
     expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
-    await r.clock.advance(10);
+    for (let i = 0; i < 100 && r.receiver.deliveries.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    await new Promise((res) => setTimeout(res, 100));
     const wh = new Webhook(SECRET);
     expect(r.receiver.deliveries).toHaveLength(1);
     const d = r.receiver.deliveries[0]!;
