@@ -18,15 +18,23 @@ export interface RedisKvOptions {
   connectTimeoutMs?: number;
 }
 
-function makeClient(url: string, connectTimeoutMs: number) {
+/**
+ * Before the first successful connection a failure ends the attempt (startup fails fast with
+ * the cause); after it, the client keeps reconnecting with capped backoff while calls fail fast.
+ */
+function makeClient(url: string, connectTimeoutMs: number, connected: () => boolean) {
   return createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: connectTimeoutMs, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) },
+    socket: {
+      connectTimeout: connectTimeoutMs,
+      reconnectStrategy: (retries: number, cause: Error) => (connected() ? Math.min(50 * 2 ** retries, 2_000) : cause),
+    },
   });
 }
 
 export type RedisClient = ReturnType<typeof makeClient>;
+
 export type RedisKv = KvStore & { readonly client: RedisClient; readonly prefix: string };
 
 // Absent is encoded as an empty ARGV flag so `expected === undefined` can be told from ''.
@@ -51,7 +59,13 @@ export function escapeGlob(s: string): string {
 
 export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
   const prefix = opts.prefix ?? '';
-  const client = makeClient(opts.url, opts.connectTimeoutMs ?? 5_000);
+  let everReady = false;
+  const client = makeClient(opts.url, opts.connectTimeoutMs ?? 5_000, () => everReady);
+  client.on('ready', () => {
+    everReady = true;
+  });
+  // Without a listener an 'error' event would crash the process; calls report errors themselves.
+  client.on('error', () => {});
   const adapter = new KeyvRedis<string>(client, { throwOnErrors: true, throwOnConnectError: true, useUnlink: false });
   // Errors surface as thrown CrmMcpErrors from each call; the event stream would only duplicate them.
   adapter.on('error', () => {});
@@ -67,7 +81,7 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
   };
 
   await wrap('connect', async () => {
-    await adapter.getClient();
+    await client.connect();
   });
 
   const k = (key: string) => prefix + key;

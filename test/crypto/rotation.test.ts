@@ -1,0 +1,185 @@
+/**
+ * Key rotation through the real composition (config → openStore → rotate, and the CLI
+ * command in-process): written under key 1, rotated to key 2, all readable; key 1 removed,
+ * still all readable; a concurrent writer during rotation is never overwritten.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.js';
+import { openStore } from '../../src/app/open-store.js';
+import { run as keysCommand } from '../../src/cli/commands/keys.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { systemClock } from '../../src/core/deps.js';
+import { createEncryptingCodec } from '../../src/crypto/encrypting-codec.js';
+import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
+import { rotate } from '../../src/crypto/rotate.js';
+import { createAccountStore } from '../../src/store/kv-account-store.js';
+import type { KvStore } from '../../src/store/kv.js';
+import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createRedisKv } from '../../src/store/redis-kv.js';
+import { createSqliteKv } from '../../src/store/sqlite-kv.js';
+import { makeAccount } from '../helpers/accounts.js';
+import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
+
+const k1 = generateKey('key1');
+const k2 = generateKey('key2');
+const spec = (k: { kid: string; material: string }) => `${k.kid}:${k.material}`;
+
+function memIo(env: NodeJS.ProcessEnv): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, env, stdoutIsTty: false, stdout: (s) => void out.push(s), stderr: (s) => void err.push(s) };
+}
+
+async function rotationScenario(openKv: () => Promise<KvStore>) {
+  const kv = await openKv();
+  try {
+    const ring1 = createKeyring(k1);
+    const s1 = createAccountStore({ kv, codec: createEncryptingCodec({ keyring: ring1 }), clock: systemClock });
+    const written = await Promise.all(Array.from({ length: 20 }, (_, i) => s1.put(makeAccount(`r${i}`))));
+    const raw0 = (await kv.get('acct:r0'))!;
+    expect(raw0).toContain('"v1.key1.');
+
+    const ring12 = createKeyring(k2, [k1]);
+    const codec12 = createEncryptingCodec({ keyring: ring12 });
+    const s12 = createAccountStore({ kv, codec: codec12, clock: systemClock });
+    const result = await rotate({ kv, accounts: s12, codec: codec12, keyring: ring12 });
+    expect(result).toMatchObject({ kid: 'key2', total: 20, rotated: 20, unchanged: 0, failed: [] });
+    expect(await rotate({ kv, accounts: s12, codec: codec12, keyring: ring12 })).toMatchObject({ rotated: 0, unchanged: 20 });
+
+    const ring2 = createKeyring(k2);
+    const s2 = createAccountStore({ kv, codec: createEncryptingCodec({ keyring: ring2 }), clock: systemClock });
+    for (const w of written) {
+      const got = await s2.get(w.id);
+      expect(got?.context).toEqual(w.context);
+    }
+    expect((await kv.get('acct:r0'))!).not.toContain('key1');
+    // Without key 2 nothing reads: typed error naming the account.
+    await expect(s1.get('r0')).rejects.toMatchObject({ code: 'crypto_unknown_key', message: expect.stringContaining("'r0'") });
+  } finally {
+    await kv.close();
+  }
+}
+
+describe('key rotation', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'crm-mcp-rot-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('memory: key 1 → key 2 → key 1 removed, all readable', () => rotationScenario(async () => createMemoryKv()));
+  it('sqlite: key 1 → key 2 → key 1 removed, all readable', () => rotationScenario(() => createSqliteKv({ path: join(dir, 's.sqlite') })));
+
+  it('a refresh landing during rotation is kept (rotation rewrites through update)', async () => {
+    const kv = createMemoryKv();
+    const s1 = createAccountStore({ kv, codec: createEncryptingCodec({ keyring: createKeyring(k1) }), clock: systemClock });
+    await s1.put(makeAccount('live'));
+    const ring12 = createKeyring(k2, [k1]);
+    const codec12 = createEncryptingCodec({ keyring: ring12 });
+    const s12 = createAccountStore({ kv, codec: codec12, clock: systemClock });
+    let injected = false;
+    const racing: KvStore = {
+      ...kv,
+      scan: (p) => kv.scan(p),
+      async compareAndSet(k, e, n) {
+        if (!injected) {
+          injected = true;
+          // The server's token manager (still on key 1) stores a rotated refresh token mid-rotation.
+          await s1.update('live', (a) => ({ ...a, context: { ...a.context, oauth: { token: { access_token: 'NEW-AT-123456789', refresh_token: 'NEW-RT-123456789' } } } }));
+        }
+        return kv.compareAndSet(k, e, n);
+      },
+    };
+    const r = await rotate({ kv: racing, accounts: createAccountStore({ kv: racing, codec: codec12, clock: systemClock }), codec: codec12, keyring: ring12 });
+    expect(r.rotated).toBe(1);
+    const got = await s12.get('live');
+    expect(got?.context.oauth?.token.refresh_token).toBe('NEW-RT-123456789');
+    expect((await kv.get('acct:live'))!).not.toContain('v1.key1.');
+  });
+
+  it('corrupt and undecryptable entries are reported by id and skipped; the rest rotate', async () => {
+    const kv = createMemoryKv();
+    const s1 = createAccountStore({ kv, codec: createEncryptingCodec({ keyring: createKeyring(k1) }), clock: systemClock });
+    await s1.put(makeAccount('ok1'));
+    await s1.put(makeAccount('ok2'));
+    await kv.set('acct:junk', 'garbage');
+    const stranger = createAccountStore({ kv, codec: createEncryptingCodec({ keyring: createKeyring(generateKey('other')) }), clock: systemClock });
+    await stranger.put(makeAccount('foreign'));
+    const ring = createKeyring(k2, [k1]);
+    const codec = createEncryptingCodec({ keyring: ring });
+    const r = await rotate({ kv, accounts: createAccountStore({ kv, codec, clock: systemClock }), codec, keyring: ring });
+    expect(r.rotated).toBe(2);
+    expect(r.failed.map((f) => [f.id, f.code])).toEqual([
+      ['foreign', 'crypto_unknown_key'],
+      ['junk', 'account_corrupt'],
+    ]);
+    expect(await kv.get('acct:junk')).toBe('garbage');
+  });
+
+  describe.skipIf(!redisAvailable)(`redis${redisAvailable ? '' : ` (skipped: ${redisSkipReason})`}`, () => {
+    let redis: RedisHandle;
+    beforeAll(async () => {
+      redis = await startRedis();
+    });
+    afterAll(async () => {
+      await redis.stop();
+    });
+    it('redis: key 1 → key 2 → key 1 removed, all readable', () => rotationScenario(() => createRedisKv({ url: redis.url, prefix: 'rot:' })));
+  });
+
+  it('CLI with env keys: keys rotate re-encrypts, then the store opens with key 2 alone', async () => {
+    const store = join(dir, 'cli.sqlite');
+    const env1 = { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k1) };
+    const o1 = await openStore(loadConfig({ env: env1 }), { notice: () => {} });
+    for (let i = 0; i < 5; i++) await o1.accounts.put(makeAccount(`c${i}`));
+    await o1.close();
+
+    const io = memIo({ CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k2), CRM_MCP_ENCRYPTION_KEYS: spec(k1) });
+    expect(await keysCommand(['rotate', '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out.join(''))).toMatchObject({ ok: true, kid: 'key2', total: 5, rotated: 5, failed: [] });
+    expect(io.out.join('') + io.err.join('')).not.toContain(k1.material);
+
+    const o2 = await openStore(loadConfig({ env: { CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k2) } }), { notice: () => {} });
+    expect((await o2.accounts.get('c3'))?.context.oauth?.token.access_token).toBe('at-c3-SECRETACCESS');
+    await o2.close();
+  });
+
+  it('CLI with the key file: rotate --new-key, then remove the old key; refused while in use', async () => {
+    const env = { CRM_MCP_DATA_DIR: dir };
+    const notices: string[] = [];
+    const o1 = await openStore(loadConfig({ env }), { notice: (l) => notices.push(l) });
+    expect(notices).toHaveLength(1);
+    const oldKid = o1.keyring.current.kid;
+    await o1.accounts.put(makeAccount('f1'));
+    await o1.close();
+
+    const io0 = memIo(env);
+    expect(await keysCommand(['remove', oldKid], io0)).toBe(2);
+    expect(io0.err.join('')).toContain('still used by 1 account');
+
+    const io = memIo(env);
+    expect(await keysCommand(['rotate', '--new-key'], io)).toBe(0);
+    expect(io.out.join('')).toMatch(/rotated 1, already current 0, failed 0 of 1 accounts/);
+    const io2 = memIo(env);
+    expect(await keysCommand(['remove', oldKid], io2)).toBe(0);
+
+    const o2 = await openStore(loadConfig({ env }), { notice: (l) => notices.push(l) });
+    expect(o2.keyring.kids).not.toContain(oldKid);
+    expect((await o2.accounts.get('f1'))?.context.oauth?.token.refresh_token).toBe('rt-f1-SECRETREFRESH');
+    await o2.close();
+    expect(notices).toHaveLength(1);
+  });
+
+  it('CLI usage: generate prints a usable key; bad flags exit 2', async () => {
+    const io = memIo({});
+    expect(await keysCommand(['generate', '--kid', 'prod-2026'], io)).toBe(0);
+    const line = io.out.join('').trim();
+    expect(line).toMatch(/^prod-2026:[A-Za-z0-9+/]{43}=$/);
+    expect(await keysCommand(['generate', '--kid', 'bad kid'], memIo({}))).toBe(2);
+    expect(await keysCommand(['rotate', '--bogus'], memIo({}))).toBe(2);
+    expect(await keysCommand(['rotate', '--new-key'], memIo({ CRM_MCP_DATA_DIR: dir, CRM_MCP_ENCRYPTION_KEY: line }))).toBe(2);
+  });
+});

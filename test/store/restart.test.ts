@@ -1,0 +1,69 @@
+/**
+ * The embedded store survives a restart: a second OS process opening the same data dir
+ * (same key file, same SQLite file) sees the accounts, decrypted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.js';
+import { openStore } from '../../src/app/open-store.js';
+import { makeAccount } from '../helpers/accounts.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+describe('embedded store across processes', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'crm-mcp-restart-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a second process opening the same store sees the accounts; the key file is generated once, 0600', async () => {
+    const notices: string[] = [];
+    const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir } }), { notice: (l) => notices.push(l) });
+    for (let i = 0; i < 10; i++) await opened.accounts.put(makeAccount(`p${i}`, { tenant_id: i % 2 ? 'odd' : 'even' }));
+    await opened.close();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain(join(dir, 'keys.json'));
+    expect(notices[0]).toContain('0600');
+    expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600);
+
+    const script = join(dir, 'reader.mts');
+    writeFileSync(
+      script,
+      `import { loadConfig } from ${JSON.stringify(join(root, 'src/app/config.ts'))};
+import { openStore } from ${JSON.stringify(join(root, 'src/app/open-store.ts'))};
+const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }));
+const even = await o.accounts.listByTenant('even');
+const p7 = await o.accounts.get('p7');
+console.log(JSON.stringify({ even: even.map((a) => a.id), p7: p7?.context.oauth?.token.refresh_token, counts: await o.accounts.countByStatus() }));
+await o.close();
+`,
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script, dir], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    // The second start found the key file: no second notice.
+    expect(child.stderr).not.toContain('generated');
+    const out = JSON.parse(child.stdout.trim()) as { even: string[]; p7: string; counts: Record<string, number> };
+    expect(out.even).toEqual(['p0', 'p2', 'p4', 'p6', 'p8']);
+    expect(out.p7).toBe('rt-p7-SECRETREFRESH');
+    expect(out.counts.active).toBe(10);
+  });
+
+  it('Redis without a configured key is refused (replicas need the same key); nothing generated', async () => {
+    await expect(openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: 'redis://127.0.0.1:1' } }))).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining('CRM_MCP_ENCRYPTION_KEY'),
+    });
+    expect(() => statSync(join(dir, 'keys.json'))).toThrow();
+  });
+
+  it('an unreachable Redis is store_unavailable, not a hang', async () => {
+    const key = Buffer.alloc(32, 3).toString('base64');
+    await expect(
+      openStore(loadConfig({ env: { CRM_MCP_STORE: 'redis://127.0.0.1:1', CRM_MCP_ENCRYPTION_KEY: key } })),
+    ).rejects.toMatchObject({ code: 'store_unavailable' });
+  });
+});
