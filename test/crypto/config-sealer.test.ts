@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/app/config.js';
+import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
+import { loadKeyring } from '../../src/crypto/load-keyring.js';
+import { createSealer } from '../../src/crypto/sealer.js';
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'crm-mcp-cfg-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('defaults under ./.crm-mcp of the working directory', () => {
+    const c = loadConfig({ env: {}, cwd: dir });
+    expect(c.dataDir).toBe(join(dir, '.crm-mcp'));
+    expect(c.store).toEqual({ kind: 'sqlite', path: join(dir, '.crm-mcp', 'store.sqlite') });
+    expect(c.keysFile).toBe(join(dir, '.crm-mcp', 'keys.json'));
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('flags beat env beat config file; redis URLs select Redis', () => {
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ store: 'file.sqlite', logLevel: 'debug', redisPrefix: 'p:' }));
+    const env = { CRM_MCP_CONFIG: join(dir, 'c.json') };
+    expect(loadConfig({ env, cwd: dir }).store).toEqual({ kind: 'sqlite', path: join(dir, 'file.sqlite') });
+    expect(loadConfig({ env, cwd: dir }).logLevel).toBe('debug');
+    expect(loadConfig({ env: { ...env, CRM_MCP_STORE: 'redis://h:6379' }, cwd: dir }).store).toEqual({ kind: 'redis', url: 'redis://h:6379', prefix: 'p:' });
+    expect(loadConfig({ env: { ...env, CRM_MCP_STORE: 'redis://h:6379' }, flags: { store: 'x.sqlite' }, cwd: dir }).store.kind).toBe('sqlite');
+    expect(loadConfig({ env, flags: { redisUrl: 'rediss://r:1', logLevel: 'warn' }, cwd: dir })).toMatchObject({ store: { kind: 'redis' }, logLevel: 'warn' });
+  });
+
+  it('bad input is a clear config_invalid', () => {
+    expect(() => loadConfig({ env: { CRM_MCP_LOG_LEVEL: 'loud' } })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('logLevel') }));
+    expect(() => loadConfig({ flags: { store: 'a', redisUrl: 'redis://b' } })).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ unknownThing: 1 }));
+    expect(() => loadConfig({ flags: { config: join(dir, 'bad.json') } })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('bad.json') }));
+  });
+
+  it('key material from env never shows when the config is printed', () => {
+    const key = Buffer.alloc(32, 9).toString('base64');
+    const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: `main:${key}`, CRM_MCP_ENCRYPTION_KEYS: `old:${key.replace('J', 'K')}` } });
+    expect(JSON.stringify(c)).not.toContain(key);
+    const { keyring, source } = loadKeyring(c, { allowGenerate: false, now: new Date(), notice: () => {} });
+    expect(source).toBe('env');
+    expect(keyring.current.kid).toBe('main');
+    expect(keyring.kids).toEqual(['main', 'old']);
+  });
+
+  it('a bad env key is crypto_bad_key naming the variable, not the value', () => {
+    const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: 'c2hvcnQ=' } });
+    expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
+      expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('CRM_MCP_ENCRYPTION_KEY') }),
+    );
+  });
+
+  it('a corrupt key file is a clear error, never overwritten', () => {
+    writeFileSync(join(dir, 'keys.json'), '{"version":1');
+    const c = loadConfig({ env: { CRM_MCP_DATA_DIR: dir } });
+    expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
+      expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('keys.json') }),
+    );
+  });
+});
+
+describe('createSealer', () => {
+  it('seals and opens only for the same purpose', () => {
+    const ring = createKeyring(generateKey('s1'));
+    const a = createSealer(ring, 'oauth-client:hubspot:production');
+    const sealed = a.seal('client-secret-XYZ');
+    expect(sealed).toMatch(/^v1\.s1\./);
+    expect(a.open(sealed)).toBe('client-secret-XYZ');
+    expect(() => createSealer(ring, 'oauth-client:salesforce:production').open(sealed)).toThrow(expect.objectContaining({ code: 'crypto_tampered' }));
+  });
+});
