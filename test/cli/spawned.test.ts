@@ -76,3 +76,30 @@ describe('crm-mcp connect as a process', () => {
     }
   });
 });
+
+describe('src/cli/main.ts over the real store (SQLite, encrypted)', () => {
+  it('import, then list/audit in new processes; secrets encrypted on disk, masked in output', async () => {
+    const { readFile: rf, readdir } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'crm-real-'));
+    const file = join(dir, 'in.ndjson');
+    await writeFile(file, JSON.stringify({ id: 'real-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-DISK-KNOWN-123', refresh_token: 'rt-DISK-KNOWN-456' } } } }) + '\n');
+    const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
+    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+    const imp = run(['accounts', 'import', file, '--json']);
+    expect(imp.status, imp.stderr).toBe(0);
+    expect(JSON.parse(imp.stdout)).toMatchObject({ ok: true, import: { created: 1 } });
+    const list = run(['accounts', 'list', '--json']);
+    expect(list.status, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).accounts[0]).toMatchObject({ id: 'real-1', context: { oauth: { token: { access_token: '****-123' } } } });
+    const aud = run(['audit', '--operation', 'import_account', '--json']);
+    expect(JSON.parse(aud.stdout).entries).toEqual([expect.objectContaining({ account_id: 'real-1', operation: 'import_account' })]);
+    const missing = run(['accounts', 'show', 'nope', '--json']);
+    expect(missing.status).toBe(3);
+    for (const f of await readdir(join(dir, 'data'))) {
+      const raw = await rf(join(dir, 'data', f));
+      expect(raw.includes('at-DISK-KNOWN-123')).toBe(false);
+      expect(raw.includes('rt-DISK-KNOWN-456')).toBe(false);
+    }
+    for (const out of [imp, list, aud]) expect(out.stdout + out.stderr).not.toMatch(/DISK-KNOWN-(123|456)/);
+  });
+});
