@@ -99,6 +99,13 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
 
   const locked = <T>(fn: () => Promise<T>) => mutex.runExclusive(() => tx(fn));
 
+  // Expired entries are invisible to reads; drop the leftovers once per open so they do not pile up.
+  await locked(async () => {
+    const now = clock.now();
+    await q(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`, now);
+    await q(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`, now);
+  });
+
   return {
     kind: 'sqlite',
     shared: false,

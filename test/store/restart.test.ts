@@ -67,3 +67,28 @@ await o.close();
     ).rejects.toMatchObject({ code: 'store_unavailable' });
   });
 });
+
+describe('embedded store housekeeping', () => {
+  it('entries whose TTL passed are gone after a reopen; live ones stay', async () => {
+    const { createSqliteKv } = await import('../../src/store/sqlite-kv.js');
+    const { createManualClock } = await import('../helpers/manual-clock.js');
+    const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-purge-'));
+    try {
+      const clock = createManualClock();
+      const kv1 = await createSqliteKv({ path: join(dir, 's.sqlite'), clock });
+      await kv1.set('old', 'x', { ttlMs: 1_000 });
+      await kv1.set('keep', 'y', { ttlMs: 60_000 });
+      await kv1.set('plain', 'z');
+      await kv1.close();
+      await clock.advance(5_000);
+      const kv2 = await createSqliteKv({ path: join(dir, 's.sqlite'), clock });
+      const keys: string[] = [];
+      for await (const [k] of kv2.scan('')) keys.push(k);
+      expect(keys.sort()).toEqual(['keep', 'plain']);
+      expect(await kv2.setIfAbsent('old', 'fresh', 1_000)).toBe(true);
+      await kv2.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
