@@ -6,3 +6,4 @@ export { startLoopback, RequestLog, FaultQueue, parseForm, basicAuth, bearer } f
 export type { Reply, IncomingCall, Handler, LogEntry, Fault, FaultScope, LoopbackServer } from './http.js';
 export * from './oauth/index.js';
 export * from './hubspot/index.js';
+export * from './salesforce/index.js';

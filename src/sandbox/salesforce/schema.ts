@@ -1,0 +1,93 @@
+/** The sObjects the fake knows, their fields and Salesforce id helpers (PROVIDERS.md §2.5). */
+export type SfType = 'Contact' | 'Account' | 'Opportunity' | 'Note' | 'Task';
+export const SF_TYPES: readonly SfType[] = ['Contact', 'Account', 'Opportunity', 'Note', 'Task'];
+
+export type FieldType = 'id' | 'string' | 'textarea' | 'reference' | 'datetime' | 'date' | 'double' | 'int' | 'boolean';
+
+export interface FieldDef {
+  name: string;
+  type: FieldType;
+  required?: boolean;
+  /** Not createable/updateable through the REST API. */
+  readOnly?: boolean;
+  referenceTo?: SfType | 'User';
+  /** Applied on create when the field is absent. */
+  default?: string | number | boolean;
+}
+
+const SYSTEM: FieldDef[] = [
+  { name: 'Id', type: 'id', readOnly: true },
+  { name: 'OwnerId', type: 'reference', referenceTo: 'User' },
+  { name: 'IsDeleted', type: 'boolean', readOnly: true },
+  { name: 'CreatedDate', type: 'datetime', readOnly: true },
+  { name: 'LastModifiedDate', type: 'datetime', readOnly: true },
+  { name: 'SystemModstamp', type: 'datetime', readOnly: true },
+];
+
+export const FIELDS: Record<SfType, FieldDef[]> = {
+  Contact: [
+    ...SYSTEM,
+    { name: 'FirstName', type: 'string' }, { name: 'LastName', type: 'string', required: true },
+    { name: 'Name', type: 'string', readOnly: true }, { name: 'Email', type: 'string' }, { name: 'Phone', type: 'string' },
+    { name: 'MobilePhone', type: 'string' }, { name: 'Title', type: 'string' }, { name: 'AccountId', type: 'reference', referenceTo: 'Account' },
+    { name: 'Description', type: 'textarea' },
+  ],
+  Account: [
+    ...SYSTEM,
+    { name: 'Name', type: 'string', required: true }, { name: 'Website', type: 'string' }, { name: 'Phone', type: 'string' },
+    { name: 'Industry', type: 'string' }, { name: 'NumberOfEmployees', type: 'int' }, { name: 'AnnualRevenue', type: 'double' },
+    { name: 'BillingCity', type: 'string' }, { name: 'Description', type: 'textarea' },
+  ],
+  Opportunity: [
+    ...SYSTEM,
+    { name: 'Name', type: 'string', required: true }, { name: 'StageName', type: 'string', required: true },
+    { name: 'CloseDate', type: 'date', required: true }, { name: 'Amount', type: 'double' }, { name: 'Probability', type: 'double' },
+    { name: 'AccountId', type: 'reference', referenceTo: 'Account' }, { name: 'IsClosed', type: 'boolean', readOnly: true },
+    { name: 'IsWon', type: 'boolean', readOnly: true }, { name: 'Description', type: 'textarea' },
+  ],
+  Note: [
+    ...SYSTEM,
+    { name: 'ParentId', type: 'reference', required: true }, { name: 'Title', type: 'string', required: true },
+    { name: 'Body', type: 'textarea' }, { name: 'IsPrivate', type: 'boolean', default: false },
+  ],
+  Task: [
+    ...SYSTEM,
+    { name: 'Subject', type: 'string' }, { name: 'Status', type: 'string', required: true, default: 'Not Started' },
+    { name: 'Priority', type: 'string', required: true, default: 'Normal' }, { name: 'ActivityDate', type: 'date' },
+    { name: 'Description', type: 'textarea' }, { name: 'WhoId', type: 'reference', referenceTo: 'Contact' },
+    { name: 'WhatId', type: 'reference' }, { name: 'TaskSubtype', type: 'string', default: 'Task' },
+  ],
+};
+
+export const KEY_PREFIX: Record<SfType, string> = { Account: '001', Contact: '003', Opportunity: '006', Note: '002', Task: '00T' };
+
+const CHECKSUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+/** 15-char id → 18-char case-safe id (Salesforce's published checksum). */
+export function to18(id15: string): string {
+  let suffix = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let flags = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id15.charAt(chunk * 5 + i);
+      if (c >= 'A' && c <= 'Z') flags |= 1 << i;
+    }
+    suffix += CHECKSUM.charAt(flags);
+  }
+  return id15 + suffix;
+}
+
+export function makeId(type: SfType | 'User' | 'Org', n: number): string {
+  const prefix = type === 'User' ? '005' : type === 'Org' ? '00D' : KEY_PREFIX[type];
+  return to18(`${prefix}Fk0000${String(n).padStart(6, '0')}`);
+}
+
+export const isWellFormedId = (id: string): boolean => /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id);
+
+/** "2013-05-20T20:49:32.000+0000" */
+export const sfDateTime = (ms: number): string => new Date(ms).toISOString().replace('Z', '+0000');
+
+export function typeOfId(id: string): SfType | undefined {
+  const p = id.slice(0, 3);
+  return SF_TYPES.find((t) => KEY_PREFIX[t] === p);
+}
