@@ -7,3 +7,5 @@ export type { Reply, IncomingCall, Handler, LogEntry, Fault, FaultScope, Loopbac
 export * from './oauth/index.js';
 export * from './hubspot/index.js';
 export * from './salesforce/index.js';
+export { startSandboxes } from './sandboxes.js';
+export type { Sandboxes, SandboxesOptions, SandboxGrant } from './sandboxes.js';

@@ -10,6 +10,8 @@ export interface RestCtx {
   now: () => number;
   /** Records per query batch when the client sends no `Sforce-Query-Options: batchSize`. */
   batchSize: number;
+  /** Lower clamp applied to the batchSize header (Salesforce: 200). */
+  minBatchSize: number;
   cursors: Map<string, { records: Array<Record<string, unknown>>; batch: number }>;
   nextLocator: () => string;
 }
@@ -108,7 +110,7 @@ export function runQuery(ctx: RestCtx, version: string, text: string | null, bat
   rows = rows.slice(q.offset ?? 0, q.limit === undefined ? undefined : (q.offset ?? 0) + q.limit);
   const m = /batchSize=(\d+)/i.exec(batchHeader ?? '');
   // The header is a hint Salesforce clamps to 200..2000.
-  const batch = m ? Math.min(2000, Math.max(200, Number(m[1]))) : ctx.batchSize;
+  const batch = m ? Math.min(2000, Math.max(ctx.minBatchSize, Number(m[1]))) : ctx.batchSize;
   const records = rows.map((r) => project(ctx, version, t, r, q));
   return page(ctx, version, records, 0, batch, undefined);
 }

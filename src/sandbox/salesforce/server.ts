@@ -29,6 +29,11 @@ export interface FakeSalesforceOptions {
   apiLimit?: number;
   /** Records per SOQL batch when the client sends no batchSize header. Default 200. */
   queryBatchSize?: number;
+  /**
+   * Lower clamp for `Sforce-Query-Options: batchSize` (Salesforce: 200, so a client asking for
+   * 100 gets 200). Tests wanting small pages through the header can lower it.
+   */
+  minQueryBatchSize?: number;
 }
 
 /** Rolling 24-hour API usage counter. */
@@ -88,7 +93,7 @@ export async function startFakeSalesforce(opts: FakeSalesforceOptions = {}): Pro
   const usage = new ApiUsage(opts.apiLimit ?? 15_000, () => clock.now());
   let loc = 0;
   const rest: RestCtx = {
-    store, now: () => clock.now(), batchSize: opts.queryBatchSize ?? 200, cursors: new Map(),
+    store, now: () => clock.now(), batchSize: opts.queryBatchSize ?? 200, minBatchSize: opts.minQueryBatchSize ?? 200, cursors: new Map(),
     nextLocator: () => `01gFk${String(++loc).padStart(10, '0')}`,
   };
   const log = new RequestLog();
