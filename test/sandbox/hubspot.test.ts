@@ -167,3 +167,18 @@ describe('fake HubSpot CRM', () => {
     expect(hs.log.counters()).toEqual({ 'GET /crm/v3/objects/contacts': 2 });
   });
 });
+
+describe('fake HubSpot OAuth extras', () => {
+  it('legacy access-token info reports seconds left; v3 introspection and legacy refresh-token DELETE', async () => {
+    const clock = manualClock();
+    const { hs } = await start({ clock });
+    clock.advance(100_000);
+    const info = await call(`${hs.url}/oauth/v1/access-tokens/AT-1`);
+    expect(info.json).toMatchObject({ expires_in: 1700, token_type: 'access', hub_id: expect.any(Number) });
+    const intro = await fetch(`${hs.url}/oauth/v3/token/introspect`, { method: 'POST', body: new URLSearchParams({ token: 'AT-1', client_id: 'fake-client-id', client_secret: 'fake-client-secret' }) });
+    expect(await intro.json()).toMatchObject({ active: true, token_use: 'access_token', expires_in: 1700, client_id: 'fake-client-id' });
+    expect((await call(`${hs.url}/oauth/v1/refresh-tokens/RT-1`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(`${hs.url}/oauth/v1/refresh-tokens/RT-1`, { method: 'DELETE' })).status).toBe(404);
+    expect((await call(`${hs.url}/oauth/v1/access-tokens/nope`)).status).toBe(404);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { systemClock, type Clock, type Random } from '../../core/deps.js';
 import { bearer, RequestLog, startLoopback, type IncomingCall, type Reply } from '../http.js';
-import { handleHubSpotLegacyDelete, handleIntrospect, handleRevoke } from '../oauth/endpoints.js';
+import { handleHubSpotAccessTokenInfo, handleHubSpotLegacyDelete, handleIntrospect, handleRevoke } from '../oauth/endpoints.js';
 import { FakeOAuthProvider } from '../oauth/provider.js';
 import { routeOAuth } from '../oauth/server.js';
 import type { FakeOAuthOptions } from '../oauth/types.js';
@@ -66,6 +66,8 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<F
     if (path === '/oauth/2026-03/token/revoke' && call.method === 'POST') return handleRevoke(oauth, call);
     const legacy = /^\/oauth\/v1\/refresh-tokens\/(.+)$/.exec(path);
     if (legacy && call.method === 'DELETE') return handleHubSpotLegacyDelete(oauth, decodeURIComponent(legacy[1] ?? ''));
+    const info = /^\/oauth\/v1\/access-tokens\/(.+)$/.exec(path);
+    if (info && call.method === 'GET') return handleHubSpotAccessTokenInfo(oauth, decodeURIComponent(info[1] ?? ''));
     const o = await routeOAuth(oauth, call);
     if (o) return o;
 

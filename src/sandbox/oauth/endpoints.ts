@@ -83,7 +83,7 @@ export function handleIntrospect(p: FakeOAuthProvider, call: IncomingCall): Repl
         status: 200,
         json: {
           active: true, app_id: 1, client_id: info.clientId, ...(rec && isAccess ? { expires_in: Math.max(0, Math.floor((rec.expiresAt - now) / 1000)) } : {}),
-          hub_id: hubId, hub_domain: `fake-${hubId}.hubspot.com`, scopes: info.scope.split(/\s+/).filter(Boolean),
+          hub_id: hubId, hub_domain: `fake-${hubId}.hubspot.com`, scopes: info.scope.split(/\s+/).filter(Boolean), token,
           token_type: isAccess ? 'access' : 'refresh', token_use: isAccess ? 'access_token' : 'refresh_token',
           user: `user-${info.userId}@example.com`, user_id: 1,
         },
@@ -119,7 +119,27 @@ export function handleRevoke(p: FakeOAuthProvider, call: IncomingCall): Reply {
 /** HubSpot legacy `DELETE /oauth/v1/refresh-tokens/{token}` → 204 (404 when unknown). */
 export function handleHubSpotLegacyDelete(p: FakeOAuthProvider, token: string): Reply {
   p.stats.revokeRequests += 1;
-  const kind = p.revokeToken(token);
+  const status = p.refreshTokenStatus(token);
+  const kind = status === undefined || status === 'revoked' ? undefined : p.revokeToken(token);
   if (kind !== 'refresh') return { status: 404, json: { status: 'error', message: 'refresh token not found', category: 'OBJECT_NOT_FOUND' } };
   return { status: 204, text: '' };
+}
+
+/**
+ * HubSpot legacy `GET /oauth/v1/access-tokens/{token}` → token metadata with `expires_in`
+ * (seconds left); unknown/expired/revoked → 404 (shape unverified).
+ */
+export function handleHubSpotAccessTokenInfo(p: FakeOAuthProvider, token: string): Reply {
+  p.stats.introspectRequests += 1;
+  const st = p.checkAccessToken(token);
+  const info = p.grantOf(token);
+  if (st.state !== 'valid' || !info) return { status: 404, json: { status: 'error', message: 'access token not found', correlationId: 'n/a', category: 'OBJECT_NOT_FOUND' } };
+  const hubId = 1000 + Number(info.grantId.replace(/\D/g, ''));
+  return {
+    status: 200,
+    json: {
+      token, user: `user-${info.userId}@example.com`, hub_domain: `fake-${hubId}.hubspot.com`, scopes: info.scope.split(/\s+/).filter(Boolean),
+      hub_id: hubId, app_id: 1, expires_in: Math.max(0, Math.floor((st.expiresAt - p.clock.now()) / 1000)), user_id: 1, token_type: 'access',
+    },
+  };
 }
