@@ -4,6 +4,7 @@
  * bench) build the real ones with `systemClock`, `cryptoRandom` and `createLogger`.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 
 export interface TimerHandle {
   cancel(): void;
@@ -63,5 +64,5 @@ export interface Deps {
   clock: Clock;
   random: Random;
   logger: Logger;
-  dispatcher?: import('undici').Dispatcher;
+  dispatcher?: Dispatcher;
 }
