@@ -18,6 +18,7 @@ export interface McpParts {
   registry: IntegrationRegistry;
   /** The token manager (refreshes on demand). */
   tokens: TokenProvider;
+  scheduler?: McpRuntime['scheduler'];
   /** environment → integration → partial definition. */
   envOverrides?: Record<string, Record<string, Json>>;
   /** Test/dev only: extra hosts the engine may call (also over http). */
@@ -38,7 +39,11 @@ export function buildMcpRuntime(p: McpParts): McpRuntime {
     accounts: p.accounts,
     deps: p.deps,
     engine,
+    ...(p.scheduler ? { scheduler: p.scheduler } : {}),
     crmName: (integration) => (p.registry.has(integration) ? p.registry.get(integration).display_name : undefined),
-    close: p.close,
+    close: async () => {
+      p.scheduler?.stop();
+      await p.close();
+    },
   };
 }

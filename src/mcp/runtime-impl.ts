@@ -1,9 +1,35 @@
-/** Builds the McpRuntime from the store, crypto, token manager and engine modules. */
+/**
+ * Composition root for `stdio` and `serve`: config → encrypted store → definitions → the shared
+ * credential core (token manager, scheduler, audit, webhooks) → buildMcpRuntime. Logs go to
+ * stderr so stdout stays protocol-only for stdio.
+ */
+import { loadConfig } from '../app/config.js';
+import { composeCore } from '../app/core.js';
+import { openStore } from '../app/open-store.js';
 import type { CliIo } from '../cli/io.js';
-import { CrmMcpError } from '../core/errors.js';
+import { cryptoRandom, systemClock, type LogLevel } from '../core/deps.js';
+import { createLogger } from '../core/logger.js';
+import { loadRegistry, secretContextKeys } from '../integrations/index.js';
+import { buildMcpRuntime } from './compose.js';
 import type { McpRuntime, RuntimeFlags } from './runtime.js';
 
-export async function openRuntimeImpl(_flags: RuntimeFlags, _io: CliIo): Promise<McpRuntime> {
-  // Wired once src/app/open-store.ts and createEngine land (issue 2/4 helpers).
-  throw new CrmMcpError('config_invalid', 'the store and engine are not available in this build yet');
+export async function openRuntimeImpl(flags: RuntimeFlags, io: CliIo): Promise<McpRuntime> {
+  const config = loadConfig({ env: io.env, flags });
+  const level = (flags.logLevel ?? config.logLevel) as LogLevel;
+  const deps = { clock: systemClock, random: cryptoRandom, logger: createLogger({ level, sink: (l) => io.stderr(l + '\n') }) };
+  const registry = loadRegistry();
+  const store = await openStore(config, {
+    notice: (l) => io.stderr(l + '\n'),
+    secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
+  });
+  const core = composeCore({ deps, registry, store, env: io.env });
+  return buildMcpRuntime({
+    kv: store.kv,
+    accounts: store.accounts,
+    deps,
+    registry,
+    tokens: core.tokens,
+    scheduler: core.scheduler,
+    close: () => store.close(),
+  });
 }

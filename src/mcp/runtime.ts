@@ -14,6 +14,11 @@ export interface McpRuntime {
   kv: KvStore;
   engine: Engine;
   deps: Deps;
+  /**
+   * Proactive token refresh; `serve` runs it (rebuild from the store, then start), `stdio` and
+   * `tokens` leave it idle and refresh on demand.
+   */
+  scheduler?: { rebuild(): Promise<number>; start(): void; stop(): void };
   /** Display name of an integration ("HubSpot"), when its definition has one. */
   crmName(integration: string): string | undefined;
   close(): Promise<void>;

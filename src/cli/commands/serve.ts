@@ -103,6 +103,11 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     crmName: (i) => rt.crmName(i),
     ...(reconnectUrl ? { reconnectUrl } : {}),
   });
+  if (rt.scheduler) {
+    const scheduled = await rt.scheduler.rebuild();
+    rt.scheduler.start();
+    rt.deps.logger.info('refresh scheduler started', { scheduled });
+  }
   // One machine-readable line on stdout so scripts and tests can find the port.
   io.stdout(`${JSON.stringify({ listening: `${srv.url}/mcp`, mode: values.stateful ? 'stateful' : 'stateless', auth: values['no-auth'] ? 'none' : 'tokens' })}\n`);
   rt.deps.logger.info('listening', { url: srv.url, stateful: values.stateful, allowed_hosts: allowedHosts });

@@ -1,0 +1,109 @@
+/**
+ * The credential core every long-lived entry point shares (operator CLI, `serve`, `stdio`, the
+ * demo): audit trail, lifecycle webhooks, OAuth client resolution, the token manager and the
+ * proactive refresh scheduler, wired to each other so a refreshed token is rescheduled and an
+ * account that leaves `active` is dropped from the schedule.
+ *
+ * The token endpoint comes from the definition *as resolved for the account's environment*, so
+ * an environment override (a sandbox, a regional host) moves refreshes with the API calls.
+ */
+import type { LinkedAccount } from '../accounts/model.js';
+import { createAuditTrail } from '../audit/log.js';
+import type { Deps } from '../core/deps.js';
+import { decryptValue, encryptValue } from '../crypto/envelope.js';
+import { contextCaptures, resolveDefinition, tokenEndpointSpec, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
+import type { OAuthClientsConfig } from '../oauth-clients/config.js';
+import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
+import { createOAuthClientStore } from '../oauth-clients/store.js';
+import type { OAuthRefreshConfig } from '../oauth/refresh.js';
+import { createMemoryDueQueue, type DueQueue } from '../tokens/due-queue.js';
+import { createTokenManager, type TokenManager } from '../tokens/manager.js';
+import type { RedisKv } from '../store/redis-kv.js';
+import { createRedisDueQueue } from '../tokens/redis-due-queue.js';
+import { createRefreshScheduler, type RefreshScheduler } from '../tokens/scheduler.js';
+import { createWebhookSender, type WebhookEndpoint } from '../webhooks/sender.js';
+import type { OpenedStore } from './open-store.js';
+
+const SEAL_AAD = 'crm-mcp:sealed-secret';
+
+export interface CoreParts {
+  deps: Deps;
+  registry: IntegrationRegistry;
+  store: OpenedStore;
+  env: NodeJS.ProcessEnv;
+  oauthClients?: OAuthClientsConfig;
+  /** environment → integration → partial definition. */
+  envOverrides?: Record<string, Record<string, Json>>;
+  /** Test/dev only: extra hosts allowed (also over http), for API calls and captured context. */
+  extraAllowedHosts?: string[];
+  /** Lifecycle webhook endpoints; default: CRM_MCP_WEBHOOK_URL + CRM_MCP_WEBHOOK_SECRET. */
+  webhookEndpoints?: WebhookEndpoint[];
+}
+
+export interface Core {
+  audit: ReturnType<typeof createAuditTrail>;
+  webhooks: ReturnType<typeof createWebhookSender>;
+  sealer: { seal(s: string): string; open(s: string): string };
+  clients: OAuthClientResolver;
+  tokens: TokenManager;
+  scheduler: RefreshScheduler;
+  /** The definition as it applies to an environment (platform → environment). */
+  definition(integration: string, environment: string): Definition;
+}
+
+export function webhookEndpointsFromEnv(env: NodeJS.ProcessEnv): WebhookEndpoint[] {
+  const url = env.CRM_MCP_WEBHOOK_URL;
+  const secret = env.CRM_MCP_WEBHOOK_SECRET;
+  return url && secret ? [{ url, secret }] : [];
+}
+
+export function composeCore(p: CoreParts): Core {
+  const { deps, registry, store } = p;
+  const extra = p.extraAllowedHosts ?? [];
+  const sealer = { seal: (s: string) => encryptValue(store.keyring, s, SEAL_AAD), open: (s: string) => decryptValue(store.keyring, s, SEAL_AAD) };
+  const audit = createAuditTrail({ kv: store.kv, clock: deps.clock, random: deps.random });
+  const webhooks = createWebhookSender({ ...deps, endpoints: p.webhookEndpoints ?? webhookEndpointsFromEnv(p.env) });
+  const clients = createOAuthClientResolver({ env: p.env, store: createOAuthClientStore({ kv: store.kv, sealer }), ...(p.oauthClients ? { config: p.oauthClients } : {}) });
+  const definition = (integration: string, environment: string): Definition =>
+    resolveDefinition(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
+
+  async function resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig> {
+    const def = definition(account.integration, account.environment);
+    const spec = tokenEndpointSpec(def);
+    const client = await clients.resolveOAuthClient(account.integration, account.environment);
+    return {
+      tokenUrl: spec.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret ?? '',
+      clientAuth: spec.clientAuth,
+      extraParams: spec.refreshParams,
+      expiry:
+        spec.expiry === 'expires_in'
+          ? { kind: 'expires_in' }
+          : spec.expiry === 'introspection'
+            ? { kind: 'introspection', url: spec.introspectUrl ?? '' }
+            : { kind: 'fixed', seconds: spec.expiry.fixed_seconds },
+      captureContext: contextCaptures(def)
+        .filter((c) => c.host_patterns)
+        .map((c) => ({ field: c.to ?? c.from, from: c.from, allowedHosts: [...c.host_patterns!, ...extra] })),
+      clientName: `${account.integration} OAuth client (${client.source})`,
+    };
+  }
+
+  // The scheduler and the token manager refer to each other; the callbacks run only after a
+  // refresh, by which time `scheduler` is initialised.
+  const tokens = createTokenManager({
+    deps,
+    store: store.accounts,
+    kv: store.kv,
+    webhooks,
+    audit,
+    resolveRefreshConfig,
+    onTokenRefreshed: (account) => scheduler.tokenStored(account),
+    onRefreshDeferred: (id, at) => scheduler.schedule(id, at),
+    onAccountInactive: (id) => scheduler.unschedule(id),
+  });
+  const queue: DueQueue = store.redis ? createRedisDueQueue({ client: store.redis, prefix: (store.kv as RedisKv).prefix }) : createMemoryDueQueue();
+  const scheduler: RefreshScheduler = createRefreshScheduler({ ...deps, queue, store: store.accounts, refresh: (id, within) => tokens.refreshIfExpiring(id, within) });
+  return { audit, webhooks, sealer, clients, tokens, scheduler, definition };
+}
