@@ -1,130 +1,152 @@
 /**
- * End to end: the real engine, real definitions, a TokenProvider doing real refresh_token
- * grants over HTTP, against loopback HubSpot and Salesforce fakes.
+ * End to end against the faithful sandbox fakes (src/sandbox): the real engine, the real
+ * definitions in integrations/, the real token manager over an account store. Nothing between
+ * the engine and the fakes is stubbed; the fakes' own request logs and OAuth stats are the
+ * witnesses.
  */
-import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkedAccount } from '../../src/accounts/model.js';
-import { createEngine } from '../../src/engine/index.js';
-import type { Engine, EngineResult } from '../../src/engine/types.js';
-import { loadRegistry } from '../../src/integrations/index.js';
-import { account, fixedClock, silentLogger } from './helpers/accounts.js';
-import { startMiniHubSpot, startMiniSalesforce, type MiniFake } from './helpers/mini-fakes.js';
-import { refreshingTokens, type RefreshingTokens } from './helpers/refresh-tokens.js';
+import { toIetfHeaders } from '../../src/engine/index.js';
+import type { RateLimitInfo } from '../../src/engine/types.js';
+import { listAll, ok, startSandboxRig, type Crm, type SandboxRig } from './helpers/sandbox-rig.js';
 
-const registry = loadRegistry();
-const dispatcher = new Agent();
-afterAll(() => dispatcher.close());
+const TIER = { contacts: { custom_fields: { tier: { field: 'Custom_Tier__c', expr: 'Custom_Tier__c' } } } };
+let rig: SandboxRig;
 
-interface Rig {
-  fake: MiniFake;
-  engine: Engine;
-  tokens: RefreshingTokens;
-  acct: (id?: string) => LinkedAccount;
-}
+beforeAll(async () => {
+  // 450 Salesforce contacts so the fake's own 200-record batches give three pages.
+  rig = await startSandboxRig({ sandboxes: { hubspot: { rateLimit: { searchPerSecond: false } }, salesforce: { seed: { contacts: 450 } } } });
+  await rig.addAccount('hubspot');
+  await rig.addAccount('salesforce');
+  await rig.addAccount('salesforce', { id: 'sf-tiered', unified_model_override: TIER }, { ownGrant: true });
+  await rig.addAccount('salesforce', { id: 'sf-plain' }, { ownGrant: true });
+});
+afterAll(() => rig.close());
 
-async function rig(kind: 'hubspot' | 'salesforce', extraAccounts: Array<Partial<LinkedAccount>> = []): Promise<Rig> {
-  const fake = kind === 'hubspot' ? await startMiniHubSpot() : await startMiniSalesforce();
-  const mk = (over: Partial<LinkedAccount>) =>
-    account(kind, {
-      ...over,
-      context: {
-        oauth: { token: { access_token: fake.issueAccessToken(), refresh_token: fake.refreshToken } },
-        ...(kind === 'salesforce' ? { instance_url: fake.url } : {}),
-      },
-    });
-  const accounts = [mk({}), ...extraAccounts.map(mk)];
-  const tokens = refreshingTokens({
-    def: registry.get(kind),
-    tokenUrl: `${fake.url}${kind === 'hubspot' ? '/oauth/v3/token' : '/services/oauth2/token'}`,
-    clientId: fake.clientId,
-    clientSecret: fake.clientSecret,
-    dispatcher,
-    extraAllowedHosts: [fake.host],
-    accounts,
-  });
-  const engine = createEngine({
-    registry,
-    tokens,
-    deps: { clock: fixedClock, logger: silentLogger(), dispatcher },
-    envOverrides: { test: { hubspot: { base_url: fake.url } } },
-    extraAllowedHosts: [fake.host],
-  });
-  return { fake, engine, tokens, acct: (id = `acct-${kind}`) => tokens.accounts.get(id) as LinkedAccount };
-}
+const refreshGrants = (crm: Crm): number => rig.sb[crm].oauth.stats.byGrantType.refresh_token ?? 0;
+const seeded = (crm: Crm): number => (crm === 'hubspot' ? rig.sb.hubspot.store.records.contacts.size : rig.sb.salesforce.store.records.Contact.size);
 
-function ok(r: EngineResult): Extract<EngineResult, { ok: true }> {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r;
-}
-
-const DEAL_ID = { hubspot: '500', salesforce: '006000000000001AAA' } as const;
-
-for (const kind of ['hubspot', 'salesforce'] as const) {
-  describe(`e2e ${kind}`, () => {
-    let r: Rig;
-    beforeAll(async () => {
-      r = await rig(kind, [{ id: 'second', ...(kind === 'salesforce' ? { unified_model_override: { contacts: { custom_fields: { tier: { field: 'Custom_Tier__c', expr: 'Custom_Tier__c' } } } } } : {}) }]);
-    });
-    afterAll(() => r.fake.close());
+for (const crm of ['hubspot', 'salesforce'] as const) {
+  describe(`e2e ${crm} (sandbox fake, real token manager)`, () => {
+    const id = `acct-${crm}`;
 
     it('lists all contacts across ≥ 3 pages; an access token expiring mid-list recovers with exactly one refresh', async () => {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      const refreshesBefore = r.tokens.refreshes;
-      do {
-        if (pages === 1) r.fake.expireAccessTokens();
-        const page = ok(await r.engine.execute({ account: r.acct(), resource: 'contacts', method: 'list', limit: 3, ...(cursor ? { cursor } : {}) }));
-        ids.push(...(page.data as Array<{ id: string }>).map((c) => c.id));
-        cursor = page.next_cursor ?? undefined;
-        if (pages === 1) expect(page.provider_requests).toBe(2);
-        pages += 1;
-        expect(page.rate_limit?.limit).toBe(kind === 'hubspot' ? 100 : 5000);
-      } while (cursor);
-      expect(pages).toBe(3);
-      expect(new Set(ids).size).toBe(7);
-      expect(r.tokens.refreshes - refreshesBefore).toBe(1);
-      expect(r.fake.seen.filter((s) => s.path.includes('oauth')).length).toBe(1);
+      const fake = rig.sb[crm];
+      const before = { refreshes: refreshGrants(crm), token: (await rig.store.get(id))?.context.oauth?.token?.access_token };
+      const { records, pages } = await listAll(rig, id, { resource: 'contacts', method: 'list', limit: crm === 'hubspot' ? 100 : 200 }, (n) => {
+        if (n === 1) fake.oauth.expireAllAccessTokens();
+      });
+      expect(pages.length).toBeGreaterThanOrEqual(3);
+      expect(records).toHaveLength(seeded(crm));
+      expect(new Set(records.map((r) => r.id)).size).toBe(seeded(crm));
+      expect(pages.map((p) => p.provider_requests)).toEqual([1, 2, ...pages.slice(2).map(() => 1)]);
+      expect(refreshGrants(crm) - before.refreshes).toBe(1);
+      const stored = (await rig.store.get(id))?.context.oauth?.token?.access_token;
+      expect(stored).not.toBe(before.token);
+      expect(fake.oauth.isAccessTokenValid(stored ?? '')).toBe(true);
     });
 
-    it('updates a deal and reads it back', async () => {
-      const stage = kind === 'hubspot' ? 'closedwon' : 'Closed Won';
-      const up = ok(await r.engine.execute({ account: r.acct(), resource: 'deals', method: 'update', id: DEAL_ID[kind], input: { stage, amount: 2500 } }));
-      expect(up.data).toMatchObject({ id: DEAL_ID[kind], stage, amount: 2500 });
-      const got = ok(await r.engine.execute({ account: r.acct(), resource: 'deals', method: 'get', id: DEAL_ID[kind] }));
-      expect(got.data).toMatchObject({ stage, amount: 2500, name: 'Deal' });
+    it('rate-limit figures are the fake\'s own headers, normalized', async () => {
+      rig.clock.advance(11_000); // HubSpot: a fresh 10 s rolling window
+      const first = ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 5 })).rate_limit as RateLimitInfo;
+      const second = ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 5 })).rate_limit as RateLimitInfo;
+      if (crm === 'hubspot') {
+        expect([first, second]).toEqual([99, 98].map((remaining) => ({ limit: 100, remaining, reset_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' })));
+      } else {
+        expect(second).toEqual({ limit: 15000, remaining: 15000 - rig.sb.salesforce.usage.used, reset_seconds: 86400, policy: 'daily' });
+        expect(first.remaining).toBe((second.remaining ?? 0) + 1);
+      }
+      expect(toIetfHeaders(second)).toEqual({ 'ratelimit-limit': String(second.limit), 'ratelimit-remaining': String(second.remaining), 'ratelimit-reset': String(second.reset_seconds) });
     });
 
-    it('creates a note linked to a deal and lists it', async () => {
-      const created = ok(await r.engine.execute({ account: r.acct(), resource: 'notes', method: 'create', input: { body: 'Discussed renewal', deal_ids: [DEAL_ID[kind]] } }));
-      expect(created.data).toMatchObject({ body: 'Discussed renewal', deal_ids: [DEAL_ID[kind]] });
-      const listed = ok(await r.engine.execute({ account: r.acct(), resource: 'notes', method: 'list' }));
-      expect(listed.data).toContainEqual(expect.objectContaining({ id: (created.data as { id: string }).id, deal_ids: [DEAL_ID[kind]] }));
+    it('updates a deal and reads it back (Salesforce answers the PATCH with 204)', async () => {
+      const deal = (ok(await rig.run(id, { resource: 'deals', method: 'list', limit: 5 })).data as Array<{ id: string; name: string }>)[0];
+      if (!deal) throw new Error('no seeded deal');
+      const stage = crm === 'hubspot' ? 'closedwon' : 'Closed Won';
+      const up = ok(await rig.run(id, { resource: 'deals', method: 'update', id: deal.id, input: { stage, amount: 2500, close_date: '2026-12-31' } }));
+      expect(up.data).toMatchObject({ id: deal.id, stage, amount: 2500, close_date: '2026-12-31' });
+      if (crm === 'salesforce') expect(rig.sb.salesforce.log.entries.filter((e) => e.method === 'PATCH').at(-1)?.status).toBe(204);
+      const got = ok(await rig.run(id, { resource: 'deals', method: 'get', id: deal.id, includeRemoteData: true }));
+      expect(got.data).toMatchObject({ id: deal.id, name: deal.name, stage, amount: 2500, close_date: '2026-12-31' });
+      const raw = (got.data as { remote_data: Record<string, unknown> }).remote_data;
+      if (crm === 'hubspot') expect(raw.properties).toMatchObject({ dealstage: stage, amount: '2500' });
+      else expect(raw).toMatchObject({ StageName: stage, Amount: 2500 });
     });
 
-    it('a throttled response is a typed rate-limit result with retry-after; the fake saw exactly one request', async () => {
-      r.fake.throttleNext();
-      const before = r.fake.seen.length;
-      const res = await r.engine.execute({ account: r.acct(), resource: 'contacts', method: 'list' });
+    it('creates a note linked to a deal; the fake holds the link and the note lists with it', async () => {
+      const deal = (ok(await rig.run(id, { resource: 'deals', method: 'list', limit: 5 })).data as Array<{ id: string }>)[1];
+      if (!deal) throw new Error('no seeded deal');
+      const note = ok(await rig.run(id, { resource: 'notes', method: 'create', input: { body: 'Discussed renewal', deal_ids: [deal.id] } }));
+      const noteId = (note.data as { id: string }).id;
+      expect(note.data).toMatchObject({ body: 'Discussed renewal', deal_ids: [deal.id], contact_ids: [], company_ids: [] });
+      if (crm === 'salesforce') expect(rig.sb.salesforce.store.get('Note', noteId)).toMatchObject({ ParentId: deal.id, Body: 'Discussed renewal' });
+      else expect(rig.sb.hubspot.store.associationsOf('notes', noteId, ['deals'])).toEqual({ deals: { results: [{ id: deal.id, type: 'note_to_deal' }] } });
+      const { records } = await listAll(rig, id, { resource: 'notes', method: 'list', limit: 100 });
+      expect(records).toContainEqual(expect.objectContaining({ id: noteId, deal_ids: [deal.id] }));
+    });
+
+    it('creates a contact and finds it by search', async () => {
+      const c = ok(await rig.run(id, { resource: 'contacts', method: 'create', input: { first_name: 'Zed', last_name: 'Quimby', emails: [{ value: 'zed.quimby@example.org' }] } }));
+      const cid = (c.data as { id: string }).id;
+      expect(c.data).toMatchObject({ first_name: 'Zed', last_name: 'Quimby', emails: [{ value: 'zed.quimby@example.org', primary: true }] });
+      const s = ok(await rig.run(id, { resource: 'contacts', method: 'search', input: { query: 'quimby' } }));
+      expect((s.data as Array<{ id: string }>).map((x) => x.id)).toEqual([cid]);
+    });
+
+    it('a throttled response is a typed rate_limited result with retry-after; the fake saw exactly one request and nothing was retried', async () => {
+      const fake = rig.sb[crm];
+      if (crm === 'hubspot') {
+        rig.clock.advance(11_000); // a fresh 10 s window, then a budget of one request
+        rig.sb.hubspot.limiter.config.max = 1;
+        ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 1 }));
+      } else {
+        rig.sb.salesforce.usage.setUsed(rig.sb.salesforce.usage.limit);
+      }
+      const before = { log: fake.log.entries.length, refreshes: refreshGrants(crm) };
+      const res = await rig.run(id, { resource: 'contacts', method: 'list' });
+      if (crm === 'hubspot') rig.sb.hubspot.limiter.config.max = 100;
+      else rig.sb.salesforce.usage.setUsed(0);
+
       expect(res.ok).toBe(false);
       if (res.ok) return;
-      expect(res.error.code).toBe('rate_limited');
-      expect(res.error.retry_after_seconds).toBeGreaterThan(0);
-      expect(res.rate_limit).toMatchObject({ remaining: 0, policy: kind === 'hubspot' ? 'TEN_SECONDLY_ROLLING' : 'daily' });
-      expect(r.fake.seen.length - before).toBe(1);
+      expect(fake.log.entries.length - before.log).toBe(1);
+      expect(fake.log.entries.at(-1)?.status).toBe(crm === 'hubspot' ? 429 : 403);
+      expect(refreshGrants(crm)).toBe(before.refreshes);
       expect(res.provider_requests).toBe(1);
+      if (crm === 'hubspot') {
+        expect(res.error).toMatchObject({ code: 'rate_limited', status: 429, provider_code: 'TEN_SECONDLY_ROLLING', message: 'You have reached your ten_secondly_rolling limit.', retry_after_seconds: 10 });
+        expect(res.rate_limit).toEqual({ limit: 1, remaining: 0, reset_seconds: 10, retry_after_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' });
+      } else {
+        expect(res.error).toMatchObject({ code: 'rate_limited', status: 403, provider_code: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.', retry_after_seconds: 86400 });
+        expect(res.rate_limit).toEqual({ limit: 15000, remaining: 0, reset_seconds: 86400, retry_after_seconds: 86400, policy: 'daily' });
+      }
+      expect(toIetfHeaders(res.rate_limit)).toMatchObject({ 'ratelimit-remaining': '0', 'retry-after': crm === 'hubspot' ? '10' : '86400' });
     });
-
-    if (kind === 'salesforce') {
-      it('an account-level override adds Custom_Tier__c for that account only', async () => {
-        const withTier = ok(await r.engine.execute({ account: r.acct('second'), resource: 'contacts', method: 'list', limit: 10 }));
-        const plain = ok(await r.engine.execute({ account: r.acct(), resource: 'contacts', method: 'list', limit: 10 }));
-        const tiered = withTier.data as Array<{ id: string; custom_fields?: Record<string, unknown> }>;
-        expect(tiered.find((c) => c.id.startsWith('003000000000000'))?.custom_fields).toEqual({ tier: 'Gold' });
-        expect(tiered[1]?.custom_fields).toEqual({ tier: null });
-        expect((plain.data as Array<Record<string, unknown>>).every((c) => !('custom_fields' in c))).toBe(true);
-      });
-    }
   });
 }
+
+describe('account-level overrides (Salesforce)', () => {
+  it('Custom_Tier__c appears for the account with the override; another account of the same integration is unchanged', async () => {
+    const tiered = (await listAll(rig, 'sf-tiered', { resource: 'contacts', method: 'list', limit: 200 })).records;
+    const plain = (await listAll(rig, 'sf-plain', { resource: 'contacts', method: 'list', limit: 200 })).records;
+    expect(tiered.map((c) => c.id)).toEqual(plain.map((c) => c.id));
+    const store = rig.sb.salesforce.store;
+    for (const c of tiered) expect(c.custom_fields).toEqual({ tier: store.get('Contact', c.id as string)?.Custom_Tier__c ?? null });
+    expect(tiered.filter((c) => typeof (c.custom_fields as { tier?: unknown }).tier === 'string').length).toBeGreaterThan(50);
+    expect(plain.every((c) => !('custom_fields' in c))).toBe(true);
+
+    const one = tiered.find((c) => typeof (c.custom_fields as { tier?: unknown }).tier === 'string');
+    const got = ok(await rig.run('sf-tiered', { resource: 'contacts', method: 'get', id: one?.id as string }));
+    expect(got.data).toMatchObject({ id: one?.id, custom_fields: one?.custom_fields });
+    const gotPlain = ok(await rig.run('sf-plain', { resource: 'contacts', method: 'get', id: one?.id as string }));
+    expect(gotPlain.data).not.toHaveProperty('custom_fields');
+  });
+});
+
+describe('secrets', () => {
+  it('no access or refresh token appears in the logs of the engine and the token manager', () => {
+    const text = rig.logs.join('\n');
+    const issued = [...rig.sb.hubspot.oauth.stats.issuedAccessTokens, ...rig.sb.salesforce.oauth.stats.issuedAccessTokens];
+    expect(issued.length).toBeGreaterThan(0);
+    for (const t of [...issued, rig.sb.grants?.hubspot.refreshToken, rig.sb.grants?.salesforce.refreshToken]) if (t) expect(text).not.toContain(t);
+  });
+});

@@ -1,10 +1,10 @@
 /**
- * Minimal loopback HubSpot and Salesforce fakes for the engine's end-to-end tests, faithful to
- * shared/reference/PROVIDERS.md for what the engine touches: token endpoints (HubSpot
+ * Older, kinder loopback HubSpot and Salesforce fakes, still used by test/mcp's tool tests. The
+ * engine's end-to-end tests run against the faithful src/sandbox fakes instead (e2e.test.ts,
+ * safety.test.ts); prefer those for anything new. Covers what the engine touches: token endpoints (HubSpot
  * expires_in 1800; Salesforce issued_at + instance_url, no expires_in), exact error bodies
  * (EXPIRED_AUTHENTICATION, INVALID_SESSION_ID, 429 RATE_LIMIT, 403 REQUEST_LIMIT_EXCEEDED),
  * rate-limit headers, paging.next.after / nextRecordsUrl+done, Salesforce 204 on PATCH.
- * Stand-in until src/sandbox's fakes are available to this area.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
