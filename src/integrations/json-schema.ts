@@ -1,8 +1,7 @@
 /**
  * integrations/schema.json is generated from the zod schema (never edited by hand) so
- * editors validate definition files. test/integrations/schema-json.test.ts fails when the
- * checked-in file is stale; `UPDATE_SCHEMA=1 npx vitest run --config test/vitest.config.ts
- * test/integrations/schema-json.test.ts` rewrites it.
+ * editors validate definition files. `npx tsx src/integrations/write-schema.ts` rewrites it;
+ * test/integrations/schema-json.test.ts (part of `npm test`, so CI) fails when it is stale.
  */
 import { z } from 'zod';
 import { DefinitionSchema } from './schema.js';
