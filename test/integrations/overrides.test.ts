@@ -1,10 +1,7 @@
-import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmMcpError } from '../../src/core/errors.js';
-import { createEngine } from '../../src/engine/index.js';
 import { deepMerge, loadRegistry, resolveDefinition, validateOverride } from '../../src/integrations/index.js';
-import { account, fixedClock, silentLogger, staticTokens } from '../engine/helpers/accounts.js';
-import { startReplayServer, type ReplayServer } from '../engine/helpers/replay.js';
+import { startSandboxRig, type SandboxRig } from '../engine/helpers/sandbox-rig.js';
 
 const registry = loadRegistry();
 const sf = registry.get('salesforce');
@@ -62,28 +59,22 @@ describe('override validation (when saved)', () => {
   });
 });
 
-describe('account-level override through the engine', () => {
-  let srv: ReplayServer;
-  const dispatcher = new Agent();
+describe('an override that reached the store without validation (e.g. an old import)', () => {
+  let rig: SandboxRig;
   beforeAll(async () => {
-    srv = await startReplayServer();
+    rig = await startSandboxRig({ sandboxes: { salesforce: { seed: { contacts: 3 } }, hubspot: { seed: { contacts: 3 } } } });
+    await rig.addAccount('salesforce', { id: 'sf-broken', unified_model_override: { contacts: { mapping: "{ 'id': Id " } } });
+    await rig.addAccount('salesforce', { id: 'sf-fine' });
   });
-  afterAll(async () => {
-    await srv.close();
-    await dispatcher.close();
-  });
+  afterAll(() => rig.close());
 
-  it('adds Custom_Tier__c for one account; another account of the same integration is unchanged', async () => {
-    const a = account('salesforce', { id: 'sf-a', context: { instance_url: srv.url }, unified_model_override: TIER });
-    const b = account('salesforce', { id: 'sf-b', context: { instance_url: srv.url } });
-    const engine = createEngine({ registry, tokens: staticTokens([a, b]), deps: { clock: fixedClock, logger: silentLogger(), dispatcher }, extraAllowedHosts: [srv.host] });
-    const rec = { attributes: { type: 'Contact' }, Id: '003A', LastName: 'L', Custom_Tier__c: 'Gold' };
-    srv.queue({ status: 200, body: { totalSize: 1, done: true, records: [rec] } }, { status: 200, body: { totalSize: 1, done: true, records: [rec] } });
-    const ra = await engine.execute({ account: a, resource: 'contacts', method: 'list' });
-    const rb = await engine.execute({ account: b, resource: 'contacts', method: 'list' });
-    expect(srv.requests[0]?.query.q).toContain('Custom_Tier__c');
-    expect(srv.requests[1]?.query.q).not.toContain('Custom_Tier__c');
-    expect(ra.ok && ra.data).toEqual([expect.objectContaining({ id: '003A', custom_fields: { tier: 'Gold' } })]);
-    expect(rb.ok && (rb.data as Array<Record<string, unknown>>)[0]).not.toHaveProperty('custom_fields');
+  it('fails only that account\'s calls with the field path, sends nothing, and leaves the account as stored', async () => {
+    const before = rig.sb.salesforce.log.entries.length;
+    const r = await rig.run('sf-broken', { resource: 'contacts', method: 'list' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'mapping_failed' }, provider_requests: 0 });
+    if (!r.ok) expect(r.error.message).toMatch(/resources\.contacts\.mapping: JSONata syntax error/);
+    expect(rig.sb.salesforce.log.entries.length).toBe(before);
+    expect((await rig.store.get('sf-broken'))?.unified_model_override).toEqual({ contacts: { mapping: "{ 'id': Id " } });
+    expect(await rig.run('sf-fine', { resource: 'contacts', method: 'list' })).toMatchObject({ ok: true, data: expect.arrayContaining([expect.objectContaining({ id: expect.any(String) })]) });
   });
 });
