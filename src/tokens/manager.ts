@@ -58,6 +58,13 @@ export interface TokenManagerOptions {
 export interface TokenManager extends TokenProvider {
   /** Proactive refresh (scheduler): refreshes when the token expires within `withinMs`; no-op otherwise. */
   refreshIfExpiring(accountId: string, withinMs: number): Promise<'refreshed' | 'skipped'>;
+  /**
+   * A refresh attempted even when the account is `needs_reauth` (operator retry, e.g. after the
+   * provider restored access or answered invalid_grant spuriously). Success moves it back to
+   * `active` with one `reactivated` webhook; failing again while already `needs_reauth` changes
+   * nothing and sends nothing. Same single-flight, mutex, lock and backoff as every refresh.
+   */
+  retryRefresh(accountId: string): Promise<AccessTokenResult>;
   /** Tokens held in memory because persisting them failed (retry pending). */
   pendingPersistence(): string[];
 }
@@ -164,10 +171,11 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
    * `seenToken` is the access token the caller found unusable; once the account holds a
    * different, fresh one, somebody else refreshed and that token is used.
    */
-  async function refreshLocked(id: string, withinMs: number, seenToken: string | undefined, onDemand: boolean): Promise<AccessTokenResult> {
+  async function refreshLocked(id: string, withinMs: number, seenToken: string | undefined, onDemand: boolean, retryReauth = false): Promise<AccessTokenResult> {
     return mutexFor(id).runExclusive(async () => {
       const usable = async (): Promise<LinkedAccount | undefined> => {
         const cur = await read(id);
+        if (retryReauth && cur.status === 'needs_reauth') return undefined;
         assertUsable(cur);
         const cfg = await opts.resolveRefreshConfig(cur);
         const t = tokenOf(cur);
@@ -239,11 +247,14 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       if (hostAllowed(host, c.allowedHosts)) captured[c.field] = v;
       else log.warn('token response context rejected: host not allowed', { account_id: a.id, field: c.field, host });
     }
-    const apply = (cur: LinkedAccount): LinkedAccount => ({
-      ...cur,
-      context: { ...cur.context, ...captured, oauth: { token } },
-      last_error: null,
-    });
+    const nowIso = new Date(now).toISOString();
+    let reactivated = false;
+    // A successful refresh of a needs_reauth account (retryRefresh) is the `reauthorized` event.
+    const apply = (cur: LinkedAccount): LinkedAccount => {
+      reactivated = cur.status === 'needs_reauth';
+      const status = reactivated ? transition(cur.status, { type: 'reauthorized' }) : cur.status;
+      return { ...cur, status, ...(reactivated ? { status_changed_at: nowIso } : {}), context: { ...cur.context, ...captured, oauth: { token } }, last_error: null };
+    };
     const next = apply(a);
     await opts.kv.delete(BACKOFF_PREFIX + a.id).catch(() => false);
     let stored: LinkedAccount;
@@ -263,6 +274,11 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       return result(stored);
     }
     pending.delete(a.id);
+    if (reactivated) {
+      void audit({ operation: 'transition', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { from: 'needs_reauth', to: stored.status, reason: 'refresh succeeded' } });
+      // Not awaited, like authentication_error: delivery retries must not hold up the caller.
+      void opts.webhooks?.reactivated(stored).catch((err: unknown) => log.error('reactivated webhook failed', { account_id: a.id, err }));
+    }
     log.info('token refreshed', { account_id: a.id, integration: a.integration, rotated: ts.refresh_token !== undefined && ts.refresh_token !== used, expires_at: token.expires_at });
     void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { rotated: ts.refresh_token !== undefined && ts.refresh_token !== used } });
     await notifyRefreshed(stored);
@@ -360,6 +376,12 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       const before = tokenOf(a)?.access_token;
       const r = await singleFlight(accountId, () => refreshLocked(accountId, withinMs, before, false));
       return r.accessToken !== before ? 'refreshed' : 'skipped';
+    },
+    async retryRefresh(accountId) {
+      const a = await read(accountId);
+      if (a.status !== 'needs_reauth') return getAccessToken(accountId, { forceRefresh: true });
+      if (a.handed_off || a.authentication_method !== 'oauth2') assertUsable(a);
+      return singleFlight(accountId, () => refreshLocked(accountId, buffer, tokenOf(a)?.access_token, true, true));
     },
     pendingPersistence: () => [...pending.keys()],
   };

@@ -1,6 +1,6 @@
 /**
- * Proactive refresh: each minted/imported/refreshed token is scheduled at
- * expires_at − uniform(60 s, 180 s) so a burst of accounts minted together does not refresh
+ * Proactive refresh: each minted/imported/refreshed token is refreshed at
+ * expires_at − uniform(60 s, 180 s) (due times allow for tick granularity) so a burst of accounts minted together does not refresh
  * together. Due ids are claimed from a DueQueue (heap in memory, sorted set on Redis where a
  * claim is atomic, so replicas share the load); the token manager's lock + re-check makes a
  * claimed refresh happen once.
@@ -57,7 +57,10 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
     const t = a.context.oauth?.token;
     if (!t?.refresh_token || !t.expires_at) return undefined;
     const exp = Date.parse(t.expires_at);
-    return exp - (leadMin + opts.random.int(0, leadMax - leadMin + 1));
+    // A claim runs up to one tick after its due time, so the earliest due time is one tick earlier
+    // than the window's end: the refresh itself then lands inside [leadMin, leadMax] before expiry.
+    const earliest = Math.min(leadMax, leadMin + tickMs);
+    return exp - (earliest + opts.random.int(0, leadMax - earliest + 1));
   }
 
   async function tick(now = opts.clock.now()): Promise<string[]> {

@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import type { LinkedAccount } from '../../src/accounts/model.js';
+import { createAuditTrail } from '../../src/audit/log.js';
 import { isCrmMcpError } from '../../src/core/errors.js';
 import type { OAuthRefreshConfig } from '../../src/oauth/refresh.js';
+import { tokenFailureReply } from '../../src/sandbox/oauth/index.js';
+import { createAccountStore } from '../../src/store/kv-account-store.js';
+import { plainCodec } from '../../src/store/codec.js';
+import { createMemoryKv } from '../../src/store/memory-kv.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
+import { reactivateAccount } from '../../src/tokens/reactivate.js';
 import { createWebhookSender } from '../../src/webhooks/sender.js';
-import { createAuditTrail } from '../../src/audit/log.js';
-import { startFakeOAuth, type FakeOAuthOptions } from './helpers/fake-oauth.js';
+import { startTestOAuth, type TestOAuthOptions } from './helpers/oauth.js';
 import { startReceiver } from './helpers/receiver.js';
 import { manualClock, memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
 
@@ -15,16 +21,22 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function rig(fakeOpts: FakeOAuthOptions = {}, cfgOver: Partial<OAuthRefreshConfig> = {}) {
-  const fake = await startFakeOAuth({ clientId: 'cid', clientSecret: 'client-secret-value-xyz', ...fakeOpts });
+async function rig(fakeOpts: TestOAuthOptions = {}, cfgOver: Partial<OAuthRefreshConfig> = {}) {
+  const fake = await startTestOAuth(fakeOpts);
   const receiver = await startReceiver();
   cleanups.push(() => fake.close(), () => receiver.close());
   const clock = manualClock();
   const deps = testDeps(clock);
   const { kv, store } = memoryStore(clock);
   const audit = createAuditTrail({ kv, clock, random: deps.random });
-  const webhooks = createWebhookSender({ ...deps, endpoints: [{ url: receiver.url, secret: SECRET }] });
-  const cfg: OAuthRefreshConfig = { tokenUrl: fake.tokenUrl, clientId: 'cid', clientSecret: 'client-secret-value-xyz', clientAuth: 'client_secret_post', expiry: { kind: 'expires_in' }, clientName: 'hubspot-prod-app', ...cfgOver };
+  const sender = createWebhookSender({ ...deps, endpoints: [{ url: receiver.url, secret: SECRET }] });
+  // The manager fires webhooks without awaiting them; keeping the promises lets a test wait for delivery.
+  const sent: Promise<void>[] = [];
+  const webhooks = {
+    authenticationError: (a: LinkedAccount, reason: string) => track(sent, sender.authenticationError(a, reason)),
+    reactivated: (a: LinkedAccount) => track(sent, sender.reactivated(a)),
+  };
+  const cfg = fake.config({ clientName: 'hubspot-prod-app', ...cfgOver });
   const refreshed: string[] = [];
   const deferred: Array<{ id: string; at: number }> = [];
   const manager = createTokenManager({
@@ -37,87 +49,141 @@ async function rig(fakeOpts: FakeOAuthOptions = {}, cfgOver: Partial<OAuthRefres
     onTokenRefreshed: (a) => void refreshed.push(a.id),
     onRefreshDeferred: (id, at) => void deferred.push({ id, at }),
   });
-  return { fake, receiver, clock, deps, kv, store, audit, manager, refreshed, deferred };
+  const delivered = async () => {
+    await Promise.all(sent);
+    return receiver.deliveries;
+  };
+  return { fake, receiver, clock, deps, kv, store, audit, manager, refreshed, deferred, sender, webhooks, sent, delivered };
 }
 
-async function expired(r: Awaited<ReturnType<typeof rig>>, id = 'acct-1', refresh = 'rt_original_secret_1') {
-  r.fake.addGrant(refresh);
-  await r.store.put(oauthAccount(id, { access: 'at_old_secret_1', refresh, expiresAt: r.clock.now() - 1000 }));
+function track(sent: Promise<void>[], p: Promise<void>): Promise<void> {
+  sent.push(p);
+  return p;
+}
+
+type Rig = Awaited<ReturnType<typeof rig>>;
+
+const OLD_AT = 'at_old_secret_1';
+const OLD_RT = 'rt_original_secret_1';
+
+async function expired(r: Rig, id = 'acct-1', refresh = OLD_RT) {
+  r.fake.seed(refresh);
+  await r.store.put(oauthAccount(id, { access: OLD_AT, refresh, expiresAt: r.clock.now() - 1000 }));
   return refresh;
 }
 
-function assertNoSecrets(texts: string[], secrets: string[]) {
-  for (const t of texts) for (const s of secrets) expect(t.includes(s), `secret leaked: ${s.slice(0, 10)}… in ${t.slice(0, 200)}`).toBe(false);
+const requests = (r: Rig) => r.fake.provider.stats.tokenRequests;
+const errorText = (e: unknown) => `${(e as Error).message} ${JSON.stringify((e as { details?: unknown }).details)}`;
+
+/** Every text that leaves the manager: log lines, webhook bodies and headers, audit entries, error messages. */
+async function assertNoTokenLeaks(r: Rig, errors: unknown[], extra: string[] = []) {
+  const audit = await r.audit.query();
+  const texts = [
+    ...r.deps.logger.lines,
+    ...(await r.delivered()).map((d) => d.body + JSON.stringify(d.headers)),
+    ...audit.map((e) => JSON.stringify(e)),
+    ...errors.map(errorText),
+  ];
+  const secrets = [OLD_AT, OLD_RT, ...r.fake.provider.stats.issuedAccessTokens, r.fake.config().clientSecret, SECRET, ...extra];
+  for (const t of texts) for (const s of secrets) expect(t.includes(s), `secret leaked: ${s.slice(0, 6)}… in ${t.slice(0, 200)}`).toBe(false);
+  expect(texts.length).toBeGreaterThan(0);
 }
 
 describe('token manager', () => {
   it('200 concurrent calls on an expired token make exactly one token request and share the new token', async () => {
-    const r = await rig({ rotate: true, delayMs: 30 });
+    const r = await rig({ rotateRefreshTokens: true, delayMs: 30 });
     await expired(r);
     const results = await Promise.all(Array.from({ length: 200 }, () => r.manager.getAccessToken('acct-1')));
-    expect(r.fake.requests).toBe(1);
+    expect(requests(r)).toBe(1);
     const tokens = new Set(results.map((x) => x.accessToken));
     expect(tokens.size).toBe(1);
-    expect([...tokens][0]).toBe(r.fake.issued[0]);
+    expect([...tokens][0]).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
     const stored = await r.store.get('acct-1');
-    expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.currentRefreshToken('rt_original_secret_1'));
-    expect(stored?.context.oauth?.token.refresh_token).not.toBe('rt_original_secret_1');
+    expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.provider.currentRefreshToken(OLD_RT));
+    expect(stored?.context.oauth?.token.refresh_token).not.toBe(OLD_RT);
     expect(r.refreshed).toEqual(['acct-1']);
     // A valid token is served without another request.
     await r.manager.getAccessToken('acct-1');
-    expect(r.fake.requests).toBe(1);
+    expect(requests(r)).toBe(1);
+    await assertNoTokenLeaks(r, [], [stored!.context.oauth!.token.refresh_token!]);
   });
 
-  it('invalid_grant → needs_reauth with exactly one signed authentication_error for 5 failures; reconnect-style refresh → one reactivated', async () => {
+  it('invalid_grant → needs_reauth with one signed authentication_error for 5 consecutive failures; a later successful refresh → active + one reactivated', async () => {
     const r = await rig({ flavor: 'hubspot' });
     await expired(r);
-    r.fake.stickyFault = { kind: 'revoked' };
-    const errors: unknown[] = [];
-    for (let i = 0; i < 5; i++) errors.push(await r.manager.getAccessToken('acct-1').catch((e: unknown) => e));
-    for (const e of errors) expect(isCrmMcpError(e, 'needs_reauth')).toBe(true);
-    expect(r.fake.requests).toBe(1); // later calls see needs_reauth without touching the provider
+    // HubSpot's exact dead-refresh-token answer (PROVIDERS.md §1.1) five times, then the provider accepts the token again.
+    const dead = tokenFailureReply('hubspot', 'bad_refresh_token', false);
+    r.fake.provider.faults.inject({ kind: 'status', status: dead.status, json: dead.json }, { count: 5 });
+    const errors: unknown[] = [await r.manager.getAccessToken('acct-1').catch((e: unknown) => e)];
     expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
-    for (let i = 0; i < 100 && r.receiver.deliveries.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
-    await new Promise((res) => setTimeout(res, 100));
+    // Ordinary calls on a needs_reauth account do not touch the provider.
+    errors.push(await r.manager.getAccessToken('acct-1').catch((e: unknown) => e));
+    expect(requests(r)).toBe(1);
+    for (let i = 0; i < 4; i++) errors.push(await r.manager.retryRefresh('acct-1').catch((e: unknown) => e));
+    for (const e of errors) expect(isCrmMcpError(e, 'needs_reauth'), errorText(e)).toBe(true);
+    expect(requests(r)).toBe(5);
+    expect(r.fake.provider.stats.invalidGrants).toBe(0); // the faults answered, not a real dead grant
+    expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
+
     const wh = new Webhook(SECRET);
-    expect(r.receiver.deliveries).toHaveLength(1);
-    const d = r.receiver.deliveries[0]!;
+    const first = await r.delivered();
+    expect(first).toHaveLength(1);
+    const d = first[0]!;
     const payload = wh.verify(d.body, d.headers) as { type: string; data: Record<string, unknown> };
     expect(payload.type).toBe('integrated_account:authentication_error');
-    expect(payload.data).toMatchObject({ account_id: 'acct-1', tenant_id: 'tenant-1', integration: 'hubspot', status: 'needs_reauth' });
+    expect(payload.data).toMatchObject({ account_id: 'acct-1', tenant_id: 'tenant-1', integration: 'hubspot', status: 'needs_reauth', reason: expect.stringContaining('invalid_grant') });
     expect(() => wh.verify(d.body.replace('acct-1', 'acct-2'), d.headers)).toThrow();
 
-    // Reconnect: the connect flow stores new tokens via reauthorized and calls webhooks.reactivated.
-    const { reactivateAccount } = await import('../../src/tokens/reactivate.js');
-    r.fake.stickyFault = undefined;
-    r.fake.addGrant('rt_new_grant_secret_2');
-    const webhooks = createWebhookSender({ ...r.deps, endpoints: [{ url: r.receiver.url, secret: SECRET }] });
-    await reactivateAccount({ store: r.store, webhooks, audit: r.audit, clock: r.clock, actor: 'test' }, 'acct-1', { access_token: 'at_new_secret_2', refresh_token: 'rt_new_grant_secret_2', expires_at: new Date(r.clock.now() + 3_600_000).toISOString() });
-    expect((await r.store.get('acct-1'))?.status).toBe('active');
-    expect(r.receiver.deliveries).toHaveLength(2);
-    const p2 = wh.verify(r.receiver.deliveries[1]!.body, r.receiver.deliveries[1]!.headers) as { type: string };
-    expect(p2.type).toBe('integrated_account:reactivated');
-    expect((await r.manager.getAccessToken('acct-1')).accessToken).toBe('at_new_secret_2');
+    const ok = await r.manager.retryRefresh('acct-1');
+    expect(requests(r)).toBe(6);
+    expect(ok.accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
+    const stored = await r.store.get('acct-1');
+    expect(stored?.status).toBe('active');
+    expect(stored?.last_error).toBeNull();
+    const all = await r.delivered();
+    expect(all).toHaveLength(2);
+    const p2 = wh.verify(all[1]!.body, all[1]!.headers) as { type: string; data: Record<string, unknown> };
+    expect(p2).toMatchObject({ type: 'integrated_account:reactivated', data: { account_id: 'acct-1', status: 'active' } });
+    expect((await r.manager.getAccessToken('acct-1')).accessToken).toBe(ok.accessToken);
+    expect(requests(r)).toBe(6);
+    expect(r.refreshed).toEqual(['acct-1']);
 
-    const audit = await r.audit.query({ accountId: 'acct-1' });
-    expect(audit.map((e) => e.operation)).toEqual(expect.arrayContaining(['refresh_failure', 'transition', 'reactivate']));
-    assertNoSecrets(
-      [...r.deps.logger.lines, ...r.receiver.deliveries.map((x) => x.body), ...audit.map((e) => JSON.stringify(e)), ...errors.map((e) => (e as Error).message + JSON.stringify((e as { details?: unknown }).details))],
-      ['at_old_secret_1', 'rt_original_secret_1', 'at_new_secret_2', 'rt_new_grant_secret_2', 'client-secret-value-xyz', SECRET],
-    );
+    const ops = (await r.audit.query({ accountId: 'acct-1' })).map((e) => `${e.operation}:${e.outcome}`);
+    expect(ops.filter((o) => o === 'refresh_failure:failure')).toHaveLength(5);
+    expect(ops.filter((o) => o.startsWith('transition:'))).toHaveLength(2);
+    expect(ops).toContain('refresh_success:success');
+    await assertNoTokenLeaks(r, errors);
+  });
+
+  it('a reconnect of a needs_reauth account sends one reactivated webhook; a reconnect of an active one sends none', async () => {
+    const r = await rig();
+    await expired(r);
+    r.fake.provider.revokeGrant(OLD_RT);
+    await r.manager.getAccessToken('acct-1').catch(() => undefined);
+    expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
+    const deps = { store: r.store, webhooks: r.webhooks, audit: r.audit, clock: r.clock, actor: 'test' };
+    const token = { access_token: 'at_new_secret_2', refresh_token: 'rt_new_grant_secret_2', expires_at: new Date(r.clock.now() + 3_600_000).toISOString() };
+    await reactivateAccount(deps, 'acct-1', token);
+    await reactivateAccount(deps, 'acct-1', token);
+    expect((await r.store.get('acct-1'))?.status).toBe('active');
+    const types = (await r.delivered()).map((d) => (new Webhook(SECRET).verify(d.body, d.headers) as { type: string }).type);
+    expect(types).toEqual(['integrated_account:authentication_error', 'integrated_account:reactivated']);
+    expect((await r.manager.getAccessToken('acct-1')).accessToken).toBe('at_new_secret_2');
+    await assertNoTokenLeaks(r, [], ['at_new_secret_2', 'rt_new_grant_secret_2']);
   });
 
   it.each([
-    ['500', { kind: 'status', status: 500 } as const],
-    ['429', { kind: 'status', status: 429, retryAfter: '1' } as const],
-  ])('%s from the token endpoint keeps the account active, sends no webhook and backs off 3–5 min', async (_n, fault) => {
-    const r = await rig();
+    ['500', { kind: 'status500' } as const, {}],
+    ['429', { kind: 'rate_limited', retryAfterSeconds: 1 } as const, {}],
+    ['a timeout', { kind: 'hang' } as const, { timeoutMs: 300, clientAuth: 'client_secret_basic' as const }],
+  ])('%s from the token endpoint keeps the account active, sends no webhook and backs off 3–5 min', async (_n, fault, cfgOver) => {
+    const r = await rig({}, cfgOver);
     await expired(r);
-    r.fake.faults.push(fault);
+    r.fake.provider.faults.inject(fault);
     const e1 = await r.manager.getAccessToken('acct-1').catch((e: unknown) => e);
-    expect((e1 as Error).message).toMatch(/failed transiently/);
     expect(isCrmMcpError(e1, 'transient_auth')).toBe(true);
-    expect(r.fake.requests).toBe(1);
+    expect((e1 as Error).message).toMatch(/failed transiently/);
+    expect(requests(r)).toBe(1);
     expect((await r.store.get('acct-1'))?.status).toBe('active');
     const at = r.deferred[0]!.at - r.clock.now();
     expect(at).toBeGreaterThanOrEqual(180_000);
@@ -126,95 +192,130 @@ describe('token manager', () => {
     await r.clock.advance(170_000);
     const e2 = await r.manager.getAccessToken('acct-1').catch((e: unknown) => e);
     expect(isCrmMcpError(e2, 'transient_auth')).toBe(true);
-    expect(r.fake.requests).toBe(1);
+    expect(requests(r)).toBe(1);
     // After the backoff window the next call refreshes.
     await r.clock.advance(at - 170_000 + 1);
     const ok = await r.manager.getAccessToken('acct-1');
-    expect(ok.accessToken).toBe(r.fake.issued[0]);
-    expect(r.fake.requests).toBe(2);
-    await r.clock.advance(10);
-    expect(r.receiver.deliveries).toHaveLength(0);
-  });
-
-  it('a hanging token endpoint times out as transient (no webhook, account active)', async () => {
-    const r = await rig();
-    await expired(r);
-    r.fake.faults.push({ kind: 'hang' });
-    const manager = createTokenManager({ deps: r.deps, store: r.store, kv: r.kv, resolveRefreshConfig: async () => ({ tokenUrl: r.fake.tokenUrl, clientId: 'cid', clientSecret: 'client-secret-value-xyz', clientAuth: 'client_secret_basic', expiry: { kind: 'expires_in' }, timeoutMs: 300 }) });
-    const e = await manager.getAccessToken('acct-1').catch((x: unknown) => x);
-    expect(isCrmMcpError(e, 'transient_auth')).toBe(true);
+    expect(ok.accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
+    expect(requests(r)).toBe(2);
+    expect(await r.delivered()).toHaveLength(0);
     expect((await r.store.get('acct-1'))?.status).toBe('active');
-    expect(r.receiver.deliveries).toHaveLength(0);
+    await assertNoTokenLeaks(r, [e1, e2]);
   });
 
-  it('invalid_client is oauth_client_misconfigured naming the OAuth client, not the account; account stays active', async () => {
-    const r = await rig();
+  it('a rejected OAuth client is oauth_client_misconfigured naming the client, not the account; account stays active', async () => {
+    const r = await rig({}, { clientSecret: 'wrong-client-secret-value' });
     await expired(r);
-    r.fake.faults.push({ kind: 'invalid_client' });
     const e = await r.manager.getAccessToken('acct-1').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'oauth_client_misconfigured')).toBe(true);
     expect((e as Error).message).toContain('hubspot-prod-app');
+    expect((e as Error).message).not.toContain('acct-1');
+    expect((e as Error).message).not.toContain('wrong-client-secret-value');
     expect((await r.store.get('acct-1'))?.status).toBe('active');
+    expect(await r.delivered()).toHaveLength(0);
   });
 
-  it('Zoho HTTP 200 {"error":"invalid_code"} is revoked', async () => {
+  it('Zoho: a revoked grant answers HTTP 200 {"error":"invalid_code"} and the account becomes needs_reauth', async () => {
     const r = await rig({ flavor: 'zoho' });
     await expired(r);
-    r.fake.faults.push({ kind: 'revoked' });
+    r.fake.provider.revokeGrant(OLD_RT);
     const e = await r.manager.getAccessToken('acct-1').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'needs_reauth')).toBe(true);
     expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
+    expect(await r.delivered()).toHaveLength(1);
+    // What the manager classified was Zoho's real answer for a dead grant: HTTP 200 with an error body.
+    const { request } = await import('undici');
+    const c = r.fake.config();
+    const res = await request(c.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: OLD_RT, client_id: c.clientId, client_secret: c.clientSecret }).toString() });
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.json()).toEqual({ error: 'invalid_code' });
   });
 
-  it('Salesforce-style response without expires_in: fixed duration from issued_at, context captured from allowed hosts', async () => {
-    const r = await rig({ flavor: 'salesforce', omitExpiresIn: true }, { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] });
-    r.fake.addGrant('rt_sf_secret');
+  it('invalid_grant after a sibling rotated (no shared lock, Salesforce-style rotation): re-read and use the sibling\'s tokens, no needs_reauth', async () => {
+    // The first request's answer comes back well before the second's, so the winner has persisted when the loser reads again.
+    const r = await rig({ rotateRefreshTokens: true, reuseDetection: false, delayMs: (n) => (n === 1 ? 100 : 400) });
+    await expired(r);
+    // Two replicas whose locks do not meet (as with two embedded instances): both send the same refresh token.
+    const cfg = r.fake.config();
+    const twin = createTokenManager({ deps: r.deps, store: r.store, kv: createMemoryKv(r.clock), webhooks: r.webhooks, resolveRefreshConfig: async () => cfg });
+    const [a, b] = await Promise.all([r.manager.getAccessToken('acct-1'), twin.getAccessToken('acct-1')]);
+    expect(requests(r)).toBe(2);
+    expect(r.fake.provider.stats.invalidGrants).toBe(1);
+    const stored = await r.store.get('acct-1');
+    expect(stored?.status).toBe('active');
+    expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.provider.currentRefreshToken(OLD_RT));
+    expect(a.accessToken).toBe(b.accessToken);
+    expect(a.accessToken).toBe(stored?.context.oauth?.token.access_token);
+    expect(await r.delivered()).toHaveLength(0);
+  });
+
+  it('Salesforce: no expires_in, fixed duration from issued_at, instance_url captured from allowed hosts, refresh token kept', async () => {
+    const r = await rig(
+      { flavor: 'salesforce', instanceUrl: 'https://acme.my.salesforce.com' },
+      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] },
+    );
+    r.fake.seed('rt_sf_secret');
     // Imported with unknown expiry but issued 2 h ago: fixed duration says it is expired.
     await r.store.put(oauthAccount('sf', { access: 'at_sf_old', refresh: 'rt_sf_secret', expiresAt: null, issuedAt: r.clock.now() - 7_200_000 }));
     const got = await r.manager.getAccessToken('sf');
-    expect(r.fake.requests).toBe(1);
+    expect(requests(r)).toBe(1);
     const t = got.account.context.oauth!.token;
     expect(Date.parse(t.expires_at!)).toBe(r.clock.now() + 7_200_000);
-    expect(t.refresh_token).toBe('rt_sf_secret'); // no refresh token in response → old one kept
+    expect(t.refresh_token).toBe('rt_sf_secret'); // Salesforce without rotation sends no refresh token → old one kept
     expect(got.account.context.instance_url).toBe('https://acme.my.salesforce.com');
     await r.manager.getAccessToken('sf');
-    expect(r.fake.requests).toBe(1);
+    expect(requests(r)).toBe(1);
   });
 
-  it('Salesforce-style expiry learned by introspection', async () => {
-    const r = await rig({ flavor: 'salesforce', omitExpiresIn: true, expiresIn: 900 });
-    const manager = createTokenManager({ deps: r.deps, store: r.store, kv: r.kv, resolveRefreshConfig: async () => ({ tokenUrl: r.fake.tokenUrl, clientId: 'cid', clientSecret: 'client-secret-value-xyz', clientAuth: 'client_secret_post', expiry: { kind: 'introspection', url: r.fake.introspectUrl } }) });
+  it('Salesforce: a tampered instance_url host is not captured', async () => {
+    const r = await rig(
+      { flavor: 'salesforce', instanceUrl: 'https://evil.example.com' },
+      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] },
+    );
+    r.fake.seed('rt_sf_secret');
+    await r.store.put(oauthAccount('sf', { access: 'at_sf_old', refresh: 'rt_sf_secret', expiresAt: r.clock.now() - 1 }));
+    const got = await r.manager.getAccessToken('sf');
+    expect(got.account.context.instance_url).toBeUndefined();
+    expect(r.deps.logger.lines.some((l) => l.includes('host not allowed'))).toBe(true);
+  });
+
+  it('Salesforce: expiry learned by introspection', async () => {
+    const r = await rig({ flavor: 'salesforce', accessTokenTtlSeconds: 900 }, {});
+    const manager = createTokenManager({ deps: r.deps, store: r.store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config({ expiry: { kind: 'introspection', url: r.fake.introspectUrl } }) });
     await expired(r, 'sf2', 'rt_sf2');
     const got = await manager.getAccessToken('sf2');
     const exp = Date.parse(got.account.context.oauth!.token.expires_at!);
     expect(Math.abs(exp - (Date.now() + 900_000))).toBeLessThan(5_000);
+    expect(r.fake.provider.stats.introspectRequests).toBe(1);
   });
 
   it('a failing store after a successful refresh keeps serving the new tokens and persists them on retry', async () => {
-    const r = await rig({ rotate: true });
+    const r = await rig({ rotateRefreshTokens: true });
     await expired(r);
     let failWrites = 3;
-    const failingKv = { ...r.kv, compareAndSet: async (k: string, e: string | undefined, n: string) => (failWrites-- > 0 ? Promise.reject(new Error('store down')) : r.kv.compareAndSet(k, e, n)), set: async (k: string, v: string, o?: { ttlMs?: number }) => (k.startsWith('acct:') && failWrites-- > 0 ? Promise.reject(new Error('store down')) : r.kv.set(k, v, o)) };
-    const { createAccountStore } = await import('../../src/store/kv-account-store.js');
-    const { plainCodec } = await import('../../src/store/codec.js');
+    const failingKv = {
+      ...r.kv,
+      compareAndSet: async (k: string, e: string | undefined, n: string) => (failWrites-- > 0 ? Promise.reject(new Error('store down')) : r.kv.compareAndSet(k, e, n)),
+    };
     const store = createAccountStore({ kv: failingKv, codec: plainCodec, clock: r.clock });
-    const manager = createTokenManager({ deps: r.deps, store, kv: r.kv, resolveRefreshConfig: async () => ({ tokenUrl: r.fake.tokenUrl, clientId: 'cid', clientSecret: 'client-secret-value-xyz', clientAuth: 'client_secret_post', expiry: { kind: 'expires_in' } }), persistRetryDelaysMs: [1000, 2000, 4000] });
+    const manager = createTokenManager({ deps: r.deps, store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config(), persistRetryDelaysMs: [1000, 2000, 4000] });
     const a = await manager.getAccessToken('acct-1');
-    expect(a.accessToken).toBe(r.fake.issued[0]);
+    expect(a.accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
     expect(manager.pendingPersistence()).toEqual(['acct-1']);
     const b = await manager.getAccessToken('acct-1');
     expect(b.accessToken).toBe(a.accessToken);
-    expect(r.fake.requests).toBe(1);
+    expect(requests(r)).toBe(1);
     for (let i = 0; i < 5 && manager.pendingPersistence().length > 0; i++) await r.clock.advance(5000);
     expect(manager.pendingPersistence()).toEqual([]);
     const stored = await r.store.get('acct-1');
     expect(stored?.context.oauth?.token.access_token).toBe(a.accessToken);
-    expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.currentRefreshToken('rt_original_secret_1'));
+    expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.provider.currentRefreshToken(OLD_RT));
+    expect(r.fake.provider.isGrantRevoked(OLD_RT)).toBe(false);
   });
 
   it('handed-off accounts are never refreshed; non-active accounts get needs_reauth without a request', async () => {
     const r = await rig();
-    r.fake.addGrant('rt_h');
+    r.fake.seed('rt_h');
     await r.store.put(oauthAccount('h1', { access: 'at_h_valid', refresh: 'rt_h', expiresAt: r.clock.now() + 600_000, handedOff: true }));
     await r.store.put(oauthAccount('h2', { access: 'at_h_old', refresh: 'rt_h', expiresAt: r.clock.now() - 1, handedOff: true }));
     await r.store.put(oauthAccount('n1', { access: 'at_n', refresh: 'rt_h', expiresAt: r.clock.now() - 1, status: 'needs_reauth' }));
@@ -223,6 +324,6 @@ describe('token manager', () => {
     expect(isCrmMcpError(e, 'needs_reauth') && (e as Error).message).toMatch(/handed off/);
     expect(isCrmMcpError(await r.manager.getAccessToken('n1').catch((x: unknown) => x), 'needs_reauth')).toBe(true);
     expect(isCrmMcpError(await r.manager.getAccessToken('missing').catch((x: unknown) => x), 'account_not_found')).toBe(true);
-    expect(r.fake.requests).toBe(0);
+    expect(requests(r)).toBe(0);
   });
 });

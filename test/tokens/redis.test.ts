@@ -6,10 +6,11 @@ import { createMemoryLogger } from '../../src/core/logger.js';
 import { plainCodec } from '../../src/store/codec.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
 import { createRedisKv, type RedisKv } from '../../src/store/redis-kv.js';
+import { LOCK_PREFIX } from '../../src/tokens/lock.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
 import { createRedisDueQueue } from '../../src/tokens/redis-due-queue.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
-import { startFakeOAuth, type FakeOAuth } from './helpers/fake-oauth.js';
+import { startTestOAuth, type TestOAuth } from './helpers/oauth.js';
 import { oauthAccount } from './helpers/setup.js';
 
 const worker = new URL('./fixtures/worker.ts', import.meta.url).pathname;
@@ -26,11 +27,12 @@ function run(args: string[]): { child: ChildProcess; out: Promise<string> } {
 describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailable ? '' : ` (${redisSkipReason})`}`, () => {
   let redis: RedisHandle;
   let kv: RedisKv;
-  let fake: FakeOAuth;
+  let fake: TestOAuth;
   beforeAll(async () => {
     redis = await startRedis();
     kv = await createRedisKv({ url: redis.url, prefix: 'test:' });
-    fake = await startFakeOAuth({ rotate: true, delayMs: 150 });
+    // Rotation with reuse detection: a second use of a consumed refresh token revokes the whole grant.
+    fake = await startTestOAuth({ rotateRefreshTokens: true, reuseDetection: true, delayMs: 150 });
   });
   afterAll(async () => {
     await kv?.close();
@@ -40,9 +42,9 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
 
   it('4 processes × 50 concurrent callers: one token request, no invalid_grant, account active, newest refresh token stored', async () => {
     const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
-    fake.addGrant('rt_multi_0');
+    fake.seed('rt_multi_0');
     await store.put(oauthAccount('multi', { access: 'at_multi_old', refresh: 'rt_multi_0', expiresAt: Date.now() - 1000 }));
-    const before = fake.requests;
+    const before = fake.provider.stats.tokenRequests;
     const startAt = Date.now() + 2500;
     const runs = Array.from({ length: 4 }, () => run(['refresh', redis.url, fake.tokenUrl, 'multi', '50', String(startAt)]));
     const outs = (await Promise.all(runs.map((r) => r.out))).map((o) => JSON.parse(o.trim()) as { tokens: string[]; errors: string[] });
@@ -50,36 +52,54 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     const tokens = outs.flatMap((o) => o.tokens);
     expect(tokens).toHaveLength(200);
     expect(new Set(tokens).size).toBe(1);
-    expect(fake.requests - before).toBe(1);
-    expect(fake.invalidGrants).toBe(0);
+    expect(fake.provider.stats.tokenRequests - before).toBe(1);
+    expect(fake.provider.stats.invalidGrants).toBe(0);
+    expect(fake.provider.stats.reuseRevocations).toBe(0);
+    expect(tokens[0]).toBe(fake.provider.stats.issuedAccessTokens.at(-1));
     const stored = await store.get('multi');
     expect(stored?.status).toBe('active');
-    expect(stored?.context.oauth?.token.refresh_token).toBe(fake.currentRefreshToken('rt_multi_0'));
-    expect(fake.grantRevoked('rt_multi_0')).toBe(false);
+    const newest = fake.provider.currentRefreshToken('rt_multi_0');
+    expect(newest).toBeDefined();
+    expect(newest).not.toBe('rt_multi_0');
+    expect(stored?.context.oauth?.token.refresh_token).toBe(newest);
+    expect(fake.provider.isGrantRevoked('rt_multi_0')).toBe(false);
+    expect(fake.provider.refreshTokenStatus('rt_multi_0')).toBe('consumed');
   }, 60_000);
 
   it('a lock holder killed before sending its request blocks the account only until the lock TTL; the account stays active', async () => {
     const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
-    fake.addGrant('rt_dead_0');
+    fake.seed('rt_dead_0');
     await store.put(oauthAccount('dead', { access: 'at_dead_old', refresh: 'rt_dead_0', expiresAt: Date.now() - 1000 }));
-    const holder = run(['hold-lock', redis.url, 'dead', '3000']);
-    await new Promise<void>((resolve) => holder.child.stdout!.on('data', (b: Buffer) => b.toString().includes('locked') && resolve()));
+    const before = fake.provider.stats.tokenRequests;
+    const TTL = 3000;
+    const holder = run(['die-in-refresh', redis.url, fake.tokenUrl, 'dead', String(TTL)]);
     holder.out.catch(() => undefined);
+    await new Promise<void>((resolve) => holder.child.stdout!.on('data', (b: Buffer) => b.toString().includes('sending') && resolve()));
+    const lockKey = `${kv.prefix}${LOCK_PREFIX}dead`;
+    const remaining = await kv.client.pTTL(lockKey);
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(TTL);
+    const exited = new Promise((r) => holder.child.once('exit', r));
     holder.child.kill('SIGKILL');
-    const before = fake.requests;
+    await exited;
+    expect(fake.provider.stats.tokenRequests - before).toBe(0); // it died before its request reached the provider
     const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
-    const cfg = async () => ({ tokenUrl: fake.tokenUrl, clientId: 'c', clientSecret: 's', clientAuth: 'client_secret_post' as const, expiry: { kind: 'expires_in' as const } });
+    const cfg = async () => fake.config();
     // A short wait while the dead holder's lock lives: transient, never needs_reauth.
-    const impatient = createTokenManager({ deps, store, kv, resolveRefreshConfig: cfg, lockTtlMs: 3000, lockWaitMs: 200 });
+    const impatient = createTokenManager({ deps, store, kv, resolveRefreshConfig: cfg, lockTtlMs: TTL, lockWaitMs: 200 });
     const e = await impatient.getAccessToken('dead').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'transient_auth')).toBe(true);
+    expect((e as { details?: { reason?: string } }).details?.reason).toBe('lock_timeout');
     expect((await store.get('dead'))?.status).toBe('active');
-    // A wait longer than the TTL gets through once the lock expires.
-    const patient = createTokenManager({ deps, store, kv, resolveRefreshConfig: cfg, lockTtlMs: 3000, lockWaitMs: 6000 });
+    // Waiting at most the lock's remaining TTL (plus polling slack) is enough: the dead lock expires on its own.
+    const patient = createTokenManager({ deps, store, kv, resolveRefreshConfig: cfg, lockTtlMs: TTL, lockWaitMs: remaining + 2000 });
     const got = await patient.getAccessToken('dead');
-    expect(got.accessToken).toBe(fake.issued.at(-1));
-    expect(fake.requests - before).toBe(1);
-    expect((await store.get('dead'))?.status).toBe('active');
+    expect(got.accessToken).toBe(fake.provider.stats.issuedAccessTokens.at(-1));
+    expect(fake.provider.stats.tokenRequests - before).toBe(1);
+    const stored = await store.get('dead');
+    expect(stored?.status).toBe('active');
+    expect(stored?.last_error ?? null).toBeNull();
+    expect(await kv.client.exists(lockKey)).toBe(0);
   }, 30_000);
 
   it('the sorted-set due queue hands each due id to exactly one of several claimers', async () => {
