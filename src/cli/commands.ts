@@ -18,6 +18,7 @@ export interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   accounts: { summary: 'Linked accounts: list, show, create, import, export, resume, delete', load: () => import('./commands/accounts.js') },
   audit: { summary: 'Credential-operation audit trail (filter by account, tenant, operation, time)', load: () => import('./commands/audit.js') },
+  demo: { summary: 'Embedded demo: sandbox HubSpot + Salesforce, seeded tenant, MCP over HTTP, example agent (--once to exit)', load: () => import('./commands/demo.js') },
   connect: { summary: 'Connect an account by OAuth consent from this machine (loopback callback)', load: () => import('./commands/connect.js') },
   keys: { summary: 'Encryption keys: rotate (re-encrypt every account under the newest key)', load: () => import('./commands/keys.js') },
   links: { summary: 'Connect links for customers: create (single use, time-bound)', load: () => import('./commands/links.js') },

@@ -1,0 +1,54 @@
+/**
+ * The quickstart's main job as a process: `crm-mcp demo --once` starts the sandboxes, seeds the
+ * tenant in a fresh encrypted store, serves MCP over HTTP and runs the example agent through
+ * both CRMs. `.ci/run` also runs it from the built dist in the fresh clone.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--once', '--port', '0', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('crm-mcp demo --once', () => {
+  it('runs find a contact → update their deal stage → log a note on HubSpot and Salesforce, and says so in JSON', async () => {
+    const r = await demo(['--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { ok: boolean; url: string; results: Array<{ account_id: string; crm: string; steps: Array<{ step: string; ok: boolean; detail: string }> }> };
+    expect(summary.ok).toBe(true);
+    expect(summary.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(summary.results.map((x) => x.crm)).toEqual(['HubSpot', 'Salesforce']);
+    for (const res of summary.results) {
+      expect(res.steps.map((s) => [s.step, s.ok])).toEqual([
+        ['find_contact', true],
+        ['update_deal_stage', true],
+        ['log_note', true],
+      ]);
+      expect(res.steps[1]?.detail).toMatch(/ → /);
+    }
+    expect(r.stdout).not.toMatch(/bearer/i);
+  });
+
+  it('narrates every tool call with its summary and the provider rate-limit figures', async () => {
+    const r = await demo([]);
+    expect(r.code).toBe(0);
+    const calls = r.stdout.split('\n').filter((l) => l.trimStart().startsWith('→ '));
+    expect(calls.map((l) => l.trim().split(' ')[1])).toEqual(['list_contacts', 'list_deals', 'update_deal', 'log_note', 'list_contacts', 'list_deals', 'update_deal', 'log_note']);
+    const limits = r.stdout.split('\n').filter((l) => l.includes('rate limit:'));
+    expect(limits).toHaveLength(8);
+    expect(limits.filter((l) => /\d+\/100 remaining/.test(l))).toHaveLength(4);
+    expect(limits.filter((l) => /\d+\/15000 remaining, window resets in \d+ s/.test(l))).toHaveLength(4);
+    expect(r.stdout).toContain('demo: all agent steps succeeded');
+  });
+});
