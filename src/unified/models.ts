@@ -8,68 +8,80 @@ import { z } from 'zod';
 const iso = z.string().describe('ISO-8601 timestamp');
 const remoteData = z.record(z.string(), z.unknown()).optional().describe("The provider's raw record, only when include_remote_data was requested");
 
-export const EmailSchema = z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() });
-export const PhoneSchema = z.object({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() });
+export const EmailSchema = z.object({
+  value: z.string().describe('The email address'),
+  type: z.string().optional().describe("Kind of address, e.g. 'work'"),
+  primary: z.boolean().optional().describe('True for the primary address'),
+});
+export const PhoneSchema = z.object({
+  value: z.string().describe('The phone number as the provider stores it'),
+  type: z.string().optional().describe("Kind of number, e.g. 'work' or 'mobile'"),
+  primary: z.boolean().optional().describe('True for the primary number'),
+});
+const ownerId = z.string().nullable().optional().describe("Provider id of the owning user");
+const customFields = z.record(z.string(), z.unknown()).optional().describe('Extra provider fields mapped by an account or environment override, by name');
+const createdAt = iso.nullable().optional().describe('When the record was created (ISO-8601)');
+const updatedAt = iso.nullable().optional().describe('When the record was last modified (ISO-8601)');
 
 export const ContactSchema = z.object({
-  id: z.string(),
-  first_name: z.string().nullable().optional(),
-  last_name: z.string().nullable().optional(),
-  emails: z.array(EmailSchema).default([]),
-  phones: z.array(PhoneSchema).default([]),
-  title: z.string().nullable().optional(),
-  owner_id: z.string().nullable().optional(),
-  company_id: z.string().nullable().optional(),
-  created_at: iso.nullable().optional(),
-  updated_at: iso.nullable().optional(),
-  custom_fields: z.record(z.string(), z.unknown()).optional(),
+  id: z.string().describe("The provider's id of the contact"),
+  first_name: z.string().nullable().optional().describe('Given name'),
+  last_name: z.string().nullable().optional().describe('Family name'),
+  emails: z.array(EmailSchema).default([]).describe('Email addresses, primary first'),
+  phones: z.array(PhoneSchema).default([]).describe('Phone numbers'),
+  title: z.string().nullable().optional().describe('Job title'),
+  owner_id: ownerId,
+  company_id: z.string().nullable().optional().describe('Id of the company the contact belongs to'),
+  created_at: createdAt,
+  updated_at: updatedAt,
+  custom_fields: customFields,
   remote_data: remoteData,
 });
 export type Contact = z.infer<typeof ContactSchema>;
 
 export const CompanySchema = z.object({
-  id: z.string(),
-  name: z.string().nullable().optional(),
-  domain: z.string().nullable().optional(),
+  id: z.string().describe("The provider's id of the company"),
+  name: z.string().nullable().optional().describe('Company name'),
+  domain: z.string().nullable().optional().describe('Web domain without scheme or path, e.g. example.com'),
   industry: z.string().nullable().optional(),
-  phones: z.array(PhoneSchema).default([]),
-  employee_count: z.number().nullable().optional(),
-  owner_id: z.string().nullable().optional(),
-  created_at: iso.nullable().optional(),
-  updated_at: iso.nullable().optional(),
-  custom_fields: z.record(z.string(), z.unknown()).optional(),
+  phones: z.array(PhoneSchema).default([]).describe('Phone numbers'),
+  employee_count: z.number().nullable().optional().describe('Number of employees'),
+  owner_id: ownerId,
+  created_at: createdAt,
+  updated_at: updatedAt,
+  custom_fields: customFields,
   remote_data: remoteData,
 });
 export type Company = z.infer<typeof CompanySchema>;
 
 export const DealSchema = z.object({
-  id: z.string(),
-  name: z.string().nullable().optional(),
-  amount: z.number().nullable().optional(),
-  currency: z.string().nullable().optional(),
-  stage: z.string().nullable().optional(),
-  pipeline: z.string().nullable().optional(),
-  close_date: z.string().nullable().optional().describe('YYYY-MM-DD'),
-  owner_id: z.string().nullable().optional(),
-  company_id: z.string().nullable().optional(),
-  contact_ids: z.array(z.string()).default([]),
-  created_at: iso.nullable().optional(),
-  updated_at: iso.nullable().optional(),
-  custom_fields: z.record(z.string(), z.unknown()).optional(),
+  id: z.string().describe("The provider's id of the deal (Salesforce: Opportunity)"),
+  name: z.string().nullable().optional().describe('Deal name'),
+  amount: z.number().nullable().optional().describe('Deal value in `currency`'),
+  currency: z.string().nullable().optional().describe('ISO 4217 code; null when the provider uses the account default'),
+  stage: z.string().nullable().optional().describe("Provider's stage id or name, e.g. 'closedwon' (HubSpot), 'Closed Won' (Salesforce)"),
+  pipeline: z.string().nullable().optional().describe('Pipeline id; null when the provider has none'),
+  close_date: z.string().nullable().optional().describe('Expected or actual close date, YYYY-MM-DD'),
+  owner_id: ownerId,
+  company_id: z.string().nullable().optional().describe('Id of the linked company'),
+  contact_ids: z.array(z.string()).default([]).describe('Ids of linked contacts'),
+  created_at: createdAt,
+  updated_at: updatedAt,
+  custom_fields: customFields,
   remote_data: remoteData,
 });
 export type Deal = z.infer<typeof DealSchema>;
 
 export const NoteSchema = z.object({
-  id: z.string(),
-  body: z.string().nullable().optional(),
-  owner_id: z.string().nullable().optional(),
-  contact_ids: z.array(z.string()).default([]),
-  company_ids: z.array(z.string()).default([]),
-  deal_ids: z.array(z.string()).default([]),
-  created_at: iso.nullable().optional(),
-  updated_at: iso.nullable().optional(),
-  custom_fields: z.record(z.string(), z.unknown()).optional(),
+  id: z.string().describe("The provider's id of the note"),
+  body: z.string().nullable().optional().describe('Note text (HubSpot may hold HTML)'),
+  owner_id: ownerId,
+  contact_ids: z.array(z.string()).default([]).describe('Contacts the note is attached to'),
+  company_ids: z.array(z.string()).default([]).describe('Companies the note is attached to'),
+  deal_ids: z.array(z.string()).default([]).describe('Deals the note is attached to'),
+  created_at: createdAt.describe('When the note was created or, for HubSpot, its activity time (hs_timestamp)'),
+  updated_at: updatedAt,
+  custom_fields: customFields,
   remote_data: remoteData,
 });
 export type Note = z.infer<typeof NoteSchema>;
