@@ -84,7 +84,12 @@ export function createEncryptingCodec(opts: EncryptingCodecOptions): EncryptingC
       const out: Obj = { ...json };
       for (const f of secretFieldsFor(json.integration, opts.secretContextFields)) {
         mapAt(out, f.path, (v) => {
-          if (!isEnvelope(v)) return v;
+          // Every secret is written as an envelope; anything else there was put by hand or tampered with.
+          if (!isEnvelope(v)) {
+            throw new CrmMcpError('crypto_tampered', `stored account '${id}', field ${f.path.join('.')}: secret is not an encrypted envelope`, {
+              details: { accountId: id, field: f.path.join('.') },
+            });
+          }
           try {
             const plain = decryptValue(keyring, v, accountAad(id, f.path));
             return f.json ? JSON.parse(plain) : plain;

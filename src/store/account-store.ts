@@ -4,6 +4,11 @@
  */
 import type { AccountStatus, LinkedAccount } from '../accounts/model.js';
 
+export interface ListOptions {
+  /** Called with the id and the typed error ('account_corrupt', 'crypto_*') of each unreadable entry. */
+  onCorrupt?: (id: string, err: Error) => void;
+}
+
 export interface AccountStore {
   /** Decrypted account, or undefined. A corrupt/undecodable entry throws 'account_corrupt' naming the id. */
   get(id: string): Promise<LinkedAccount | undefined>;
@@ -18,9 +23,10 @@ export interface AccountStore {
   /** Writes `next` only if the stored version still equals `expectedVersion`. */
   putIfVersion(next: LinkedAccount, expectedVersion: number): Promise<LinkedAccount | undefined>;
   delete(id: string): Promise<boolean>;
-  listByTenant(tenantId: string): Promise<LinkedAccount[]>;
-  listByStatus(status: AccountStatus): Promise<LinkedAccount[]>;
-  countByStatus(): Promise<Record<AccountStatus, number>>;
+  /** Listings and counts skip corrupt entries, reporting each through `onCorrupt`; they never throw for one. */
+  listByTenant(tenantId: string, opts?: ListOptions): Promise<LinkedAccount[]>;
+  listByStatus(status: AccountStatus, opts?: ListOptions): Promise<LinkedAccount[]>;
+  countByStatus(opts?: ListOptions): Promise<Record<AccountStatus, number>>;
   /** Every account; corrupt entries are reported through `onCorrupt` and skipped, never thrown. */
-  list(opts?: { onCorrupt?: (id: string, err: Error) => void }): AsyncIterable<LinkedAccount>;
+  list(opts?: ListOptions): AsyncIterable<LinkedAccount>;
 }

@@ -40,9 +40,9 @@ export function createAccountStore(opts: { kv: KvStore; codec: AccountCodec; clo
     }
   }
 
-  const collect = async (pred: (a: LinkedAccount) => boolean) => {
+  const collect = async (pred: (a: LinkedAccount) => boolean, onCorrupt?: (id: string, err: Error) => void) => {
     const out: LinkedAccount[] = [];
-    for await (const a of iterate()) if (pred(a)) out.push(a);
+    for await (const a of iterate(onCorrupt)) if (pred(a)) out.push(a);
     return out.sort((a, b) => a.id.localeCompare(b.id));
   };
 
@@ -88,12 +88,12 @@ export function createAccountStore(opts: { kv: KvStore; codec: AccountCodec; clo
       return kv.delete(keys.account(id));
     },
 
-    listByTenant: (tenantId) => collect((a) => a.tenant_id === tenantId),
-    listByStatus: (status) => collect((a) => a.status === status),
+    listByTenant: (tenantId, o) => collect((a) => a.tenant_id === tenantId, o?.onCorrupt),
+    listByStatus: (status, o) => collect((a) => a.status === status, o?.onCorrupt),
 
-    async countByStatus() {
+    async countByStatus(o) {
       const counts = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as Record<AccountStatus, number>;
-      for await (const a of iterate()) counts[a.status]++;
+      for await (const a of iterate(o?.onCorrupt)) counts[a.status]++;
       return counts;
     },
 

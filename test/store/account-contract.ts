@@ -120,9 +120,17 @@ export function accountStoreContract(name: string, openKv: () => Promise<KvStore
       parts[4] = (ct[0] === 'A' ? 'B' : 'A') + ct.slice(1);
       rec.context.oauth.token.refresh_token = parts.join('.');
       await kv.set('acct:tampered', JSON.stringify(rec));
+      // A secret field holding a bare value (written around the codec, or an envelope cut apart) is not taken as plaintext.
+      await store.put(makeAccount('stripped'));
+      const rawStripped = JSON.parse((await kv.get('acct:stripped'))!) as { context: { oauth: { token: { access_token: string } } } };
+      rawStripped.context.oauth.token.access_token = 'at-injected-SECRETACCESS';
+      await kv.set('acct:stripped', JSON.stringify(rawStripped));
 
       await expect(store.get('garbage')).rejects.toSatisfy((e) => isCrmMcpError(e, 'account_corrupt') && e.message.includes("'garbage'"));
       await expect(store.get('badshape')).rejects.toSatisfy((e) => isCrmMcpError(e, 'account_corrupt') && e.message.includes("'badshape'"));
+      await expect(store.get('stripped')).rejects.toSatisfy(
+        (e) => isCrmMcpError(e, 'crypto_tampered') && e.message.includes("'stripped'") && e.message.includes('access_token') && !e.message.includes('SECRET'),
+      );
       await expect(store.get('tampered')).rejects.toSatisfy(
         (e) => isCrmMcpError(e, 'crypto_tampered') && e.message.includes("'tampered'") && !e.message.includes('SECRET'),
       );
@@ -131,8 +139,12 @@ export function accountStoreContract(name: string, openKv: () => Promise<KvStore
       const listed: string[] = [];
       for await (const a of store.list({ onCorrupt: (id) => corrupt.push(id) })) listed.push(a.id);
       expect(listed.sort()).toEqual(['good1', 'good2']);
-      expect(corrupt.sort()).toEqual(['badshape', 'garbage', 'tampered']);
-      expect((await store.listByTenant('tenant-a')).map((a) => a.id)).toEqual(['good1', 'good2']);
+      expect(corrupt.sort()).toEqual(['badshape', 'garbage', 'stripped', 'tampered']);
+      const reported: string[] = [];
+      const onCorrupt = (id: string, err: Error) => reported.push(`${id}:${(err as { code?: string }).code}`);
+      expect((await store.listByTenant('tenant-a', { onCorrupt })).map((a) => a.id)).toEqual(['good1', 'good2']);
+      expect(reported.sort()).toEqual(['badshape:account_corrupt', 'garbage:account_corrupt', 'stripped:crypto_tampered', 'tampered:crypto_tampered']);
+      expect((await store.listByStatus('active')).map((a) => a.id)).toEqual(['good1', 'good2']);
       expect((await store.countByStatus()).active).toBe(2);
       expect((await store.get('good1'))?.context.oauth?.token.access_token).toBe('at-good1-SECRETACCESS');
 

@@ -1,8 +1,9 @@
 /**
  * The embedded store survives a restart: a second OS process opening the same data dir
- * (same key file, same SQLite file) sees the accounts, decrypted.
+ * (same key file, same SQLite file) sees the accounts, decrypted; a writer killed mid-write
+ * leaves every record whole.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,53 @@ await o.close();
     expect(out.even).toEqual(['p0', 'p2', 'p4', 'p6', 'p8']);
     expect(out.p7).toBe('rt-p7-SECRETREFRESH');
     expect(out.counts.active).toBe(10);
+  });
+
+  it('a process killed in the middle of writing leaves every account whole and readable', async () => {
+    const script = join(dir, 'writer.mts');
+    writeFileSync(
+      script,
+      `import { loadConfig } from ${JSON.stringify(join(root, 'src/app/config.ts'))};
+import { openStore } from ${JSON.stringify(join(root, 'src/app/open-store.ts'))};
+import { makeAccount } from ${JSON.stringify(join(root, 'test/helpers/accounts.ts'))};
+const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }), { notice: () => {} });
+for (let i = 0; i < 20; i++) await o.accounts.put(makeAccount('w' + i));
+for (let n = 1; ; n++) {
+  await o.accounts.update('w' + (n % 20), (a) => ({ ...a, context: { ...a.context, gen: n, oauth: { token: { ...a.context.oauth.token, access_token: 'at-gen-' + n + '-SECRET', refresh_token: 'rt-gen-' + n + '-SECRET' } } } }));
+  if (n === 300) process.stdout.write('busy\\n');
+}
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => b.toString().includes('busy') && resolve());
+      void exited.then(() => reject(new Error(`writer exited early: ${err}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir } }), { notice: () => {} });
+    try {
+      const corrupt: string[] = [];
+      const seen: string[] = [];
+      for await (const a of opened.accounts.list({ onCorrupt: (id) => corrupt.push(id) })) {
+        seen.push(a.id);
+        const t = a.context.oauth!.token;
+        const gen = a.context.gen as number | undefined;
+        // Never a torn record: both tokens and the counter come from the same write.
+        if (gen === undefined) expect(t.refresh_token).toBe(`rt-${a.id}-SECRETREFRESH`);
+        else expect([t.access_token, t.refresh_token]).toEqual([`at-gen-${gen}-SECRET`, `rt-gen-${gen}-SECRET`]);
+      }
+      expect(corrupt).toEqual([]);
+      expect(seen.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `w${i}`).sort());
+      // And the store takes writes again.
+      expect((await opened.accounts.update('w1', (a) => ({ ...a, context: { ...a.context, gen: -1 } }))).context.gen).toBe(-1);
+    } finally {
+      await opened.close();
+    }
   });
 
   it('Redis without a configured key is refused (replicas need the same key); nothing generated', async () => {
