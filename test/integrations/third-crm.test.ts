@@ -1,6 +1,6 @@
 /**
  * Adding a CRM is a definition file, not TypeScript: test/fixtures/integrations/tinycrm.json
- * (api-key auth, offset pagination, its own error and rate-limit headers) runs end to end
+ * (api-key auth, offset and page-token pagination, its own error and rate-limit headers) runs end to end
  * against a tiny node:http fake through the unchanged engine.
  */
 import { createServer, type Server } from 'node:http';
@@ -19,6 +19,7 @@ interface Person { id: number; name: { first: string; last: string }; email: str
 const people: Person[] = Array.from({ length: 5 }, (_, i) => ({
   id: i + 1, name: { first: `F${i + 1}`, last: `L${i + 1}` }, email: `p${i + 1}@tiny.example`, updated: '2026-11-01T00:00:00Z',
 }));
+const orgs = Array.from({ length: 5 }, (_, i) => ({ id: 100 + i, org_name: `Org ${i}`, website: `org${i}.example` }));
 const seen: Array<{ method: string; url: string }> = [];
 let server: Server;
 let base: string;
@@ -40,6 +41,16 @@ beforeAll(async () => {
         const limit = Number(u.searchParams.get('limit') ?? 100);
         const data = people.slice(start, start + limit);
         return send(200, { success: true, data, additional_data: { more_items_in_collection: start + limit < people.length } });
+      }
+      if (req.method === 'GET' && u.pathname === '/orgs') {
+        // Zoho-style page tokens: opaque, only valid as handed out.
+        const tok = u.searchParams.get('page_token');
+        const start = tok === null ? 0 : Number(tok.replace(/^pt-/, ''));
+        if (tok !== null && (!tok.startsWith('pt-') || !Number.isInteger(start))) return send(400, { success: false, error: 'bad page token' });
+        const per = Number(u.searchParams.get('per_page') ?? 200);
+        const data = orgs.slice(start, start + per);
+        const more = start + per < orgs.length;
+        return send(200, { data, info: { per_page: per, count: data.length, more_records: more, next_page_token: more ? `pt-${start + per}` : null } });
       }
       const m = /^\/people\/(\d+)$/.exec(u.pathname);
       if (req.method === 'GET' && m) {
@@ -66,7 +77,7 @@ describe('a third CRM from a definition file only', () => {
   afterAll(() => dispatcher.close());
   const noTokens: TokenProvider = { getAccessToken: () => Promise.reject(new Error('api_key accounts never ask the token manager')) };
 
-  it('lists all pages, gets, creates and reports its rate limits', async () => {
+  it('lists all pages (offset for contacts, page tokens for companies), gets, creates and reports its rate limits', async () => {
     const registry = loadRegistry({ extraDirs: [FIX] });
     expect(registry.has('tinycrm')).toBe(true);
     const acct = account('tinycrm', { authentication_method: 'api_key', context: { api_key: KEY } });
@@ -91,6 +102,20 @@ describe('a third CRM from a definition file only', () => {
     } while (cursor);
     expect(pages).toBe(3);
     expect(ids).toEqual(['1', '2', '3', '4', '5']);
+
+    const orgIds: string[] = [];
+    cursor = undefined;
+    pages = 0;
+    do {
+      const r = await engine.execute({ account: acct, resource: 'companies', method: 'list', ...(cursor ? { cursor } : {}) });
+      if (!r.ok) throw new Error(r.error.message);
+      pages += 1;
+      orgIds.push(...(r.data as Array<{ id: string }>).map((c) => c.id));
+      cursor = r.next_cursor ?? undefined;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(orgIds).toEqual(['100', '101', '102', '103', '104']);
+    expect(seen.filter((x) => x.url.startsWith('/orgs')).map((x) => new URL(x.url, 'http://x').searchParams.get('page_token'))).toEqual([null, 'pt-2', 'pt-4']);
 
     const got = await engine.execute({ account: acct, resource: 'contacts', method: 'get', id: '2' });
     expect(got).toMatchObject({ ok: true, data: { id: '2', first_name: 'F2', last_name: 'L2', emails: [{ value: 'p2@tiny.example', primary: true }] } });
