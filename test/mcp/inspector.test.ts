@@ -1,22 +1,25 @@
-/** The MCP Inspector CLI (v2, CLI mode) lists and calls tools against a spawned `stdio` server (real engine, Salesforce fake). */
+/**
+ * The MCP Inspector CLI (v2, CLI mode) lists and calls tools against a spawned `stdio` server:
+ * the real composition (encrypted SQLite store, token manager, engine) against the Salesforce fake.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeCrms, type FakeCrms } from './helpers/fake-crms.js';
-import { realCliCommand } from './helpers/spawn-env.js';
+import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSPECTOR = join(ROOT, 'node_modules/.bin/mcp-inspector');
 // The inspector writes state under ~/.mcp-inspector: keep it out of the real home.
 const HOME = mkdtempSync(join(tmpdir(), 'inspector-home-'));
-let crms: FakeCrms;
-let server: ReturnType<typeof realCliCommand>;
+const SERVER = [process.execPath, '--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS.salesforce];
+let crms: SandboxCrms;
+let serverEnv: Record<string, string>;
 beforeAll(async () => {
-  crms = await startFakeCrms();
-  server = realCliCommand(crms, ['stdio', '--account', 'acct-salesforce']);
+  crms = await startSandboxCrms();
+  serverEnv = (await crms.seedStore()).env;
 });
 afterAll(async () => {
   rmSync(HOME, { recursive: true, force: true });
@@ -25,11 +28,11 @@ afterAll(async () => {
 
 function inspector(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    // MCP clients pass servers a minimal environment: hand over the test settings explicitly.
-    const envFlags = Object.entries(server.env)
-      .filter(([k]) => k.startsWith('CRM_MCP_TEST_'))
+    // MCP clients pass servers a minimal environment: hand over the store, key and test settings explicitly.
+    const envFlags = Object.entries(serverEnv)
+      .filter(([k]) => k.startsWith('CRM_MCP_'))
       .flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const p = spawn(INSPECTOR, ['--cli', ...envFlags, server.command, ...server.args, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(INSPECTOR, ['--cli', ...envFlags, ...SERVER, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -48,12 +51,13 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
   }, 60_000);
 
   it('calls a tool and gets structured content; an isError result exits 5', async () => {
-    const id = '003000000000001AAA';
+    const seeded = crms.sb.salesforce.store.sorted('Contact')[0]!;
+    const id = String(seeded.Id);
     const ok = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', JSON.stringify({ id })]);
     expect(ok.code, ok.err).toBe(0);
     const res = (JSON.parse(ok.out) as { result: { structuredContent: { contact: { id: string; first_name: string } }; _meta: Record<string, string> } }).result;
-    expect(res.structuredContent.contact).toMatchObject({ id, first_name: 'First1' });
-    expect(res._meta['ratelimit-limit']).toBe('5000');
+    expect(res.structuredContent.contact).toMatchObject({ id, first_name: seeded.FirstName });
+    expect(res._meta['ratelimit-limit']).toBe(String(crms.sb.salesforce.usage.limit));
     const bad = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"003999999999999AAA"}']);
     expect(bad.code).toBe(5);
     expect(bad.out).toContain('"code":"not_found"');

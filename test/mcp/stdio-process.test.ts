@@ -1,48 +1,78 @@
-/** A spawned `stdio` process (command code + in-memory runtime): protocol-only stdout, JSON logs on stderr. */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+/**
+ * `stdio` as a process: nothing but JSON-RPC on stdout, redacted JSON log lines on stderr, exit
+ * when stdin closes. Run both as src/cli/main.ts (the crm-mcp binary, own store) and through the
+ * sandbox launcher (same command and composition, definitions pointed at the HubSpot fake).
+ */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { exerciseAllTools } from './helpers/exercise.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const LAUNCHER = ['--import', 'tsx', 'test/mcp/helpers/memory-cli.ts'];
+const MAIN = ['--import', 'tsx', 'src/cli/main.ts'];
+const SANDBOX_CLI = ['--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts'];
 
-describe('stdio process (in-memory runtime)', () => {
-  it('serves every tool to an SDK client; stderr carries JSON log lines only', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [...LAUNCHER, 'stdio', '--account', 'a-acct'], cwd: ROOT, stderr: 'pipe' });
-    const err: string[] = [];
-    transport.stderr?.on('data', (c: Buffer) => err.push(c.toString()));
-    const client = new Client({ name: 'stdio-test', version: '1' });
-    await client.connect(transport);
-    await exerciseAllTools(client);
-    await client.close();
-    const lines = err.join('').split('\n').filter(Boolean);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
-    expect(err.join('')).not.toContain('at-SECRET-123456');
-  });
+let crms: SandboxCrms;
+beforeAll(async () => {
+  crms = await startSandboxCrms();
+});
+afterAll(async () => crms?.close());
 
-  it('writes nothing but JSON-RPC to stdout and exits when stdin closes; unknown account exits 1', async () => {
-    const child = spawn(process.execPath, [...LAUNCHER, 'stdio', '--account', 'a-acct'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }) + '\n');
-    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) + '\n');
-    child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_contacts', arguments: { limit: 1 } } }) + '\n');
-    await expect.poll(() => out.includes('"id":2'), { timeout: 15_000 }).toBe(true);
-    child.stdin.end();
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    expect(code).toBe(0);
-    const msgs = out.trim().split('\n').map((l) => JSON.parse(l) as { jsonrpc: string; id?: number });
+const line = (msg: unknown) => JSON.stringify(msg) + '\n';
+const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const io = { out: '', err: '' };
+  child.stdout.on('data', (c: Buffer) => (io.out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (io.err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  return { child, io, exited };
+}
+
+describe('crm-mcp stdio as a process', () => {
+  it('answers initialize, tools/list and a tool call on stdout only; JSON logs on stderr without secrets; exits 0 when stdin closes', async () => {
+    const { env } = await crms.seedStore();
+    const p = run([...SANDBOX_CLI, 'stdio', '--account', ACCOUNT_IDS.hubspot, '--log-level', 'debug'], env);
+    p.child.stdin.write(line(INIT));
+    p.child.stdin.write(line({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    p.child.stdin.write(line({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
+    p.child.stdin.write(line({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_contacts', arguments: { limit: 1 } } }));
+    await expect.poll(() => p.io.out.includes('"id":3'), { timeout: 20_000 }).toBe(true);
+    p.child.stdin.end();
+    expect(await p.exited).toBe(0);
+    const msgs = p.io.out.trim().split('\n').map((l) => JSON.parse(l) as { jsonrpc: string; id?: number; result?: { structuredContent?: { contacts: unknown[] } } });
     expect(msgs.every((m) => m.jsonrpc === '2.0')).toBe(true);
-    expect(msgs.map((m) => m.id)).toEqual([1, 2]);
+    expect(msgs.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(msgs[2]?.result?.structuredContent?.contacts).toHaveLength(1);
+    const logs = p.io.err.trim().split('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const l of logs) expect(() => JSON.parse(l), l).not.toThrow();
+    for (const s of crms.secrets) expect(p.io.out + p.io.err).not.toContain(s);
+  }, 60_000);
 
-    const bad = spawn(process.execPath, [...LAUNCHER, 'stdio', '--account', 'nope'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let badErr = '';
-    bad.stderr.on('data', (c: Buffer) => (badErr += c.toString()));
-    expect(await new Promise((r) => bad.on('exit', r))).toBe(1);
-    expect(badErr).toContain("account 'nope' not found");
-  });
+  it('src/cli/main.ts: serves its own store; an unknown account or a missing --account exits non-zero with one reason on stderr', async () => {
+    const { env } = await crms.seedStore();
+    const ok = run([...MAIN, 'stdio', '--account', ACCOUNT_IDS.salesforce], env);
+    ok.child.stdin.write(line(INIT));
+    ok.child.stdin.write(line({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    ok.child.stdin.write(line({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
+    await expect.poll(() => ok.io.out.includes('"id":2'), { timeout: 20_000 }).toBe(true);
+    ok.child.stdin.end();
+    expect(await ok.exited).toBe(0);
+    const tools = (JSON.parse(ok.io.out.trim().split('\n')[1]!) as { result: { tools: Array<{ description: string }> } }).result.tools;
+    expect(tools).toHaveLength(13);
+    expect(tools[0]?.description).toContain('Salesforce');
+
+    const unknown = run([...MAIN, 'stdio', '--account', 'nope'], env);
+    unknown.child.stdin.end();
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.io.err).toContain("account 'nope' not found");
+    expect(unknown.io.out).toBe('');
+
+    const usage = run([...MAIN, 'stdio'], env);
+    usage.child.stdin.end();
+    expect(await usage.exited).toBe(2);
+    expect(usage.io.err).toMatch(/^crm-mcp stdio: --account is required/);
+  }, 60_000);
 });

@@ -61,8 +61,11 @@ export async function exerciseAllTools(client: Client, opts: { skip?: string[] }
   let noteTarget: Record<string, unknown> = { contact_ids: [String(c.id)] };
   if (names.has('list_deals')) {
     const deals = await run('list_deals', { limit: 2 });
-    await run('get_deal', { id: first(deals, 'deals').id });
-    const deal = await run('create_deal', { name: `Deal ${stamp}`, amount: 1234.5, close_date: '2027-03-31' });
+    const known = first(deals, 'deals');
+    await run('get_deal', { id: known.id });
+    // A stage the CRM knows (Salesforce requires one on create).
+    const stage = typeof known.stage === 'string' ? { stage: known.stage } : {};
+    const deal = await run('create_deal', { name: `Deal ${stamp}`, amount: 1234.5, close_date: '2027-03-31', ...stage });
     const dealId = String(rec(deal, 'deal').id);
     await run('update_deal', { id: dealId, amount: 2000 });
     noteTarget = { deal_ids: [dealId] };
