@@ -143,10 +143,13 @@ describe('account-level overrides (Salesforce)', () => {
 });
 
 describe('secrets', () => {
-  it('no access or refresh token appears in the logs of the engine and the token manager', () => {
-    const text = rig.logs.join('\n');
+  it('no access or refresh token appears in any result (data or error) or in the logs of the engine and the token manager', () => {
+    const text = [...rig.logs, ...rig.results.map((r) => JSON.stringify(r))].join('\n');
+    expect(rig.results.some((r) => !r.ok)).toBe(true);
     const issued = [...rig.sb.hubspot.oauth.stats.issuedAccessTokens, ...rig.sb.salesforce.oauth.stats.issuedAccessTokens];
     expect(issued.length).toBeGreaterThan(0);
-    for (const t of [...issued, rig.sb.grants?.hubspot.refreshToken, rig.sb.grants?.salesforce.refreshToken]) if (t) expect(text).not.toContain(t);
+    for (const t of [...issued, rig.sb.grants?.hubspot.accessToken, rig.sb.grants?.salesforce.accessToken, rig.sb.grants?.hubspot.refreshToken, rig.sb.grants?.salesforce.refreshToken]) {
+      if (t) expect(text).not.toContain(t);
+    }
   });
 });

@@ -31,6 +31,8 @@ export interface SandboxRig {
   engine: Engine;
   /** Log lines of the engine and the token manager (to check no secret is logged). */
   logs: string[];
+  /** Every result `run` returned (to check no secret reaches a caller). */
+  results: EngineResult[];
   /** Host (with port) of each fake, for extraAllowedHosts. */
   hosts: Record<Crm, string>;
   /** Stores an active account holding the seeded grant of `crm`, or a grant of its own (`ownGrant`). */
@@ -54,6 +56,7 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
   const dispatcher = new Agent();
   const registry = loadRegistry();
   const logs: string[] = [];
+  const results: EngineResult[] = [];
   const logger: Logger = silentLogger(logs);
   const kv = createMemoryKv(clock);
   const store = createAccountStore({ kv, codec: plainCodec, clock });
@@ -86,7 +89,7 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
   const engine = createEngine({ registry, tokens, deps, envOverrides, extraAllowedHosts, ...opts.engine });
 
   return {
-    sb, clock, registry, store, tokens, engine, logs, hosts,
+    sb, clock, registry, store, tokens, engine, logs, results, hosts,
     async addAccount(crm, over = {}, o = {}) {
       const g = o.ownGrant ? { ...grants[crm], ...sb[crm].oauth.seedGrant({ clientId: grants[crm].clientId }) } : grants[crm];
       const base = account(crm, {
@@ -101,7 +104,9 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
     async run(accountId, req) {
       const a = await store.get(accountId);
       if (!a) throw new Error(`no account ${accountId}`);
-      return engine.execute({ ...req, account: a });
+      const r = await engine.execute({ ...req, account: a });
+      results.push(r);
+      return r;
     },
     async close() {
       await sb.close();
