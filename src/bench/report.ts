@@ -1,0 +1,53 @@
+/** Turns the bench results into the table rows (figure, value, goal, PASS/MISS). */
+import type { BenchResults } from './suite.js';
+import { goalStatus, ms, round, type Row } from './stats.js';
+
+const info = (figure: string, value: string): Row => ({ figure, value, goal: '(reported)', status: 'info' });
+
+export function rows(r: BenchResults): Row[] {
+  const out: Row[] = [];
+  const f = r.figures;
+  if (f.latency) {
+    const { c1, c32, breakdown: b } = f.latency;
+    const sbs = (s: typeof c1) => `MCP p50 ${ms(s.mcp.p50)} p99 ${ms(s.mcp.p99)} | direct p50 ${ms(s.direct.p50)} p99 ${ms(s.direct.p99)} | added p50 ${ms(s.added_p50_ms)} p99 ${ms(s.added_p99_ms)}`;
+    out.push({ figure: 'added latency, list_contacts 100, c=1', value: sbs(c1), goal: '≤ 1 ms added p50', status: goalStatus(c1.added_p50_ms <= 1) });
+    out.push(info('added latency, list_contacts 100, c=32', sbs(c32)));
+    out.push(info('  where the time goes (c=1 medians)', `mapping JSONata+schema ${ms(b.mapping_jsonata_and_schema_ms)}, SDK framing+HTTP ${ms(b.sdk_framing_http_residual_ms)}, server build ${ms(b.mcp_server_build_ms)}`));
+    out.push(info('', `HTTP auth ${ms(b.http_auth_ms)}, account reload ${ms(b.account_reload_ms)}, token lookup ${ms(b.token_lookup_ms)}, engine other ${ms(b.engine_other_ms)}`));
+    out.push(info('', `(engine.execute ${ms(b.engine_execute_ms)} incl. provider request ${ms(b.provider_request_ms)})`));
+  }
+  if (f.throughput) {
+    const t = f.throughput;
+    out.push({ figure: 'throughput, list_contacts 100 (saturation)', value: `${t.page_100.best.calls_per_s} calls/s at c=${t.page_100.best.concurrency}`, goal: '≥ 1,500 calls/s', status: goalStatus(t.page_100.best.calls_per_s >= 1500) });
+    out.push(info('throughput, list_contacts 1 (saturation)', `${t.page_1.best.calls_per_s} calls/s at c=${t.page_1.best.concurrency}`));
+  }
+  if (f.stampede) {
+    const s = f.stampede;
+    out.push({ figure: `refresh stampede: ${s.calls} calls, expired token`, value: `${s.provider_token_requests} provider token request(s), ${s.ok_calls}/${s.calls} calls ok`, goal: 'exactly 1 refresh', status: goalStatus(s.provider_token_requests === 1 && s.ok_calls === s.calls) });
+    out.push(info('  waiters\' added latency vs fresh token', `p50 ${ms(s.added_p50_ms)} p99 ${ms(s.added_p99_ms)} (expired p50 ${ms(s.expired.p50)}, fresh p50 ${ms(s.fresh_baseline.p50)})`));
+  }
+  if (f.spread) {
+    const s = f.spread;
+    out.push({ figure: `proactive spread: ${s.accounts} accounts, same second`, value: `max ${s.max_per_bucket} vs mean ${s.mean_per_bucket} per 1-s bucket (${s.max_over_mean}×, ${s.buckets} buckets, ${s.refreshed} refreshed)`, goal: 'max ≤ 2× mean', status: goalStatus(s.max_over_mean <= 2 && s.refreshed === s.accounts) });
+  }
+  if (f.startup) {
+    const s = f.startup;
+    const med = (t: typeof s.crm_mcp) => (t.initialize_median_ms === null ? `failed: ${t.error ?? '?'}` : `${ms(t.initialize_median_ms)} median of ${t.runs}`);
+    out.push({ figure: 'stdio startup: crm-mcp spawn → initialize', value: med(s.crm_mcp), goal: '≤ 150 ms median', status: goalStatus(s.crm_mcp.initialize_median_ms === null ? false : s.crm_mcp.initialize_median_ms <= 150) });
+    out.push(info('  crm-mcp spawn → tools/list answered', s.crm_mcp.tools_list_median_ms === null ? `not served: ${s.crm_mcp.error ?? '?'}` : `${ms(s.crm_mcp.tools_list_median_ms)} (${s.crm_mcp.tools} tools)`));
+    out.push(info('  @hubspot/mcp-server 0.4.0 → initialize', med(s.hubspot_mcp_server)));
+    out.push(info('  bare SDK McpServer → initialize', med(s.bare_sdk_mcp_server)));
+    out.push(info('  node answering one line (floor)', med(s.node_floor)));
+  }
+  if (f.jsonata) {
+    const j = f.jsonata;
+    out.push(info(`JSONata mapping, ${j.records}-record page`, `JSONata ${ms(j.jsonata_ms)} vs plain TS ${j.plain_ts_ms} ms (${j.ratio}×); engine step with record schema ${ms(j.engine_map_step_ms)}; outputs identical: ${j.outputs_identical}`));
+  }
+  if (f.memory) {
+    for (const p of [f.memory.sqlite, f.memory.memory]) {
+      out.push(info(`memory: ${p.accounts} accounts (${p.backend === 'sqlite' ? 'embedded SQLite' : 'in-memory KvStore'}), ${p.scheduled} scheduled`, `RSS ${p.rss_mb} MB, heapUsed ${p.heap_used_mb} MB (before loading: RSS ${p.baseline_rss_mb} MB, heap ${p.baseline_heap_used_mb} MB; +${round(p.rss_mb - p.baseline_rss_mb, 1)} MB RSS)`));
+    }
+  }
+  for (const [name, e] of Object.entries(r.errors)) out.push({ figure: `${name}: FAILED`, value: e, goal: '', status: 'MISS' });
+  return out;
+}
