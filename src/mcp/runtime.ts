@@ -29,6 +29,31 @@ export interface RuntimeFlags {
   redisUrl?: string | undefined;
   config?: string | undefined;
   logLevel?: string | undefined;
+  dataDir?: string | undefined;
+  keysFile?: string | undefined;
+}
+
+/** The store/key/log options every MCP command accepts (node:util parseArgs form). */
+export const RUNTIME_OPTIONS = {
+  store: { type: 'string' },
+  'redis-url': { type: 'string' },
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'keys-file': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+export const RUNTIME_USAGE = `Store and key (flags win over CRM_MCP_* environment variables and the config file):
+  --store <path>         embedded store file (default <data dir>/store.sqlite)
+  --redis-url <url>      use Redis instead of the embedded store
+  --data-dir <dir>       data directory (default ./.crm-mcp)
+  --keys-file <path>     encryption key file (default <data dir>/keys.json; or CRM_MCP_ENCRYPTION_KEY)
+  --config <file>        JSON config file
+  --log-level <level>    debug | info | warn | error (stderr)
+`;
+
+export function runtimeFlags(v: { store?: string; 'redis-url'?: string; config?: string; 'data-dir'?: string; 'keys-file'?: string; 'log-level'?: string }, defaultLogLevel?: string): RuntimeFlags {
+  return { store: v.store, redisUrl: v['redis-url'], config: v.config, dataDir: v['data-dir'], keysFile: v['keys-file'], logLevel: v['log-level'] ?? defaultLogLevel };
 }
 
 export type OpenRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<McpRuntime>;

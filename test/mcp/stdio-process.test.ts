@@ -4,6 +4,7 @@
  * sandbox launcher (same command and composition, definitions pointed at the HubSpot fake).
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
@@ -51,9 +52,12 @@ describe('crm-mcp stdio as a process', () => {
     for (const s of crms.secrets) expect(p.io.out + p.io.err).not.toContain(s);
   }, 60_000);
 
-  it('src/cli/main.ts: serves its own store; an unknown account or a missing --account exits non-zero with one reason on stderr', async () => {
-    const { env } = await crms.seedStore();
-    const ok = run([...MAIN, 'stdio', '--account', ACCOUNT_IDS.salesforce], env);
+  it('src/cli/main.ts: serves the store and key named by flags; an unknown account or a missing --account exits non-zero with one reason on stderr', async () => {
+    const { dataDir, env: seeded } = await crms.seedStore({ keyFile: true });
+    // Only flags say where the store and the key are.
+    const { CRM_MCP_DATA_DIR: _dir, ...env } = seeded;
+    const where = ['--store', join(dataDir, 'store.sqlite'), '--keys-file', join(dataDir, 'keys.json')];
+    const ok = run([...MAIN, 'stdio', '--account', ACCOUNT_IDS.salesforce, ...where], env);
     ok.child.stdin.write(line(INIT));
     ok.child.stdin.write(line({ jsonrpc: '2.0', method: 'notifications/initialized' }));
     ok.child.stdin.write(line({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
@@ -64,7 +68,7 @@ describe('crm-mcp stdio as a process', () => {
     expect(tools).toHaveLength(13);
     expect(tools[0]?.description).toContain('Salesforce');
 
-    const unknown = run([...MAIN, 'stdio', '--account', 'nope'], env);
+    const unknown = run([...MAIN, 'stdio', '--account', 'nope', ...where], env);
     unknown.child.stdin.end();
     expect(await unknown.exited).toBe(1);
     expect(unknown.io.err).toContain("account 'nope' not found");

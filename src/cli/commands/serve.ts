@@ -4,7 +4,7 @@
  * request. `--account <id> --no-auth` serves one account without tokens, loopback only.
  */
 import { parseArgs } from 'node:util';
-import type { OpenRuntime } from '../../mcp/runtime.js';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [--allowed-hosts <h1,h2>] [--sse]
@@ -16,7 +16,8 @@ const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [-
   --allowed-hosts <list> Host/Origin names accepted (default: localhost, 127.0.0.1, [::1])
   --sse                  answer POSTs as SSE streams instead of plain JSON
   --account <id> --no-auth  serve one account without tokens (refused unless --host is loopback)
-`;
+  --reconnect-url <url>  link shown when an account needs re-authorization ({account} = id)
+${RUNTIME_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
@@ -36,11 +37,8 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
         sse: { type: 'boolean', default: false },
         account: { type: 'string' },
         'no-auth': { type: 'boolean', default: false },
-        store: { type: 'string' },
-        'redis-url': { type: 'string' },
-        config: { type: 'string' },
+        ...RUNTIME_OPTIONS,
         'reconnect-url': { type: 'string' },
-        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -83,7 +81,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     import('../../http/server.js'),
     import('../../access-tokens/store.js'),
   ]);
-  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], config: values.config, logLevel: values['log-level'] }, io);
+  const rt = await openRuntime(runtimeFlags(values), io);
   if (values['no-auth'] && !(await rt.accounts.get(values.account!))) {
     io.stderr(`crm-mcp serve: account '${values.account}' not found\n`);
     await rt.close();

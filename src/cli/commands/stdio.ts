@@ -5,19 +5,16 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import type { McpRuntime, OpenRuntime } from '../../mcp/runtime.js';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type McpRuntime, type OpenRuntime } from '../../mcp/runtime.js';
 import { startFastInit } from '../../mcp/stdio-fast-init.js';
 import type { CliIo } from '../io.js';
 
-const USAGE = `Usage: crm-mcp stdio --account <id> [--store <path> | --redis-url <url>] [--config <file>] [--reconnect-url <url>] [--log-level <level>]
+const USAGE = `Usage: crm-mcp stdio --account <id> [--store <path> | --redis-url <url>] [--keys-file <path>] [--reconnect-url <url>] [--log-level <level>]
 
 Serves the unified CRM tools of one linked account over stdio (for Claude Desktop, VS Code, ...).
-  --account <id>        linked account to serve (required)
-  --store <path>        embedded store file (default from config/env)
-  --redis-url <url>     use Redis instead of the embedded store
-  --reconnect-url <url> link shown when the account needs re-authorization ({account} = id)
-  --log-level <level>   debug | info | warn | error (stderr)
-`;
+  --account <id>         linked account to serve (required)
+  --reconnect-url <url>  link shown when the account needs re-authorization ({account} = id)
+${RUNTIME_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
@@ -31,11 +28,8 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
       args: argv,
       options: {
         account: { type: 'string' },
-        store: { type: 'string' },
-        'redis-url': { type: 'string' },
-        config: { type: 'string' },
+        ...RUNTIME_OPTIONS,
         'reconnect-url': { type: 'string' },
-        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -55,7 +49,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
   // Start reading stdin now: `initialize` is answered while the SDK and the runtime load.
   const fast = startFastInit(process.stdin, process.stdout);
   try {
-    const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], config: values.config, logLevel: values['log-level'] }, io);
+    const rt = await openRuntime(runtimeFlags(values), io);
     return await serveStdio(rt, { accountId: values.account, reconnectUrl: values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL }, io, {
       stdin: fast.input,
       stdout: fast.output,

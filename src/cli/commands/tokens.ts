@@ -3,15 +3,14 @@
  * printed once at creation and stored only as its SHA-256 (src/access-tokens/STORAGE.md).
  */
 import { parseArgs } from 'node:util';
-import type { OpenRuntime } from '../../mcp/runtime.js';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage:
   crm-mcp tokens create --tenant <t> --account <id> [--expires-in 30d] [--label <text>] [--json]
   crm-mcp tokens list [--tenant <t>] [--account <id>] [--json]
   crm-mcp tokens revoke <token-id> [--json]
-Store flags: --store <path> | --redis-url <url> | --config <file>
-`;
+${RUNTIME_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
@@ -31,10 +30,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
         'expires-in': { type: 'string' },
         label: { type: 'string' },
         json: { type: 'boolean', default: false },
-        store: { type: 'string' },
-        'redis-url': { type: 'string' },
-        config: { type: 'string' },
-        'log-level': { type: 'string' },
+        ...RUNTIME_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -71,7 +67,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     return 2;
   }
 
-  const rt = await openRuntime({ store: values.store, redisUrl: values['redis-url'], config: values.config, logLevel: values['log-level'] ?? 'warn' }, io);
+  const rt = await openRuntime(runtimeFlags(values, 'warn'), io);
   try {
     const tokens = createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random });
     const out = (json: unknown, text: string) => io.stdout(values.json ? JSON.stringify(json) + '\n' : text);

@@ -34,8 +34,11 @@ export interface SandboxCrms {
   secrets: string[];
   /** Accounts backed by grants minted now (one set per store, so no two processes share a refresh token). */
   mintAccounts(): LinkedAccount[];
-  /** A new data dir whose encrypted SQLite store holds freshly minted accounts; its process environment. */
-  seedStore(): Promise<{ dataDir: string; env: Record<string, string>; accounts: LinkedAccount[] }>;
+  /**
+   * A new data dir whose encrypted SQLite store holds freshly minted accounts; its process
+   * environment. `keyFile`: no key in the environment, the store generates <dataDir>/keys.json.
+   */
+  seedStore(opts?: { keyFile?: boolean }): Promise<{ dataDir: string; env: Record<string, string>; accounts: LinkedAccount[] }>;
   /** Environment for a process that opens `dataDir` (key, OAuth clients, test-only redirects). */
   envFor(dataDir: string): Record<string, string>;
   close(): Promise<void>;
@@ -126,9 +129,10 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
     secrets,
     mintAccounts,
     envFor,
-    async seedStore() {
+    async seedStore(o = {}) {
       const dataDir = mkdtempSync(join(tmpdir(), 'crm-mcp-data-'));
       const env = envFor(dataDir);
+      if (o.keyFile) delete env.CRM_MCP_ENCRYPTION_KEY;
       const store = await openStore(loadConfig({ env }), { notice: () => {} });
       const accounts = mintAccounts();
       try {
