@@ -28,6 +28,8 @@ let crms: SandboxCrms;
 let rt: McpRuntime;
 let mcpUrl: string;
 let stdioEnv: Record<string, string>;
+let httpEnv: Record<string, string>;
+let open: (flags: RuntimeFlags, io: CliIo) => Promise<McpRuntime>;
 const stopServe = new AbortController();
 let served: Promise<number>;
 const tokenFor = {} as Record<Kind, string>;
@@ -41,7 +43,8 @@ beforeAll(async () => {
   crms = await startSandboxCrms();
   const extras = { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts, extraDefinitionDirs: [crms.definitionsDir] };
   const httpStore = await crms.seedStore();
-  const open = async (flags: RuntimeFlags, io: CliIo) => openRuntimeImpl(flags, io, extras);
+  httpEnv = httpStore.env;
+  open = async (flags, io) => openRuntimeImpl(flags, io, extras);
   for (const kind of ['hubspot', 'salesforce', 'nodeals'] as const) {
     const out: string[] = [];
     const code = await tokensCmd(['create', '--tenant', TENANTS[kind], '--account', ACCOUNT_IDS[kind], '--expires-in', '1h', '--json'], captureIo(httpStore.env, out), open);
@@ -200,6 +203,22 @@ describe('Streamable HTTP against the fakes', () => {
     const own = await mcpPost(new URL('/accounts/acct-salesforce/mcp', mcpUrl).href, LIST_CALL, { authorization: `Bearer ${tokenFor.salesforce}` });
     expect(own.status).toBe(200);
     expect(crms.sb.salesforce.log.entries.length, JSON.stringify(crms.sb.salesforce.log.entries.slice(before))).toBe(before + 1);
+  });
+});
+
+describe('access tokens from the tokens command against the running server', () => {
+  it('a new token works at once; after `tokens revoke` it gets 401; an unknown one gets 401', async () => {
+    const out: string[] = [];
+    expect(await tokensCmd(['create', '--tenant', 'tenant-a', '--account', ACCOUNT_IDS.hubspot, '--json'], captureIo(httpEnv, out), open)).toBe(0);
+    const { token, id } = JSON.parse(out.join('')) as { token: string; id: string };
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await mcpPost(mcpUrl, LIST_CALL, auth)).status).toBe(200);
+    expect(await tokensCmd(['revoke', id], captureIo(httpEnv), open)).toBe(0);
+    const revoked = await mcpPost(mcpUrl, LIST_CALL, auth);
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const unknown = await mcpPost(mcpUrl, LIST_CALL, { authorization: `Bearer ${token.slice(0, -4)}AAAA` });
+    expect(unknown.status).toBe(401);
   });
 });
 
