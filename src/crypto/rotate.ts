@@ -23,7 +23,18 @@ export interface RotateResult {
   failed: { id: string; code: string; message: string }[];
 }
 
-export async function rotate(opts: { kv: KvStore; accounts: AccountStore; codec: EncryptingCodec; keyring: Keyring }): Promise<RotateResult> {
+/** Where a rotation run is recorded (the audit trail); one entry per run, never key material. */
+export interface RotationAudit {
+  append(entry: { operation: string; outcome: 'success' | 'failure'; actor: string; details?: Record<string, unknown> }): Promise<unknown>;
+}
+
+export async function rotate(opts: {
+  kv: KvStore;
+  accounts: AccountStore;
+  codec: EncryptingCodec;
+  keyring: Keyring;
+  audit?: { trail: RotationAudit; actor: string };
+}): Promise<RotateResult> {
   const { kv, accounts, codec, keyring } = opts;
   const result: RotateResult = { kid: keyring.current.kid, total: 0, rotated: 0, unchanged: 0, vanished: 0, failed: [] };
   const ids: string[] = [];
@@ -56,5 +67,11 @@ export async function rotate(opts: { kv: KvStore; accounts: AccountStore; codec:
       result.failed.push({ id, code: err.code, message: err.message });
     }
   }
+  await opts.audit?.trail.append({
+    operation: 'key_rotation',
+    outcome: result.failed.length === 0 ? 'success' : 'failure',
+    actor: opts.audit.actor,
+    details: { kid: result.kid, total: result.total, rotated: result.rotated, unchanged: result.unchanged, vanished: result.vanished, failed: result.failed.map((f) => ({ id: f.id, code: f.code })) },
+  });
   return result;
 }

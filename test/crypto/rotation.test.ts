@@ -11,7 +11,8 @@ import { loadConfig } from '../../src/app/config.js';
 import { openStore } from '../../src/app/open-store.js';
 import { run as keysCommand } from '../../src/cli/commands/keys.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { systemClock } from '../../src/core/deps.js';
+import { createAuditTrail } from '../../src/audit/log.js';
+import { cryptoRandom, systemClock } from '../../src/core/deps.js';
 import { createEncryptingCodec } from '../../src/crypto/encrypting-codec.js';
 import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
 import { rotate } from '../../src/crypto/rotate.js';
@@ -144,6 +145,12 @@ describe('key rotation', () => {
 
     const o2 = await openStore(loadConfig({ env: { CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k2) } }), { notice: () => {} });
     expect((await o2.accounts.get('c3'))?.context.oauth?.token.access_token).toBe('at-c3-SECRETACCESS');
+    // The run is in the audit trail: who, what, counts; no key material or secret.
+    const entries = await createAuditTrail({ kv: o2.kv, clock: systemClock, random: cryptoRandom }).query({ operation: 'key_rotation' });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor: 'cli', outcome: 'success', details: { kid: 'key2', total: 5, rotated: 5, failed: [] } });
+    const text = JSON.stringify(entries);
+    for (const s of [k1.material, k2.material, 'SECRETACCESS', 'SECRETREFRESH']) expect(text).not.toContain(s);
     await o2.close();
   });
 

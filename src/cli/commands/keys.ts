@@ -9,6 +9,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../app/config.js';
 import { openStore } from '../../app/open-store.js';
+import { createAuditTrail } from '../../audit/log.js';
+import { cryptoRandom, systemClock } from '../../core/deps.js';
 import { CrmMcpError, isCrmMcpError } from '../../core/errors.js';
 import { addCurrentKey, removeKey } from '../../crypto/key-file.js';
 import { generateKey, KID_PATTERN } from '../../crypto/keyring.js';
@@ -81,7 +83,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     const opened = await openStore(config, { notice: (l) => io.stderr(l + '\n') });
     try {
-      const r = await rotate({ kv: opened.kv, accounts: opened.accounts, codec: opened.codec, keyring: opened.keyring });
+      const trail = createAuditTrail({ kv: opened.kv, clock: systemClock, random: cryptoRandom });
+      const r = await rotate({ kv: opened.kv, accounts: opened.accounts, codec: opened.codec, keyring: opened.keyring, audit: { trail, actor: 'cli' } });
       if (o.json) io.stdout(JSON.stringify({ ok: r.failed.length === 0, ...r }) + '\n');
       else {
         io.stdout(`rotated ${r.rotated}, already current ${r.unchanged}, failed ${r.failed.length} of ${r.total} accounts (current key '${r.kid}')\n`);
