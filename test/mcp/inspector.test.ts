@@ -14,7 +14,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSPECTOR = join(ROOT, 'node_modules/.bin/mcp-inspector');
 // The inspector writes state under ~/.mcp-inspector: keep it out of the real home.
 const HOME = mkdtempSync(join(tmpdir(), 'inspector-home-'));
-const SERVER = [process.execPath, '--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS.salesforce];
+/** The crm-mcp binary, and the same stdio command with definitions pointed at the fakes. */
+const MAIN = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'stdio', '--account', ACCOUNT_IDS.salesforce];
+const SANDBOX = [process.execPath, '--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS.salesforce];
 let crms: SandboxCrms;
 let serverEnv: Record<string, string>;
 beforeAll(async () => {
@@ -26,13 +28,13 @@ afterAll(async () => {
   await crms?.close();
 });
 
-function inspector(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function inspector(server: string[], args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     // MCP clients pass servers a minimal environment: hand over the store, key and test settings explicitly.
     const envFlags = Object.entries(serverEnv)
       .filter(([k]) => k.startsWith('CRM_MCP_'))
       .flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const p = spawn(INSPECTOR, ['--cli', ...envFlags, ...SERVER, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(INSPECTOR, ['--cli', ...envFlags, ...server, ...args, '--format', 'json', '-q'], { cwd: ROOT, env: { ...process.env, HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -42,8 +44,8 @@ function inspector(args: string[]): Promise<{ code: number | null; out: string; 
 }
 
 describe('MCP Inspector CLI against crm-mcp stdio', () => {
-  it('lists the tools', async () => {
-    const r = await inspector(['--method', 'tools/list']);
+  it('lists the tools of src/cli/main.ts stdio', async () => {
+    const r = await inspector(MAIN, ['--method', 'tools/list']);
     expect(r.code, r.err).toBe(0);
     const names = (JSON.parse(r.out) as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name);
     expect(names).toContain('list_contacts');
@@ -53,12 +55,12 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
   it('calls a tool and gets structured content; an isError result exits 5', async () => {
     const seeded = crms.sb.salesforce.store.sorted('Contact')[0]!;
     const id = String(seeded.Id);
-    const ok = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', JSON.stringify({ id })]);
+    const ok = await inspector(SANDBOX, ['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', JSON.stringify({ id })]);
     expect(ok.code, ok.err).toBe(0);
     const res = (JSON.parse(ok.out) as { result: { structuredContent: { contact: { id: string; first_name: string } }; _meta: Record<string, string> } }).result;
     expect(res.structuredContent.contact).toMatchObject({ id, first_name: seeded.FirstName });
     expect(res._meta['ratelimit-limit']).toBe(String(crms.sb.salesforce.usage.limit));
-    const bad = await inspector(['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"003999999999999AAA"}']);
+    const bad = await inspector(SANDBOX, ['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"003999999999999AAA"}']);
     expect(bad.code).toBe(5);
     expect(bad.out).toContain('"code":"not_found"');
   }, 60_000);
