@@ -150,6 +150,16 @@ describe('Streamable HTTP against the fakes', () => {
     }
   });
 
+  it.each(['hubspot', 'salesforce'] as const)('%s: fields picks unified fields; include_remote_data adds the raw record', async (kind) => {
+    const client = await httpClient(kind);
+    const page = structured(await client.callTool({ name: 'list_contacts', arguments: { limit: 1, fields: ['first_name'] } }));
+    const [row] = page.contacts as Array<Record<string, unknown>>;
+    expect(Object.keys(row!).sort()).toEqual(['first_name', 'id']);
+    const full = structured(await client.callTool({ name: 'get_contact', arguments: { id: row!.id, include_remote_data: true } }));
+    expect((full.contact as { remote_data?: Record<string, unknown> }).remote_data).toEqual(expect.objectContaining(kind === 'hubspot' ? { id: row!.id } : { Id: row!.id }));
+    await client.close();
+  });
+
   it("a provider validation error is a validation result with the provider's message and field", async () => {
     const client = await httpClient('salesforce');
     const res = (await client.callTool({ name: 'create_deal', arguments: { name: 'No stage' } })) as CallToolResult;
