@@ -124,6 +124,58 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
   });
 }
 
+const WRITES: Record<Crm, Record<string, Record<string, unknown>>> = {
+  hubspot: {
+    'contacts.create': { first_name: 'Ivy', last_name: 'Ng', emails: [{ value: 'ivy.ng@example.org' }], phones: [{ value: '+1 555 0101', type: 'mobile' }] },
+    'contacts.update': { title: 'CTO' },
+    'deals.create': { name: 'Pilot', amount: 900, stage: 'appointmentscheduled', pipeline: 'default', close_date: '2027-01-15' },
+    'deals.update': { amount: 950 },
+  },
+  salesforce: {
+    'contacts.create': { first_name: 'Ivy', last_name: 'Ng', emails: [{ value: 'ivy.ng@example.org' }], phones: [{ value: '+1 555 0101', type: 'mobile' }] },
+    'contacts.update': { title: 'CTO' },
+    'deals.create': { name: 'Pilot', amount: 900, stage: 'Prospecting', close_date: '2027-01-15' },
+    'deals.update': { amount: 950 },
+  },
+};
+
+describe('every resource and method each definition declares runs against its faithful fake', () => {
+  for (const crm of ['hubspot', 'salesforce'] as const) {
+    it(crm, async () => {
+      const id = `acct-${crm}`;
+      const acct = await rig.store.get(id);
+      if (!acct) throw new Error('no account');
+      const caps = await rig.engine.capabilities(acct);
+      expect(caps.map((c) => `${c.resource}.${c.method}`).sort()).toEqual(
+        ['companies.get', 'companies.list', 'contacts.create', 'contacts.get', 'contacts.list', 'contacts.search', 'contacts.update', 'deals.create', 'deals.get', 'deals.list', 'deals.update', 'notes.create', 'notes.get', 'notes.list'],
+      );
+      const firstId: Record<string, string> = {};
+      for (const { resource, method } of caps) {
+        const key = `${resource}.${method}`;
+        let r;
+        if (method === 'list') {
+          r = ok(await rig.run(id, { resource, method, limit: 2 }));
+          const rows = r.data as Array<{ id: string; last_name?: string }>;
+          expect(rows.length, key).toBeGreaterThan(0);
+          firstId[resource] = rows[0]?.id ?? '';
+          if (resource === 'contacts') firstId.contactName = rows[0]?.last_name ?? '';
+        } else if (method === 'get') {
+          r = ok(await rig.run(id, { resource, method, id: firstId[resource] ?? '' }));
+          expect(r.data, key).toMatchObject({ id: firstId[resource] });
+        } else if (method === 'search') {
+          r = ok(await rig.run(id, { resource, method, input: { query: firstId.contactName } }));
+          expect((r.data as Array<{ id: string }>).map((x) => x.id), key).toContain(firstId.contacts);
+        } else {
+          const input = resource === 'notes' ? { body: 'Checked in', contact_ids: [firstId.contacts] } : (WRITES[crm][key] ?? {});
+          r = ok(await rig.run(id, { resource, method, input, ...(method === 'update' ? { id: firstId[resource] } : {}) }));
+          expect(r.data, key).toMatchObject(input);
+        }
+        expect(r.provider_requests, key).toBeGreaterThan(0);
+      }
+    });
+  }
+});
+
 describe('account-level overrides (Salesforce)', () => {
   it('Custom_Tier__c appears for the account with the override; another account of the same integration is unchanged', async () => {
     const tiered = (await listAll(rig, 'sf-tiered', { resource: 'contacts', method: 'list', limit: 200 })).records;
