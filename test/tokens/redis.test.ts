@@ -9,6 +9,7 @@ import { createRedisKv, type RedisKv } from '../../src/store/redis-kv.js';
 import { LOCK_PREFIX } from '../../src/tokens/lock.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
 import { createRedisDueQueue } from '../../src/tokens/redis-due-queue.js';
+import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
 import { startTestOAuth, type TestOAuth } from './helpers/oauth.js';
 import { oauthAccount } from './helpers/setup.js';
@@ -101,6 +102,58 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     expect(stored?.last_error ?? null).toBeNull();
     expect(await kv.client.exists(lockKey)).toBe(0);
   }, 30_000);
+
+  it('two replicas on one Redis: every due refresh happens once, the replicas share the load, a stale claim refreshes nothing', async () => {
+    const replicas = await Promise.all(
+      ['r1', 'r2'].map(async (name) => {
+        const rkv = await createRedisKv({ url: redis.url, prefix: 'test:' });
+        const store = createAccountStore({ kv: rkv, codec: plainCodec, clock: systemClock });
+        const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
+        const manager = createTokenManager({ deps, store, kv: rkv, resolveRefreshConfig: async () => fake.config() });
+        const ran: string[] = [];
+        const scheduler = createRefreshScheduler({
+          ...deps,
+          queue: createRedisDueQueue(rkv),
+          store,
+          maxPerTick: 10,
+          refresh: async (id, within) => {
+            if ((await manager.refreshIfExpiring(id, within)) === 'refreshed') ran.push(id);
+          },
+        });
+        return { name, rkv, store, scheduler, ran };
+      }),
+    );
+    const [r1, r2] = [replicas[0]!, replicas[1]!];
+    try {
+      const before = fake.provider.stats.tokenRequests;
+      const exp = Date.now() + 100_000;
+      for (let i = 0; i < 100; i++) {
+        fake.seed(`rt_rep_${i}`);
+        await r1.store.put(oauthAccount(`rep${i}`, { access: `at_rep_${i}`, refresh: `rt_rep_${i}`, expiresAt: exp }));
+      }
+      // Both start up and rebuild the shared schedule from the store.
+      expect(await r1.scheduler.rebuild()).toBe(100);
+      expect(await r2.scheduler.rebuild()).toBe(100);
+      const due = exp; // every refresh is planned at least 60 s before expiry
+      for (;;) {
+        const [a, b] = await Promise.all([r1.scheduler.tick(due), r2.scheduler.tick(due)]);
+        if (a.length === 0 && b.length === 0) break;
+      }
+      expect(fake.provider.stats.tokenRequests - before).toBe(100);
+      expect(new Set([...r1.ran, ...r2.ran]).size).toBe(100);
+      expect(r1.ran.length + r2.ran.length).toBe(100);
+      expect(r1.ran.length).toBeGreaterThanOrEqual(20);
+      expect(r2.ran.length).toBeGreaterThanOrEqual(20);
+      // A replica acting on a stale claim: the re-check finds a fresh token and sends nothing.
+      await r2.scheduler.schedule('rep7', 0);
+      expect(await r2.scheduler.tick(Date.now())).toEqual(['rep7']);
+      expect(fake.provider.stats.tokenRequests - before).toBe(100);
+      expect(fake.provider.stats.invalidGrants).toBe(0);
+      for (let i = 0; i < 100; i++) expect((await r1.store.get(`rep${i}`))?.context.oauth?.token.refresh_token).toBe(fake.provider.currentRefreshToken(`rt_rep_${i}`));
+    } finally {
+      for (const r of replicas) await r.rkv.close();
+    }
+  }, 60_000);
 
   it('the sorted-set due queue hands each due id to exactly one of several claimers', async () => {
     const q1 = createRedisDueQueue(kv);
