@@ -14,6 +14,12 @@ export interface FastInit {
   output: Writable;
   /** Call once the SDK server is connected; after this no early answers are sent. */
   ready(): void;
+  /**
+   * Resolves once the first message was handled (answered when it is `initialize`), stdin
+   * ended, or `maxWaitMs` passed. Await it before heavy imports: Node 22 evaluates an imported
+   * module graph without yielding to I/O, so a pending `initialize` would wait for all of it.
+   */
+  firstLine(maxWaitMs: number): Promise<void>;
 }
 
 export function startFastInit(stdin: NodeJS.ReadableStream, stdout: NodeJS.WritableStream): FastInit {
@@ -22,6 +28,8 @@ export function startFastInit(stdin: NodeJS.ReadableStream, stdout: NodeJS.Writa
   let first = true;
   let answeredId: string | number | undefined;
   let pending = '';
+  let seenFirst!: () => void;
+  const first$ = new Promise<void>((resolve) => (seenFirst = resolve));
 
   const onLine = (line: string) => {
     if (first && line.trim()) {
@@ -43,6 +51,7 @@ export function startFastInit(stdin: NodeJS.ReadableStream, stdout: NodeJS.Writa
           // Not JSON: the SDK transport reports it.
         }
       }
+      seenFirst();
     }
     input.write(line + '\n');
   };
@@ -58,6 +67,7 @@ export function startFastInit(stdin: NodeJS.ReadableStream, stdout: NodeJS.Writa
   });
   stdin.on('end', () => {
     if (pending) onLine(pending);
+    seenFirst();
     input.end();
   });
 
@@ -86,6 +96,11 @@ export function startFastInit(stdin: NodeJS.ReadableStream, stdout: NodeJS.Writa
     output,
     ready() {
       sdkReady = true;
+    },
+    async firstLine(maxWaitMs) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([first$, new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+      clearTimeout(timer);
     },
   };
 }

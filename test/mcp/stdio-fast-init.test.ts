@@ -66,3 +66,19 @@ describe('stdio fast initialize', () => {
     expect((fast.lines.find((l) => l.id === 1)?.result as { protocolVersion: string }).protocolVersion).toBe('2025-11-25');
   });
 });
+
+describe('stdio fast initialize: firstLine (Node 22 loads module graphs without yielding to I/O)', () => {
+  it('resolves once the first message is answered, or after maxWaitMs when none comes', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const fast = startFastInit(stdin, stdout);
+    const t0 = Date.now();
+    await fast.firstLine(30);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    const stdin2 = new PassThrough();
+    const other = startFastInit(stdin2, stdout);
+    stdin2.write(init(7));
+    await other.firstLine(10_000);
+    expect(JSON.parse(String(stdout.read())).id).toBe(7);
+  });
+});

@@ -49,6 +49,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
   // Start reading stdin now: `initialize` is answered while the SDK and the runtime load.
   const fast = startFastInit(process.stdin, process.stdout);
   try {
+    await fast.firstLine(50);
     const rt = await openRuntime(runtimeFlags(values), io);
     return await serveStdio(rt, { accountId: values.account, reconnectUrl: values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL }, io, {
       stdin: fast.input,
