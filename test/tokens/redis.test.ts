@@ -106,7 +106,8 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
   it('two replicas on one Redis: every due refresh happens once, the replicas share the load, a stale claim refreshes nothing', async () => {
     const replicas = await Promise.all(
       ['r1', 'r2'].map(async (name) => {
-        const rkv = await createRedisKv({ url: redis.url, prefix: 'test:' });
+        // A prefix of their own: the other tests' accounts are not part of this deployment.
+        const rkv = await createRedisKv({ url: redis.url, prefix: 'replicas:' });
         const store = createAccountStore({ kv: rkv, codec: plainCodec, clock: systemClock });
         const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
         const manager = createTokenManager({ deps, store, kv: rkv, resolveRefreshConfig: async () => fake.config() });
