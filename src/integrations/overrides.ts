@@ -11,6 +11,7 @@ import type { LinkedAccount } from '../accounts/model.js';
 import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { createExpressionCompiler, type ExpressionCompiler } from './expressions.js';
 import { parseDefinition } from './loader.js';
+import type { IntegrationRegistry } from './registry.js';
 import type { Definition } from './schema.js';
 
 export type Json = Record<string, unknown>;
@@ -60,6 +61,27 @@ export function validateOverride(def: Definition, override: AccountOverride, com
     return parseDefinition(mergeAll(def, undefined, override), `override of ${def.name}`, compiler);
   } catch (e) {
     if (isCrmMcpError(e, 'definition_invalid')) throw new CrmMcpError('override_invalid', e.message, { cause: e, details: e.details });
+    throw e;
+  }
+}
+
+/**
+ * For save paths (import, an override command): the reason an account's overrides would be
+ * rejected — the field path and the JSONata or schema error — or undefined when they validate
+ * (also when the account has none or its integration is unknown: that is checked elsewhere).
+ */
+export function overrideProblem(
+  registry: Pick<IntegrationRegistry, 'has' | 'get'>,
+  account: { integration: string } & AccountOverride,
+  compiler?: ExpressionCompiler,
+): string | undefined {
+  if (!account.integration_override && !account.unified_model_override) return undefined;
+  if (!registry.has(account.integration)) return undefined;
+  try {
+    validateOverride(registry.get(account.integration), { integration_override: account.integration_override, unified_model_override: account.unified_model_override }, compiler);
+    return undefined;
+  } catch (e) {
+    if (isCrmMcpError(e, 'override_invalid')) return e.message;
     throw e;
   }
 }

@@ -25,6 +25,8 @@ export interface ImportDeps {
   actor: string;
   /** False for an integration with no definition; such records are rejected. */
   knownIntegration?: (name: string) => boolean;
+  /** A reason to reject the record before anything is stored (e.g. an override whose JSONata does not compile), else undefined. */
+  checkRecord?: (record: NormalizedRecord) => string | undefined;
   scheduler?: TokenScheduler;
   concurrency?: number;
 }
@@ -46,7 +48,11 @@ interface Valid {
   normalized: NormalizedRecord;
 }
 
-export function validateItems(items: ParsedItem[], knownIntegration?: (name: string) => boolean): { valid: Valid[]; invalid: ImportReport['invalid'] } {
+export function validateItems(
+  items: ParsedItem[],
+  knownIntegration?: (name: string) => boolean,
+  checkRecord?: ImportDeps['checkRecord'],
+): { valid: Valid[]; invalid: ImportReport['invalid'] } {
   const valid: Valid[] = [];
   const invalid: ImportReport['invalid'] = [];
   const seen = new Map<string, number>();
@@ -65,6 +71,11 @@ export function validateItems(items: ParsedItem[], knownIntegration?: (name: str
       invalid.push({ line: item.line, error: `integration: unknown integration '${normalized.integration}'` });
       continue;
     }
+    const rejected = checkRecord?.(normalized);
+    if (rejected !== undefined) {
+      invalid.push({ line: item.line, error: rejected });
+      continue;
+    }
     const dup = seen.get(normalized.id);
     if (dup !== undefined) {
       invalid.push({ line: item.line, error: `id: account '${normalized.id}' already appears on line ${dup}` });
@@ -77,7 +88,7 @@ export function validateItems(items: ParsedItem[], knownIntegration?: (name: str
 }
 
 export async function importAccounts(deps: ImportDeps, items: ParsedItem[]): Promise<ImportReport> {
-  const { valid, invalid } = validateItems(items, deps.knownIntegration);
+  const { valid, invalid } = validateItems(items, deps.knownIntegration, deps.checkRecord);
   const report: ImportReport = { records: items.length, created: 0, updated: 0, unchanged: 0, invalid, accounts: [] };
 
   const results = await mapLimit(valid, deps.concurrency ?? 8, async (v) => {
