@@ -160,6 +160,28 @@ describe('Streamable HTTP against the fakes', () => {
     await client.close();
   });
 
+  it('a provider 5xx is provider_unavailable; a token endpoint failing transiently during refresh is transient_auth', async () => {
+    // The nodeals account (own grant on the HubSpot fake): the refresh backoff this leaves must not touch the others.
+    const client = await httpClient('nodeals');
+    const hs = crms.sb.hubspot;
+    try {
+      hs.oauth.faults.inject({ kind: 'status500' }, { scope: 'api', count: 1 });
+      const before = hs.log.entries.length;
+      const down = (await client.callTool({ name: 'list_companies', arguments: {} })) as CallToolResult;
+      expect(down.isError).toBe(true);
+      expect((structured(down).error as { code: string }).code).toBe('provider_unavailable');
+      expect(hs.log.entries.length - before).toBe(1);
+      hs.oauth.expireAllAccessTokens();
+      hs.oauth.faults.inject({ kind: 'status500' }, { scope: 'token', count: 1 });
+      const auth = (await client.callTool({ name: 'list_companies', arguments: {} })) as CallToolResult;
+      expect(auth.isError).toBe(true);
+      expect((structured(auth).error as { code: string }).code).toBe('transient_auth');
+    } finally {
+      hs.oauth.faults.clear();
+      await client.close();
+    }
+  });
+
   it("a provider validation error is a validation result with the provider's message and field", async () => {
     const client = await httpClient('salesforce');
     const res = (await client.callTool({ name: 'create_deal', arguments: { name: 'No stage' } })) as CallToolResult;
