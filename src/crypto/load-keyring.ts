@@ -2,7 +2,8 @@
  * Where the keyring comes from, in order: the environment (CRM_MCP_ENCRYPTION_KEY /
  * CRM_MCP_ENCRYPTION_KEYS), else the key file, else — only for the embedded store — a key
  * generated into the key file (mode 0600), announced once on stderr. Redis deployments must
- * configure a key: replicas need the same one.
+ * configure a key: replicas need the same one. Env keys are fixed for the process's life; a
+ * key-file keyring follows the file (see `followKeyFile`).
  */
 import { CrmMcpError } from '../core/errors.js';
 import { createKeyFileIfAbsent, keyringFromFile, readKeyFile } from './key-file.js';
@@ -27,7 +28,7 @@ export function loadKeyring(
     return { keyring: createKeyring(cur, others.filter((o) => o.kid !== cur.kid || !o.key.equals(cur.key))), source: 'env' };
   }
   const existing = readKeyFile(src.keysFile);
-  if (existing) return { keyring: keyringFromFile(src.keysFile, existing), source: 'file' };
+  if (existing) return { keyring: followKeyFile(src.keysFile, keyringFromFile(src.keysFile, existing)), source: 'file' };
   if (!opts.allowGenerate) {
     throw new CrmMcpError(
       'config_invalid',
@@ -40,5 +41,34 @@ export function loadKeyring(
       `crm-mcp: no encryption key configured; generated one into ${src.keysFile} (mode 0600). Back it up: stored credentials cannot be decrypted without it.`,
     );
   }
-  return { keyring: keyringFromFile(src.keysFile, file), source: created ? 'generated' : 'file' };
+  return { keyring: followKeyFile(src.keysFile, keyringFromFile(src.keysFile, file)), source: created ? 'generated' : 'file' };
+}
+
+/**
+ * A key-file keyring that re-reads the file when asked for a key it does not hold: after
+ * `crm-mcp keys rotate --new-key` in another process, a running server decrypts the re-encrypted
+ * accounts and encrypts under the new current key from then on, without a restart. If the file
+ * cannot be read, the keys already loaded stay and the caller reports the unknown key id.
+ */
+export function followKeyFile(path: string, initial: Keyring): Keyring {
+  let ring = initial;
+  return {
+    get current() {
+      return ring.current;
+    },
+    get kids() {
+      return ring.kids;
+    },
+    get(kid) {
+      const hit = ring.get(kid);
+      if (hit) return hit;
+      try {
+        const file = readKeyFile(path);
+        if (file) ring = keyringFromFile(path, file);
+      } catch {
+        return undefined;
+      }
+      return ring.get(kid);
+    },
+  };
 }

@@ -180,6 +180,29 @@ describe('key rotation', () => {
     expect(notices).toHaveLength(1);
   });
 
+  it('a running server on the key file keeps reading and writing across keys rotate --new-key and keys remove (no restart)', async () => {
+    const env = { CRM_MCP_DATA_DIR: dir };
+    const server = await openStore(loadConfig({ env }), { notice: () => {} });
+    try {
+      const oldKid = server.keyring.current.kid;
+      for (let i = 0; i < 3; i++) await server.accounts.put(makeAccount(`live${i}`));
+      expect(await keysCommand(['rotate', '--new-key', '--json'], memIo(env))).toBe(0);
+      const raw = (await server.kv.get('acct:live0'))!;
+      const newKid = JSON.parse(raw).context.oauth.token.access_token.split('.')[1] as string;
+      expect(newKid).not.toBe(oldKid);
+      // The server reads what the CLI re-encrypted, and from then on writes under the new key.
+      expect((await server.accounts.get('live0'))?.context.oauth?.token.refresh_token).toBe('rt-live0-SECRETREFRESH');
+      expect(server.keyring.current.kid).toBe(newKid);
+      await server.accounts.update('live1', (a) => ({ ...a, context: { ...a.context, oauth: { token: { access_token: 'AT-after-rotation-1', refresh_token: 'RT-after-rotation-1' } } } }));
+      expect((await server.kv.get('acct:live1'))!).toContain(`"v1.${newKid}.`);
+      expect((await server.kv.get('acct:live1'))!).not.toContain(`"v1.${oldKid}.`);
+      expect(await keysCommand(['remove', oldKid], memIo(env))).toBe(0);
+      for (let i = 0; i < 3; i++) expect((await server.accounts.get(`live${i}`))?.context.oauth?.token.access_token).toMatch(/^at-live|^AT-after/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('CLI usage: generate prints a usable key; bad flags exit 2', async () => {
     const io = memIo({});
     expect(await keysCommand(['generate', '--kid', 'prod-2026'], io)).toBe(0);
