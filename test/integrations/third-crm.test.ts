@@ -89,32 +89,26 @@ describe('a third CRM from a definition file only', () => {
       extraAllowedHosts: [new URL(base).host],
     });
 
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const r = await engine.execute({ account: acct, resource: 'contacts', method: 'list', ...(cursor ? { cursor } : {}) });
-      if (!r.ok) throw new Error(r.error.message);
-      pages += 1;
-      ids.push(...(r.data as Array<{ id: string }>).map((c) => c.id));
-      cursor = r.next_cursor ?? undefined;
-      expect(r.rate_limit).toMatchObject({ limit: 40, reset_seconds: 2, policy: 'per_2_seconds' });
-    } while (cursor);
-    expect(pages).toBe(3);
-    expect(ids).toEqual(['1', '2', '3', '4', '5']);
-
-    const orgIds: string[] = [];
-    cursor = undefined;
-    pages = 0;
-    do {
-      const r = await engine.execute({ account: acct, resource: 'companies', method: 'list', ...(cursor ? { cursor } : {}) });
-      if (!r.ok) throw new Error(r.error.message);
-      pages += 1;
-      orgIds.push(...(r.data as Array<{ id: string }>).map((c) => c.id));
-      cursor = r.next_cursor ?? undefined;
-    } while (cursor);
-    expect(pages).toBe(3);
-    expect(orgIds).toEqual(['100', '101', '102', '103', '104']);
+    const listAll = async (resource: 'contacts' | 'companies') => {
+      const ids: string[] = [];
+      const limits: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const r = await engine.execute({ account: acct, resource, method: 'list', ...(cursor ? { cursor } : {}) });
+        if (!r.ok) throw new Error(r.error.message);
+        ids.push(...(r.data as Array<{ id: string }>).map((c) => c.id));
+        limits.push(r.rate_limit);
+        cursor = r.next_cursor ?? undefined;
+      } while (cursor);
+      return { ids, limits };
+    };
+    const contacts = await listAll('contacts');
+    expect(contacts.ids).toEqual(['1', '2', '3', '4', '5']);
+    expect(contacts.limits).toHaveLength(3);
+    for (const rl of contacts.limits) expect(rl).toMatchObject({ limit: 40, reset_seconds: 2, policy: 'per_2_seconds' });
+    const companies = await listAll('companies');
+    expect(companies.ids).toEqual(['100', '101', '102', '103', '104']);
+    expect(companies.limits).toHaveLength(3);
     expect(seen.filter((x) => x.url.startsWith('/orgs')).map((x) => new URL(x.url, 'http://x').searchParams.get('page_token'))).toEqual([null, 'pt-2', 'pt-4']);
 
     const got = await engine.execute({ account: acct, resource: 'contacts', method: 'get', id: '2' });
