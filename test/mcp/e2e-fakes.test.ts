@@ -254,6 +254,23 @@ describe('access tokens from the tokens command against the running server', () 
   });
 });
 
+describe('a grant revoked at the provider', () => {
+  it('the call that finds out answers needs_reauth; the account is needs_reauth in the store and later calls never reach the provider', async () => {
+    const client = await httpClient('salesforce');
+    const sf = crms.sb.salesforce;
+    const account = (await rt.accounts.get(ACCOUNT_IDS.salesforce))!;
+    expect(sf.oauth.revokeGrant(account.context.oauth!.token.refresh_token!)).toBe(true);
+    const res = (await client.callTool({ name: 'list_contacts', arguments: {} })) as CallToolResult;
+    expect(res.isError).toBe(true);
+    expect((structured(res).error as { code: string }).code).toBe('needs_reauth');
+    expect((await rt.accounts.get(ACCOUNT_IDS.salesforce))?.status).toBe('needs_reauth');
+    const before = sf.log.entries.length;
+    expect((structured(await client.callTool({ name: 'get_contact', arguments: { id: '1' } })).error as { code: string }).code).toBe('needs_reauth');
+    expect(sf.log.entries.length).toBe(before);
+    await client.close();
+  });
+});
+
 describe('secrets', () => {
   it('no token, refresh token, client secret or key appears in any log line (stderr of serve and stdio)', () => {
     const all = logs.join('');
