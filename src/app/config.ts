@@ -7,12 +7,16 @@
  *   CRM_MCP_ENCRYPTION_KEYS   keyring: `kid:material,kid:material` (first is current when no KEY)
  *   CRM_MCP_KEYS_FILE         key file (default <dataDir>/keys.json; generated for the embedded store)
  *   CRM_MCP_LOG_LEVEL         debug | info | warn | error
- * Key material is kept behind a function so that printing or logging the config shows none.
+ * Config file only: `publicUrl` (where `serve` is reachable; connect links start there) and
+ * `oauthClients` (the operator's own OAuth clients, src/oauth-clients/config.ts).
+ * Key material and client secrets are kept behind functions so that printing or logging the
+ * config shows none.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { CrmMcpError } from '../core/errors.js';
+import { OAuthClientsConfigSchema, type OAuthClientsConfig } from '../oauth-clients/config.js';
 
 export interface ConfigFlags {
   store?: string | undefined;
@@ -35,6 +39,8 @@ const FileConfigSchema = z
     redisPrefix: z.string().optional(),
     keysFile: z.string().min(1).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    oauthClients: OAuthClientsConfigSchema.optional(),
   })
   .strict();
 
@@ -50,6 +56,9 @@ export const AppConfigSchema = z.object({
   /** Returns key specs from the environment; a function so the config never serializes them. */
   envKeys: z.custom<() => EnvKeys>((v) => typeof v === 'function'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  publicUrl: z.string().optional(),
+  /** The config file's OAuth clients; a function so the config never serializes their secrets. */
+  oauthClients: z.custom<() => OAuthClientsConfig | undefined>((v) => typeof v === 'function'),
 });
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 
@@ -85,6 +94,8 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags;
     keysFile,
     envKeys: () => ({ current, list }),
     logLevel: nonEmpty(flags.logLevel) ?? nonEmpty(env.CRM_MCP_LOG_LEVEL) ?? file.logLevel ?? 'info',
+    ...(file.publicUrl ? { publicUrl: file.publicUrl } : {}),
+    oauthClients: () => file.oauthClients,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -11,7 +11,7 @@ import type { LinkedAccount } from '../accounts/model.js';
 import { createAuditTrail } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
 import { decryptValue, encryptValue } from '../crypto/envelope.js';
-import { contextCaptures, resolveDefinition, tokenEndpointSpec, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
+import { contextCaptures, createDefinitionResolver, tokenEndpointSpec, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
 import { createOAuthClientStore } from '../oauth-clients/store.js';
@@ -64,8 +64,9 @@ export function composeCore(p: CoreParts): Core {
   const audit = createAuditTrail({ kv: store.kv, clock: deps.clock, random: deps.random });
   const webhooks = createWebhookSender({ ...deps, endpoints: p.webhookEndpoints ?? webhookEndpointsFromEnv(p.env) });
   const clients = createOAuthClientResolver({ env: p.env, store: createOAuthClientStore({ kv: store.kv, sealer }), ...(p.oauthClients ? { config: p.oauthClients } : {}) });
+  const resolver = createDefinitionResolver();
   const definition = (integration: string, environment: string): Definition =>
-    resolveDefinition(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
+    resolver.resolve(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
 
   async function resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig> {
     const def = definition(account.integration, account.environment);

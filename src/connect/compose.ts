@@ -7,7 +7,7 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import { createEngine } from '../engine/engine.js';
-import { connectSpec as connectSpecOf, resolveDefinition, tokenEndpointSpec, type IntegrationRegistry, type Json } from '../integrations/index.js';
+import { connectSpec as connectSpecOf, createDefinitionResolver, tokenEndpointSpec, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver } from '../oauth-clients/resolve.js';
 import { createOAuthClientStore } from '../oauth-clients/store.js';
@@ -44,7 +44,9 @@ export function buildOperatorRuntime(p: OperatorParts): OperatorRuntime {
   const extraAllowedHosts = p.extraAllowedHosts ?? [];
   const engineOpts = { registry: p.registry, deps: p.deps, ...(p.envOverrides ? { envOverrides: p.envOverrides } : {}), extraAllowedHosts };
   const oauthClients = createOAuthClientResolver({ env: p.env, store: createOAuthClientStore({ kv: p.kv, sealer: p.sealer }), ...(p.oauthClients ? { config: p.oauthClients } : {}) });
-  const definition = (integration: string, environment: string) => resolveDefinition(p.registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
+  // Cached: resolving an override recompiles every expression of the definition.
+  const resolver = createDefinitionResolver();
+  const definition = (integration: string, environment: string) => resolver.resolve(p.registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
 
   return {
     kv: p.kv,

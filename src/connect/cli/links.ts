@@ -49,7 +49,7 @@ export async function runLinks(argv: string[], io: CliIo, open: OpenOperatorRunt
       if (ttlMs !== undefined && ttlMs > 30 * 86400e3) throw usageError('--expires-in may be at most 30d');
       const rt = await runtime();
       const baseUrl = v['base-url'] ?? rt.publicBaseUrl;
-      if (!baseUrl) throw usageError('no public URL: pass --base-url or set public_url in the config (the URL where crm-mcp serve is reachable)');
+      if (!baseUrl) throw usageError('no public URL: pass --base-url, set CRM_MCP_PUBLIC_URL or publicUrl in the config file (the URL where crm-mcp serve is reachable)');
       try {
         new URL(baseUrl);
       } catch {
