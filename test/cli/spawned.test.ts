@@ -5,18 +5,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../..', import.meta.url).pathname;
-const node = (args: string[], input?: string) => spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
 
 describe('operator commands as processes', () => {
   it('import from stdin: JSON on stdout, line errors and one closing reason on stderr, exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crm-stdin-'));
     const lines = [
       JSON.stringify({ integration: 'hubspot', tenant_id: 't1', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-KNOWN-1', refresh_token: 'rt-KNOWN-1' } } } }),
       '{"tenant_id": "t2"',
     ].join('\n');
-    const r = node(['test/cli/helpers/operator-cli.ts', 'accounts', 'import', '-', '--json'], lines);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'accounts', 'import', '-', '--json'], { cwd: root, encoding: 'utf8', input: lines, env: { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' }, timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, import: { created: 1, invalid: [{ line: 2 }] } });
-    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^line 2: not valid JSON/), 'crm-mcp accounts import: 1 invalid record(s) (listed by line above)']);
+    // The first run of the embedded store also announces the key it generated.
+    const err = r.stderr.trimEnd().split('\n').filter((l) => !l.includes('no encryption key configured'));
+    expect(err).toEqual([expect.stringMatching(/^line 2: not valid JSON/), 'crm-mcp accounts import: 1 invalid record(s) (listed by line above)']);
     expect(r.stdout + r.stderr).not.toContain('KNOWN');
   });
 
@@ -39,17 +42,19 @@ describe('operator commands as processes', () => {
 describe('crm-mcp connect as a process', () => {
   it('prints the consent URL, receives the loopback callback, validates with the real engine and exits 0 with JSON', async () => {
     const { spawn } = await import('node:child_process');
-    const { startMiniAuthz } = await import('../connect/helpers/mini-authz.js');
-    const p = await startMiniAuthz('salesforce', { id: 'sf-client', secret: 'sf-secret-KNOWN' });
+    const { startFakeSalesforce } = await import('../../src/sandbox/index.js');
+    const sf = await startFakeSalesforce({ seed: { accounts: 1, contacts: 2, opportunities: 0, notes: 0, tasks: 0 }, oauth: { clients: [{ clientId: 'sf-client', clientSecret: 'sf-secret-KNOWN' }] } });
+    const dir = await mkdtemp(join(tmpdir(), 'crm-connect-'));
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/cli/helpers/composed-cli.ts', 'connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json'], {
         cwd: root,
         env: {
           ...process.env,
+          CRM_MCP_DATA_DIR: join(dir, 'data'),
           CRM_MCP_SALESFORCE_CLIENT_ID: 'sf-client',
           CRM_MCP_SALESFORCE_CLIENT_SECRET: 'sf-secret-KNOWN',
           CRM_MCP_TEST_ALLOWED_HOSTS: '127.0.0.1',
-          CRM_MCP_TEST_ENV_OVERRIDES: JSON.stringify({ sandbox: { salesforce: { auth: { authorize_url: `${p.url}/authorize`, token_url: `${p.url}/token` } } } }),
+          CRM_MCP_TEST_ENV_OVERRIDES: JSON.stringify({ sandbox: { salesforce: { auth: { authorize_url: sf.authorizeUrl, token_url: sf.tokenUrl, introspect_url: sf.introspectUrl, revoke_url: sf.revokeUrl } } } }),
         },
       });
       const exited = new Promise<number | null>((r) => child.on('exit', r));
@@ -59,7 +64,7 @@ describe('crm-mcp connect as a process', () => {
       const url = await new Promise<string>((resolve, reject) => {
         child.stderr.on('data', (c: Buffer) => {
           stderr += c.toString();
-          const m = /(http:\/\/127\.0\.0\.1:\d+\/authorize\S+)/.exec(stderr);
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/services\/oauth2\/authorize\S+)/.exec(stderr);
           if (m) resolve(m[1]!);
         });
         child.on('exit', () => reject(new Error(`exited early: ${stderr}`)));
@@ -68,11 +73,20 @@ describe('crm-mcp connect as a process', () => {
       expect(page.status).toBe(200);
       expect(await exited).toBe(0);
       const res = JSON.parse(stdout);
-      expect(res).toMatchObject({ ok: true, account: { integration: 'salesforce', status: 'active', environment: 'sandbox', context: { instance_url: p.url } } });
-      expect(stdout + stderr).not.toMatch(/sf-secret-KNOWN|at-[0-9a-f]{32}|rt-[0-9a-f]{32}/);
-      expect(p.apiRequests).toBe(1);
+      expect(res).toMatchObject({ ok: true, account: { integration: 'salesforce', status: 'active', environment: 'sandbox', context: { instance_url: sf.url } } });
+      const issued = sf.oauth.stats.issuedAccessTokens;
+      expect(issued).toHaveLength(1);
+      expect(sf.oauth.isAccessTokenValid(issued[0]!)).toBe(true);
+      expect(stdout + stderr).not.toContain('sf-secret-KNOWN');
+      expect(stdout + stderr).not.toContain(issued[0]!);
+      expect(sf.log.count(/\/services\/data\/v\d+\.0\/query/)).toBe(1);
+
+      const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
+      const list = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'accounts', 'list', '--json'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+      expect(JSON.parse(list.stdout).accounts).toEqual([expect.objectContaining({ id: res.account.id, status: 'active' })]);
+      expect(list.stdout).not.toContain(issued[0]!);
     } finally {
-      await p.close();
+      await sf.close();
     }
   });
 });

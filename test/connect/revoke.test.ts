@@ -1,28 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeGrant } from '../../src/connect/revoke.js';
+import { startFakeSalesforce, type FakeSalesforce } from '../../src/sandbox/index.js';
 import { oauthAccount } from '../cli/helpers/operator-runtime.js';
-import { startMiniAuthz, type MiniAuthz } from './helpers/mini-authz.js';
 
-let p: MiniAuthz;
+const client = { clientId: 'sf-app', clientSecret: 'sf-app-secret' };
+let sf: FakeSalesforce;
 beforeAll(async () => {
-  p = await startMiniAuthz('salesforce', { id: 'sf', secret: 's' });
+  sf = await startFakeSalesforce({ seed: false, oauth: { clients: [client] } });
 });
-afterAll(() => p.close());
+afterAll(() => sf.close());
 
-describe('revokeGrant', () => {
-  it('revokes the refresh token with the operator client, form-encoded', async () => {
-    const res = await revokeGrant(`${p.url}/revoke`, oauthAccount(), { client_id: 'sf', client_secret: 's' });
-    expect(res).toEqual({ attempted: true, ok: true });
-    expect(p.revokeCalls.at(-1)).toEqual({ token: 'rt-SECRET-abcdef', token_type_hint: 'refresh_token', client_id: 'sf', client_secret: 's' });
-    expect(p.revoked.has('rt-SECRET-abcdef')).toBe(true);
+const accountFor = (g: { accessToken: string; refreshToken: string | undefined }) => oauthAccount({ context: { instance_url: sf.url, oauth: { token: { access_token: g.accessToken, refresh_token: g.refreshToken! } } } });
+
+describe('revokeGrant against the Salesforce fake', () => {
+  it('revokes the refresh token with the operator client, form-encoded; the whole grant ends', async () => {
+    const g = sf.oauth.seedGrant();
+    expect(await revokeGrant(sf.revokeUrl, accountFor(g), { client_id: client.clientId, client_secret: client.clientSecret })).toEqual({ attempted: true, ok: true });
+    expect(sf.oauth.isGrantRevoked(g.refreshToken!)).toBe(true);
+    expect(sf.oauth.isAccessTokenValid(g.accessToken)).toBe(false);
   });
 
-  it('reports a provider refusal and an unreachable endpoint without the token', async () => {
-    const refused = await revokeGrant(`${p.url}/nope`, oauthAccount(), undefined);
+  it('a token the provider no longer knows (400 invalid_token) counts as revoked', async () => {
+    const res = await revokeGrant(sf.revokeUrl, accountFor({ accessToken: 'at-gone', refreshToken: 'rt-gone' }), undefined);
+    expect(res).toMatchObject({ attempted: true, ok: true, reason: expect.stringMatching(/already invalid \(invalid_token\)/) });
+  });
+
+  it('reports a refusal and an unreachable endpoint without the token', async () => {
+    const g = sf.oauth.seedGrant();
+    const refused = await revokeGrant(`${sf.url}/services/oauth2/nope`, accountFor(g), undefined);
     expect(refused).toMatchObject({ attempted: true, ok: false, reason: 'revocation refused by the provider: http_404' });
-    const down = await revokeGrant('http://127.0.0.1:9/revoke', oauthAccount(), undefined);
+    const down = await revokeGrant('http://127.0.0.1:9/revoke', accountFor(g), undefined);
     expect(down).toMatchObject({ attempted: true, ok: false });
-    expect(JSON.stringify([refused, down])).not.toContain('SECRET');
+    expect(JSON.stringify([refused, down])).not.toContain(g.refreshToken!);
+    expect(sf.oauth.isGrantRevoked(g.refreshToken!)).toBe(false);
   });
 
   it('does nothing when the definition has no revocation endpoint', async () => {
