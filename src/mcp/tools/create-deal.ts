@@ -10,7 +10,9 @@ export function registerCreateDealTool(server: McpServer, ctx: ToolContext): voi
     title: `Create a ${ctx.crmName} deal`,
     description:
       `Create a new deal (opportunity) in the connected ${ctx.crmName} CRM with name, amount, currency, stage and close date (YYYY-MM-DD), ` +
-      'optionally linked to a company and contacts. Returns the deal with its new id. To change an existing deal use update_deal.',
+      'optionally linked to a company and contacts. Stage values are the CRM\'s own (list_deals shows them); the CRM may require ' +
+      'some fields (Salesforce: name, stage and close_date) and answers a validation error naming what is missing. ' +
+      'Returns the deal with its new id. To change an existing deal use update_deal.',
     resource: 'deals',
     method: 'create',
     inputSchema: createInput('deals'),
