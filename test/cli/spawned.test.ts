@@ -96,7 +96,7 @@ describe('src/cli/main.ts over the real store (SQLite, encrypted)', () => {
     const { readFile: rf, readdir } = await import('node:fs/promises');
     const dir = await mkdtemp(join(tmpdir(), 'crm-real-'));
     const file = join(dir, 'in.ndjson');
-    await writeFile(file, JSON.stringify({ id: 'real-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-DISK-KNOWN-123', refresh_token: 'rt-DISK-KNOWN-456' } } } }) + '\n');
+    await writeFile(file, JSON.stringify({ id: 'real-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-DISK-KNOWN-123', refresh_token: 'rt-DISK-KNOWN-456', expires_at: '2099-01-01T00:30:00Z' } } } }) + '\n');
     const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
     const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
     const imp = run(['accounts', 'import', file, '--json']);
@@ -107,6 +107,9 @@ describe('src/cli/main.ts over the real store (SQLite, encrypted)', () => {
     expect(JSON.parse(list.stdout).accounts[0]).toMatchObject({ id: 'real-1', context: { oauth: { token: { access_token: '****-123' } } } });
     const aud = run(['audit', '--operation', 'import_account', '--json']);
     expect(JSON.parse(aud.stdout).entries).toEqual([expect.objectContaining({ account_id: 'real-1', operation: 'import_account' })]);
+    // A CLI process has no refresh schedule of its own (that is serve's): status derives it from expiry.
+    const st = run(['status', '--json']);
+    expect(JSON.parse(st.stdout)).toMatchObject({ total: 1, counts: { active: 1 }, next_refreshes_source: 'expiry', next_refreshes: [{ account_id: 'real-1', at: '2099-01-01T00:27:00.000Z' }] });
     const missing = run(['accounts', 'show', 'nope', '--json']);
     expect(missing.status).toBe(3);
     for (const f of await readdir(join(dir, 'data'))) {
@@ -114,6 +117,6 @@ describe('src/cli/main.ts over the real store (SQLite, encrypted)', () => {
       expect(raw.includes('at-DISK-KNOWN-123')).toBe(false);
       expect(raw.includes('rt-DISK-KNOWN-456')).toBe(false);
     }
-    for (const out of [imp, list, aud]) expect(out.stdout + out.stderr).not.toMatch(/DISK-KNOWN-(123|456)/);
+    for (const out of [imp, list, aud, st]) expect(out.stdout + out.stderr).not.toMatch(/DISK-KNOWN-(123|456)/);
   });
 });

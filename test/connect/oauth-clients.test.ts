@@ -43,3 +43,88 @@ describe('resolveOAuthClient', () => {
     expect(await r.resolveOAuthClient('my-crm', 'eu-west')).toMatchObject({ client_id: 'x', environment_specific: true });
   });
 });
+
+describe('OAuth clients from the config file', () => {
+  it('env-specific entries drive a real connect through the CLI composition root; printing the config shows no secret', async () => {
+    const { mkdtemp, writeFile, readdir, readFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../src/app/config.js');
+    const { openOperatorRuntimeImpl } = await import('../../src/connect/runtime-impl.js');
+    const { runWith: links } = await import('../../src/cli/commands/links.js');
+    const { startFakeHubSpot } = await import('../../src/sandbox/index.js');
+    const { captureIo } = await import('../cli/helpers/operator-runtime.js');
+
+    const hs = await startFakeHubSpot({ seed: { contacts: 1, companies: 0, deals: 0, notes: 0 }, oauth: { clients: [{ clientId: 'cfg-sandbox-app', clientSecret: 'cfg-sandbox-SECRET' }] } });
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'crm-cfg-'));
+      const file = join(dir, 'crm-mcp.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          dataDir: 'data',
+          publicUrl: 'https://connect.example.com',
+          oauthClients: { hubspot: { client_id: 'cfg-default-app', client_secret: 'cfg-default-SECRET', environments: { sandbox: { client_id: 'cfg-sandbox-app', client_secret: 'cfg-sandbox-SECRET' } } } },
+        }),
+      );
+      const env = { CRM_MCP_CONFIG: file };
+      const config = loadConfig({ env });
+      expect(JSON.stringify(config)).not.toContain('SECRET');
+      expect(config.oauthClients()?.hubspot?.environments?.sandbox?.client_id).toBe('cfg-sandbox-app');
+
+      const extras = { envOverrides: { sandbox: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } }, extraAllowedHosts: ['127.0.0.1'] };
+      const rt = await openOperatorRuntimeImpl({ logLevel: 'warn' }, captureIo({ env }), extras);
+      try {
+        expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'sandbox')).toMatchObject({ client_id: 'cfg-sandbox-app', source: 'config', environment_specific: true });
+        expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'production')).toMatchObject({ client_id: 'cfg-default-app', environment_specific: false });
+        const io = captureIo({ env });
+        // A process of its own, as `crm-mcp links create` would be (the command closes its runtime).
+        expect(await links(['create', '--tenant', 't', '--integration', 'hubspot', '--environment', 'sandbox', '--json'], io, (f, io2) => openOperatorRuntimeImpl(f, io2, extras))).toBe(0);
+        const link = JSON.parse(io.stdoutText()) as { url: string };
+        expect(link.url).toMatch(/^https:\/\/connect\.example\.com\/connect\/start\?link=lnk_/);
+
+        const { connectHandlerFor } = await import('../../src/connect/mount.js');
+        const { createServer } = await import('node:http');
+        const srv = createServer((req, res) => void handler(req, res).then((ok) => ok || res.writeHead(404).end()));
+        await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+        const base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+        const handler = connectHandlerFor(rt, base);
+        try {
+          const res = await fetch(base + new URL(link.url).pathname + new URL(link.url).search, { redirect: 'follow' });
+          expect(res.status, await res.text()).toBe(200);
+        } finally {
+          srv.closeAllConnections();
+          await new Promise<void>((r) => srv.close(() => r()));
+        }
+        const [acct] = await rt.accounts.listByTenant('t');
+        expect(acct).toMatchObject({ status: 'active', environment: 'sandbox' });
+        expect(hs.oauth.grantOf(acct!.context.oauth!.token.access_token)?.clientId).toBe('cfg-sandbox-app');
+      } finally {
+        await rt.close();
+      }
+      for (const f of await readdir(join(dir, 'data'))) expect((await readFile(join(dir, 'data', f))).includes('cfg-sandbox-SECRET')).toBe(false);
+    } finally {
+      await hs.close();
+    }
+  });
+
+  it('a malformed oauthClients section fails loading with the field path', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../src/app/config.js');
+    const file = join(await mkdtemp(join(tmpdir(), 'crm-cfg-')), 'bad.json');
+    await writeFile(file, JSON.stringify({ oauthClients: { hubspot: { environments: { sandbox: { client_secret: 'only-a-secret' } } } } }));
+    const err = (() => {
+      try {
+        loadConfig({ env: { CRM_MCP_CONFIG: file } });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err).toMatchObject({ code: 'config_invalid' });
+    expect(err!.message).toContain('oauthClients.hubspot.environments.sandbox.client_id');
+    expect(err!.message).not.toContain('only-a-secret');
+  });
+});
