@@ -1,11 +1,12 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmMcpError } from '../../src/core/errors.js';
 import { deepMerge, loadRegistry, overrideProblem, resolveDefinition, validateOverride } from '../../src/integrations/index.js';
-import { plainCodec } from '../../src/store/codec.js';
-import { createAccountStore } from '../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
-import { importAccounts } from '../../src/transfer/import.js';
-import { parseImportText } from '../../src/transfer/parse.js';
+import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { captureIo } from '../cli/helpers/operator-runtime.js';
+import { ENVIRONMENT, startSandboxStack } from '../connect/helpers/sandbox-stack.js';
 import { startSandboxRig, type SandboxRig } from '../engine/helpers/sandbox-rig.js';
 
 const registry = loadRegistry();
@@ -65,25 +66,25 @@ describe('override validation (when saved)', () => {
 });
 
 describe('saving overrides through import', () => {
-  it('a record whose override has a JSONata syntax error is rejected by line with the field; nothing of it is stored; a valid one is', async () => {
-    const clock = { now: () => Date.parse('2026-11-22T12:00:00Z'), setTimer: () => ({ cancel() {} }), sleep: async () => {} };
-    const kv = createMemoryKv(clock);
-    const accounts = createAccountStore({ kv, codec: plainCodec, clock });
-    const audit: unknown[] = [];
-    const rec = (tenant: string, unified_model_override: unknown) =>
-      JSON.stringify({ integration: 'salesforce', tenant_id: tenant, authentication_method: 'oauth2', context: { instance_url: 'https://acme.my.salesforce.com', oauth: { token: { access_token: `at-${tenant}`, refresh_token: `rt-${tenant}` } } }, unified_model_override });
-    const text = [rec('good', TIER), rec('bad', { contacts: { mapping: "{ 'id': Id " } }), rec('bad2', { contacts: { custom_fields: { tier: { expr: 'Custom_Tier__c +' } } } })].join('\n');
-    const report = await importAccounts(
-      { accounts, kv, clock, audit: { append: async (e) => void audit.push(e) }, actor: 'test', knownIntegration: (n) => registry.has(n), checkRecord: (r) => overrideProblem(registry, r) },
-      parseImportText(text),
-    );
-    expect(report).toMatchObject({ records: 3, created: 1, invalid: [{ line: 2 }, { line: 3 }] });
-    expect(report.invalid[0]?.error).toMatch(/resources\.contacts\.mapping: JSONata syntax error/);
-    expect(report.invalid[1]?.error).toMatch(/resources\.contacts\.custom_fields\.tier\.expr: JSONata syntax error/);
-    const stored = [];
-    for await (const a of accounts.list()) stored.push(a);
-    expect(stored.map((a) => a.tenant_id)).toEqual(['good']);
-    expect(stored[0]?.unified_model_override).toEqual(TIER);
+  it('crm-mcp accounts import: a record whose override has a JSONata syntax error is rejected by line with the field; nothing of it is stored; a valid one is', async () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    try {
+      const { s } = await startSandboxStack(cleanups);
+      const rec = (tenant: string, unified_model_override: unknown) =>
+        JSON.stringify({ integration: 'salesforce', tenant_id: tenant, environment: ENVIRONMENT, authentication_method: 'oauth2', context: { instance_url: 'https://acme.my.salesforce.com', oauth: { token: { access_token: `at-${tenant}`, refresh_token: `rt-${tenant}` } } }, unified_model_override });
+      const file = join(await mkdtemp(join(tmpdir(), 'override-import-')), 'in.ndjson');
+      await writeFile(file, [rec('good', TIER), rec('bad', { contacts: { mapping: "{ 'id': Id " } }), rec('bad2', { contacts: { custom_fields: { tier: { expr: 'Custom_Tier__c +' } } } })].join('\n'));
+      const io = captureIo();
+      expect(await accounts(['import', file, '--json'], io, async () => s.rt)).toBe(1);
+      expect(io.stderrText()).toMatch(/line 2: .*resources\.contacts\.mapping: JSONata syntax error/);
+      expect(io.stderrText()).toMatch(/line 3: .*resources\.contacts\.custom_fields\.tier\.expr: JSONata syntax error/);
+      const stored = [];
+      for await (const a of s.rt.accounts.list()) stored.push(a);
+      expect(stored.map((a) => a.tenant_id)).toEqual(['good']);
+      expect(stored[0]?.unified_model_override).toEqual(TIER);
+    } finally {
+      for (const c of cleanups.reverse()) await c();
+    }
   });
 
   it('overrideProblem: undefined for valid, absent or unknown-integration overrides; the reason otherwise', () => {

@@ -38,7 +38,7 @@ export async function runImport(io: CliIo, v: AccountsValues, pos: string[], run
 
   const rt = await runtime();
   const report = await importAccounts(
-    { accounts: rt.accounts, kv: rt.kv, clock: rt.deps.clock, audit: rt.audit, actor: 'cli', knownIntegration: (n) => rt.integration(n) !== undefined, concurrency, ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) },
+    { accounts: rt.accounts, kv: rt.kv, clock: rt.deps.clock, audit: rt.audit, actor: 'cli', knownIntegration: (n) => rt.integration(n) !== undefined, checkRecord: (r) => rt.integration(r.integration)?.overrideProblem?.(r), concurrency, ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) },
     items,
   );
   for (const bad of report.invalid) io.stderr(`line ${bad.line}: ${oneLine(bad.error)}\n`);
