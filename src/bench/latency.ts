@@ -6,7 +6,10 @@
 import { decideAccess } from '../http/auth.js';
 import { createExpressionCompiler } from '../integrations/index.js';
 import { mapRecord } from '../engine/response.js';
+import { successResult } from '../mcp/results.js';
+import { listOutput } from '../mcp/schemas.js';
 import { createServer } from '../mcp/server.js';
+import { shapeFor } from '../mcp/tools/unified-tool.js';
 import { ACCOUNT_ID, PAGE, type BenchStack } from './stack.js';
 import { median, round, summarize, timeConcurrent, timeEach, type Summary } from './stats.js';
 
@@ -19,7 +22,8 @@ export interface SideBySide {
 }
 
 export interface Breakdown {
-  /** Median ms of each piece, timed alone at concurrency 1. */
+  /** Median ms of each piece, timed alone at concurrency 1, round-robin with the others. */
+  mcp_http_ms: number;
   provider_request_ms: number;
   http_auth_ms: number;
   account_reload_ms: number;
@@ -28,8 +32,13 @@ export interface Breakdown {
   mapping_jsonata_and_schema_ms: number;
   engine_execute_ms: number;
   engine_other_ms: number;
-  /** MCP-over-HTTP p50 − engine − auth − account reload − server build: SDK JSON-RPC, zod input/output validation, JSON and HTTP. */
+  /** successResult(): summary text, the records as JSON text, structuredContent. */
+  result_build_ms: number;
+  /** The SDK's zod check of structuredContent against the tool's output schema. */
+  output_validation_ms: number;
+  /** What is left of the MCP call: JSON-RPC framing, input validation, HTTP parsing and JSON (de)serialization on both ends. */
   sdk_framing_http_residual_ms: number;
+  rounds: number;
 }
 
 export interface LatencyResult {
@@ -49,17 +58,17 @@ export async function benchLatency(stack: BenchStack, o: { quick: boolean }): Pr
   // c=1: alternate the two so drift on a shared machine hits both alike.
   const mcp1: number[] = [];
   const direct1: number[] = [];
-  const end = performance.now() + (o.quick ? 1_500 : 20_000);
+  const end = performance.now() + (o.quick ? 1_500 : 12_000);
   for (let i = 0; i < n1 && (i < (o.quick ? 5 : 30) || performance.now() < end); i++) {
     direct1.push(...(await timeEach(1, () => expectPage(stack.directPage()))));
     mcp1.push(...(await timeEach(1, () => expectPage(stack.callListContacts()))));
   }
-  const budget = o.quick ? 1_500 : 15_000;
+  const budget = o.quick ? 1_500 : 10_000;
   const direct32 = await timeConcurrent(n32, 32, () => expectPage(stack.directPage()), budget);
   const mcp32 = await timeConcurrent(n32, 32, () => expectPage(stack.callListContacts()), budget);
   const c1 = sideBySide(1, mcp1, direct1);
   const c32 = sideBySide(32, mcp32, direct32);
-  return { c1, c32, breakdown: await breakdown(stack, c1, o.quick ? 15 : 150) };
+  return { c1, c32, breakdown: await breakdown(stack, o.quick ? 10 : 150) };
 }
 
 async function expectPage(p: Promise<number>): Promise<void> {
@@ -73,34 +82,63 @@ function sideBySide(concurrency: number, mcp: number[], direct: number[]): SideB
   return { concurrency, mcp: m, direct: d, added_p50_ms: round(m.p50 - d.p50), added_p99_ms: round(m.p99 - d.p99) };
 }
 
-async function breakdown(stack: BenchStack, c1: SideBySide, n: number): Promise<Breakdown> {
+async function breakdown(stack: BenchStack, n: number): Promise<Breakdown> {
   const { rt, deps, accessTokens, account } = stack;
   const headers = { authorization: `Bearer ${stack.mcpToken}` };
   const auth = { mode: 'tokens' as const, tokens: accessTokens };
-  const med = async (fn: () => Promise<unknown> | unknown) => {
-    await timeEach(5, fn);
-    return round(median(await timeEach(n, fn, { budgetMs: n < 100 ? 300 : 4_000, minRuns: n < 100 ? 5 : 15 })));
-  };
-  const http_auth_ms = await med(() => decideAccess(auth, stack.store.accounts, headers, ACCOUNT_ID));
-  const account_reload_ms = await med(() => stack.store.accounts.get(ACCOUNT_ID));
-  const token_lookup_ms = await med(() => stack.tokens.getAccessToken(ACCOUNT_ID));
-  const mcp_server_build_ms = await med(() => createServer({ account, engine: rt.engine, deps, crmName: 'HubSpot' }));
-  const engine_execute_ms = await med(async () => {
-    const r = await rt.engine.execute({ account, resource: 'contacts', method: 'list', limit: PAGE });
-    if (!r.ok) throw new Error(`engine list failed: ${r.error.message}`);
-  });
-  // The mapping alone, as the engine runs it: one JSONata evaluation + record schema per record.
   const def = stack.registry.get('hubspot');
   const resource = def.resources.contacts!;
   const compiler = createExpressionCompiler({ timeoutMs: 250, maxDepth: 300 });
   const raws = await rawPage(stack);
-  const mapping_jsonata_and_schema_ms = await med(async () => {
-    for (const raw of raws) await mapRecord(def, compiler, 'contacts', resource, raw, { includeRemoteData: false });
-  });
-  const provider_request_ms = c1.direct.p50;
-  const engine_other_ms = round(engine_execute_ms - provider_request_ms - token_lookup_ms - mapping_jsonata_and_schema_ms);
-  const sdk_framing_http_residual_ms = round(c1.mcp.p50 - engine_execute_ms - http_auth_ms - account_reload_ms - mcp_server_build_ms);
-  return { provider_request_ms, http_auth_ms, account_reload_ms, token_lookup_ms, mcp_server_build_ms, mapping_jsonata_and_schema_ms, engine_execute_ms, engine_other_ms, sdk_framing_http_residual_ms };
+  const page = await rt.engine.execute({ account, resource: 'contacts', method: 'list', limit: PAGE });
+  if (!page.ok) throw new Error(`engine list failed: ${page.error.message}`);
+  const shape = shapeFor('contacts', 'list', 'HubSpot');
+  const structured = successResult(shape, page).structuredContent;
+  const outputSchema = listOutput('contacts');
+  const pieces = {
+    mcp_http: () => expectPage(stack.callListContacts()),
+    provider_request: () => expectPage(stack.directPage()),
+    http_auth: () => decideAccess(auth, stack.store.accounts, headers, ACCOUNT_ID),
+    account_reload: () => stack.store.accounts.get(ACCOUNT_ID),
+    token_lookup: () => stack.tokens.getAccessToken(ACCOUNT_ID),
+    mcp_server_build: () => createServer({ account, engine: rt.engine, deps, crmName: 'HubSpot' }),
+    engine_execute: async () => {
+      const r = await rt.engine.execute({ account, resource: 'contacts', method: 'list', limit: PAGE });
+      if (!r.ok) throw new Error(`engine list failed: ${r.error.message}`);
+    },
+    // The mapping alone, as the engine runs it: one JSONata evaluation + record schema per record.
+    mapping: async () => {
+      for (const raw of raws) await mapRecord(def, compiler, 'contacts', resource, raw, { includeRemoteData: false });
+    },
+    // The tool result (summary text + JSON text + structuredContent) and the SDK's output-schema check of it.
+    result_build: () => successResult(shape, page),
+    output_validation: () => outputSchema.safeParseAsync(structured),
+  };
+  // Round-robin, so every piece is timed under the same machine conditions.
+  const times = Object.fromEntries(Object.keys(pieces).map((k) => [k, [] as number[]])) as Record<keyof typeof pieces, number[]>;
+  const end = performance.now() + (n < 100 ? 1_000 : 8_000);
+  for (let i = 0; i < n + 3 && (i < 8 || performance.now() < end); i++) {
+    for (const [k, fn] of Object.entries(pieces) as Array<[keyof typeof pieces, () => Promise<unknown>]>) {
+      const t = await timeEach(1, fn);
+      if (i >= 3) times[k].push(...t);
+    }
+  }
+  const m = (k: keyof typeof pieces) => round(median(times[k]));
+  return {
+    mcp_http_ms: m('mcp_http'),
+    provider_request_ms: m('provider_request'),
+    http_auth_ms: m('http_auth'),
+    account_reload_ms: m('account_reload'),
+    token_lookup_ms: m('token_lookup'),
+    mcp_server_build_ms: m('mcp_server_build'),
+    mapping_jsonata_and_schema_ms: m('mapping'),
+    engine_execute_ms: m('engine_execute'),
+    engine_other_ms: round(m('engine_execute') - m('provider_request') - m('token_lookup') - m('mapping')),
+    result_build_ms: m('result_build'),
+    output_validation_ms: m('output_validation'),
+    sdk_framing_http_residual_ms: round(m('mcp_http') - m('engine_execute') - m('http_auth') - m('account_reload') - m('mcp_server_build') - m('result_build') - m('output_validation')),
+    rounds: times.mcp_http.length,
+  };
 }
 
 /** One raw 100-record page from the sandbox, as the provider sends it. */

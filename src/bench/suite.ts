@@ -48,7 +48,9 @@ export async function runBench(o: SuiteOptions): Promise<BenchResults> {
       notes: [
         `The HubSpot sandbox's rate limit is raised from 100 per 10 s to ${RAISED_LIMIT.max.toLocaleString('en')} per 10 s (search limit off) so the bench measures crm-mcp, not throttling.`,
         'Load generator, MCP server and sandbox provider share this one Node process (loopback HTTP); every figure includes that contention.',
-        'Store: embedded SQLite (encrypted) in a temp dir for the HTTP benches; spread uses the in-memory KvStore with a manual clock.',
+        'Store: embedded SQLite (encrypted) in a temp dir for the HTTP benches; spread uses the in-memory KvStore with a stepped clock.',
+        "Stampede: the waiters' added latency is their token wait in the expired burst minus that in the same burst on a fresh token; with a fresh token each call reads and decrypts the account itself, in the stampede they share one refresh, so it can come out negative. The expired burst's max token wait bounds what any waiter paid.",
+        'The engine reaches the sandbox through an undici Agent of 256 connections (the stampede would otherwise open 1,000 at once and overflow the listen backlog).',
       ],
     },
     figures: {},

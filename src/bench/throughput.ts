@@ -41,7 +41,7 @@ async function sweep(levels: number[], ms: number, call: () => Promise<unknown>)
 }
 
 export async function benchThroughput(stack: BenchStack, o: { quick: boolean }): Promise<ThroughputResult> {
-  const ms = o.quick ? 300 : 4_000;
+  const ms = o.quick ? 300 : 3_000;
   const levels = o.quick ? [16] : [8, 32, 64];
   await stack.syncToken();
   return {

@@ -19,7 +19,7 @@ describe('bench (quick mode)', () => {
     expect(f.latency?.breakdown).toMatchObject({ mapping_jsonata_and_schema_ms: num, sdk_framing_http_residual_ms: num, token_lookup_ms: num, http_auth_ms: num, mcp_server_build_ms: num });
     expect(f.throughput?.page_100.best.calls_per_s).toBeGreaterThan(0);
     expect(f.throughput?.page_1.best.calls_per_s).toBeGreaterThan(0);
-    expect(f.stampede).toMatchObject({ calls: num, ok_calls: f.stampede?.calls, provider_token_requests: num, expired: summary, fresh_baseline: summary, added_p50_ms: num });
+    expect(f.stampede).toMatchObject({ calls: num, ok_calls: f.stampede?.calls, provider_token_requests: num, token_wait_expired: summary, token_wait_fresh: summary, waiters_added_p50_ms: num, call_expired: summary });
     expect(f.stampede?.provider_token_requests).toBeGreaterThanOrEqual(1);
     expect(f.spread).toMatchObject({ accounts: num, refreshed: f.spread?.accounts, max_per_bucket: num, mean_per_bucket: num, max_over_mean: num });
     for (const t of ['crm_mcp', 'hubspot_mcp_server', 'bare_sdk_mcp_server', 'node_floor'] as const) {
