@@ -6,7 +6,7 @@ export { runLoopbackConnect, DEFAULT_LOOPBACK_PORT } from './loopback.js';
 export { createLinkTokenStore } from './link-tokens.js';
 export { createOAuthStateStore } from './oauth-state.js';
 export { buildAuthorizeUrl, buildCodeExchangeRequest, processCodeExchangeResponse } from './oauth.js';
-export { revokeGrant, buildRevokeRequest } from './revoke.js';
+export { revokeGrant, buildRevokeRequests } from './revoke.js';
 export { completeConnection } from './complete.js';
 export { openOperatorRuntime } from './open-runtime.js';
 export type { ConnectFlow, ConnectFlowDeps } from './flow.js';

@@ -24,10 +24,10 @@ describe('accounts delete', () => {
       const io = captureIo();
       expect(await accounts(['delete', acct.id, '--json'], io, async () => s.rt)).toBe(0);
       expect(JSON.parse(io.stdoutText())).toMatchObject({ ok: true, deleted: true, revoked: true });
-      expect(fake.oauth.stats.revokeRequests).toBe(1);
-      // Salesforce ends the whole grant; HubSpot only the refresh token (issued access tokens live on).
+      // Refresh token, then access token: revoking a HubSpot refresh token leaves its access tokens working.
+      expect(fake.oauth.stats.revokeRequests).toBe(2);
       expect(fake.oauth.refreshInfo(token.refresh_token!)?.active).toBe(false);
-      expect(fake.oauth.isAccessTokenValid(token.access_token)).toBe(name === 'hubspot');
+      expect(fake.oauth.isAccessTokenValid(token.access_token)).toBe(false);
       expect(await s.rt.accounts.get(acct.id)).toBeUndefined();
       expect((await s.rt.audit.query({ accountId: acct.id, operation: 'delete' })).map((e) => [e.outcome, e.details?.revoked])).toEqual([['success', true]]);
 

@@ -20,6 +20,20 @@ describe('revokeGrant against the Salesforce fake', () => {
     expect(sf.oauth.isAccessTokenValid(g.accessToken)).toBe(false);
   });
 
+  it('HubSpot: the access token is revoked too, since revoking the refresh token leaves it working', async () => {
+    const { startFakeHubSpot } = await import('../../src/sandbox/index.js');
+    const hs = await startFakeHubSpot({ seed: false, oauth: { clients: [client] } });
+    try {
+      const g = hs.oauth.seedGrant();
+      const res = await revokeGrant(hs.revokeUrl, accountFor(g), { client_id: client.clientId, client_secret: client.clientSecret });
+      expect(res).toEqual({ attempted: true, ok: true });
+      expect(hs.oauth.refreshInfo(g.refreshToken!)?.active).toBe(false);
+      expect(hs.oauth.isAccessTokenValid(g.accessToken)).toBe(false);
+    } finally {
+      await hs.close();
+    }
+  });
+
   it('a token the provider no longer knows (400 invalid_token) counts as revoked', async () => {
     const res = await revokeGrant(sf.revokeUrl, accountFor({ accessToken: 'at-gone', refreshToken: 'rt-gone' }), undefined);
     expect(res).toMatchObject({ attempted: true, ok: true, reason: expect.stringMatching(/already invalid \(invalid_token\)/) });
