@@ -39,6 +39,7 @@ async function rig(fakeOpts: TestOAuthOptions = {}, cfgOver: Partial<OAuthRefres
   const cfg = fake.config({ clientName: 'hubspot-prod-app', ...cfgOver });
   const refreshed: string[] = [];
   const deferred: Array<{ id: string; at: number }> = [];
+  const inactive: string[] = [];
   const manager = createTokenManager({
     deps,
     store,
@@ -48,12 +49,13 @@ async function rig(fakeOpts: TestOAuthOptions = {}, cfgOver: Partial<OAuthRefres
     resolveRefreshConfig: async () => cfg,
     onTokenRefreshed: (a) => void refreshed.push(a.id),
     onRefreshDeferred: (id, at) => void deferred.push({ id, at }),
+    onAccountInactive: (id) => void inactive.push(id),
   });
   const delivered = async () => {
     await Promise.all(sent);
     return receiver.deliveries;
   };
-  return { fake, receiver, clock, deps, kv, store, audit, manager, refreshed, deferred, sender, webhooks, sent, delivered };
+  return { fake, receiver, clock, deps, kv, store, audit, manager, refreshed, deferred, inactive, sender, webhooks, sent, delivered };
 }
 
 function track(sent: Promise<void>[], p: Promise<void>): Promise<void> {
@@ -126,6 +128,7 @@ describe('token manager', () => {
     expect(requests(r)).toBe(5);
     expect(r.fake.provider.stats.invalidGrants).toBe(0); // the faults answered, not a real dead grant
     expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
+    expect(r.inactive).toEqual(['acct-1']); // unscheduled once, on the transition
 
     const wh = new Webhook(SECRET);
     const first = await r.delivered();
@@ -148,7 +151,8 @@ describe('token manager', () => {
     expect(p2).toMatchObject({ type: 'integrated_account:reactivated', data: { account_id: 'acct-1', status: 'active' } });
     expect((await r.manager.getAccessToken('acct-1')).accessToken).toBe(ok.accessToken);
     expect(requests(r)).toBe(6);
-    expect(r.refreshed).toEqual(['acct-1']);
+    expect(r.refreshed).toEqual(['acct-1']); // scheduled again once active
+    expect(r.inactive).toEqual(['acct-1']);
 
     const ops = (await r.audit.query({ accountId: 'acct-1' })).map((e) => `${e.operation}:${e.outcome}`);
     expect(ops.filter((o) => o === 'refresh_failure:failure')).toHaveLength(5);
