@@ -70,7 +70,9 @@ describe('an operator session', () => {
     await s.rt.accounts.update(linked!.id, (a) => ({ ...a, status: 'needs_reauth', last_error: { code: 'invalid_grant', message: 'refresh token is invalid, expired or revoked', at: new Date(clock.now()).toISOString() } }));
     clock.advance(8 * 86400e3);
     const st = await ok(status, []);
-    expect(st).toMatchObject({ total: 3, counts: { active: 2, needs_reauth: 1 }, stale_needs_reauth: [{ id: linked!.id, days: 8 }] });
+    expect(st).toMatchObject({ total: 3, counts: { active: 2, needs_reauth: 1 }, stale_needs_reauth: [{ id: linked!.id, days: 8 }], next_refreshes_source: 'scheduler' });
+    // The refresh scheduler (serve's, here in-process) has the two imported accounts; the needs_reauth one left it.
+    expect((st.next_refreshes as Array<{ account_id: string }>).map((n) => n.account_id).sort()).toEqual(imported.map((a) => a.id).sort());
     const relink = await ok(links, ['create', '--tenant', 't-link', '--integration', 'hubspot', ...env, '--account', linked!.id, '--base-url', base]);
     expect((await fetch(relink.url as string, { redirect: 'follow' })).status).toBe(200);
     expect(await ok(accounts, ['delete', imported[0]!.id])).toMatchObject({ deleted: true, revoked: true });

@@ -97,7 +97,9 @@ describe('connect flow against the sandbox fakes', () => {
       }
 
       const trail = await cli(audit, ['--account', acct!.id, '--json']);
-      expect(JSON.parse(trail.stdout).entries.map((e: { operation: string; outcome: string }) => `${e.operation}:${e.outcome}`)).toEqual(['connect:success']);
+      const entries = JSON.parse(trail.stdout).entries as Array<{ operation: string; outcome: string; details: Record<string, unknown> }>;
+      expect(entries.map((e) => `${e.operation}:${e.outcome}`)).toEqual(['connect:success']);
+      expect(entries[0]!.details).toMatchObject({ from: 'connecting', to: 'active' });
       const all = JSON.parse((await cli(audit, ['--tenant', 'tenant-CLEAR-name', '--json'])).stdout).entries.map((e: { operation: string }) => e.operation);
       // Same-millisecond audit entries have no defined order (the manual clock does not move).
       expect(all.sort()).toEqual(['connect', 'link_create']);

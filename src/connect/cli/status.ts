@@ -47,13 +47,17 @@ export async function runStatus(argv: string[], io: CliIo, open: OpenOperatorRun
         .filter(({ since }) => now - since > staleMs)
         .map(({ a, since }) => ({ id: a.id, tenant_id: a.tenant_id, integration: a.integration, since: new Date(since).toISOString(), days: Math.floor((now - since) / 86400e3), reason: a.last_error?.message ?? null }));
       let handedOff = 0;
-      const upcoming = await rt.scheduler?.upcoming?.(nextN);
+      const scheduled = await rt.scheduler?.upcoming?.(nextN);
       const windows: NonNullable<ReturnType<typeof refreshWindow>>[] = [];
+      const refreshable = new Set<string>();
       for await (const a of rt.accounts.list()) {
         if (a.handed_off) handedOff++;
-        const w = upcoming ? undefined : refreshWindow(a);
+        else if (a.status === 'active') refreshable.add(a.id);
+        const w = scheduled ? undefined : refreshWindow(a);
         if (w) windows.push(w);
       }
+      // A queue entry for an account that left `active` (or was handed off) will be skipped when due.
+      const upcoming = scheduled?.filter((u) => refreshable.has(u.account_id));
       const next: Array<{ account_id: string; at: string; expires_at?: string }> = upcoming ?? windows.sort((x, y) => x.at.localeCompare(y.at)).slice(0, nextN);
       const total = Object.values(counts).reduce((s, n) => s + n, 0);
       const text = [
