@@ -11,7 +11,7 @@ import { listOutput } from '../mcp/schemas.js';
 import { createServer } from '../mcp/server.js';
 import { shapeFor } from '../mcp/tools/unified-tool.js';
 import { ACCOUNT_ID, PAGE, type BenchStack } from './stack.js';
-import { median, round, summarize, timeConcurrent, timeEach, type Summary } from './stats.js';
+import { median, round, summarize, timeConcurrent, timeEach, type Failures, type Summary } from './stats.js';
 
 export interface SideBySide {
   concurrency: number;
@@ -19,6 +19,8 @@ export interface SideBySide {
   direct: Summary;
   added_p50_ms: number;
   added_p99_ms: number;
+  /** Failed calls (excluded from the figures), by error code. */
+  failures: Failures;
 }
 
 export interface Breakdown {
@@ -66,8 +68,8 @@ export async function benchLatency(stack: BenchStack, o: { quick: boolean }): Pr
   const budget = o.quick ? 1_500 : 10_000;
   const direct32 = await timeConcurrent(n32, 32, () => expectPage(stack.directPage()), budget);
   const mcp32 = await timeConcurrent(n32, 32, () => expectPage(stack.callListContacts()), budget);
-  const c1 = sideBySide(1, mcp1, direct1);
-  const c32 = sideBySide(32, mcp32, direct32);
+  const c1 = sideBySide(1, mcp1, direct1, {});
+  const c32 = sideBySide(32, mcp32.times, direct32.times, { ...mcp32.failures, ...prefixed('direct ', direct32.failures) });
   return { c1, c32, breakdown: await breakdown(stack, o.quick ? 10 : 150) };
 }
 
@@ -76,11 +78,13 @@ async function expectPage(p: Promise<number>): Promise<void> {
   if (n !== PAGE) throw new Error(`expected a ${PAGE}-record page, got ${n}`);
 }
 
-function sideBySide(concurrency: number, mcp: number[], direct: number[]): SideBySide {
+function sideBySide(concurrency: number, mcp: number[], direct: number[], failures: Failures): SideBySide {
   const m = summarize(mcp);
   const d = summarize(direct);
-  return { concurrency, mcp: m, direct: d, added_p50_ms: round(m.p50 - d.p50), added_p99_ms: round(m.p99 - d.p99) };
+  return { concurrency, mcp: m, direct: d, added_p50_ms: round(m.p50 - d.p50), added_p99_ms: round(m.p99 - d.p99), failures };
 }
+
+const prefixed = (p: string, f: Failures): Failures => Object.fromEntries(Object.entries(f).map(([k, v]) => [p + k, v]));
 
 async function breakdown(stack: BenchStack, n: number): Promise<Breakdown> {
   const { rt, deps, accessTokens, account } = stack;

@@ -9,13 +9,17 @@
  */
 import { Client } from 'undici';
 import type { BenchStack } from './stack.js';
-import { round, summarize, since, type Summary } from './stats.js';
+import { countFailure, round, summarize, since, type Failures, type Summary } from './stats.js';
 
 export interface StampedeResult {
   calls: number;
   /** Records per call (one: the figure is about the refresh, not the mapping). */
   page: number;
   ok_calls: number;
+  /** Failed calls of the expired burst, by error code. */
+  errors: Record<string, number>;
+  /** Failed calls of the fresh-token burst, by error code. */
+  fresh_errors: Record<string, number>;
   provider_token_requests: number;
   /** Each call's wait for its access token, expired burst vs fresh burst. */
   token_wait_expired: Summary;
@@ -34,22 +38,33 @@ async function connect(clients: Client[], url: string): Promise<void> {
   }
 }
 
-async function burst(stack: BenchStack, clients: Client[], page: number): Promise<{ times: number[]; waits: number[]; ok: number }> {
+interface Burst {
+  times: number[];
+  waits: number[];
+  ok: number;
+  /** Failed calls by error code (the tool's `Error (code)` text, else the message). */
+  errors: Record<string, number>;
+}
+
+async function burst(stack: BenchStack, clients: Client[], page: number): Promise<Burst> {
   await connect(clients, stack.http.url);
   const stop = stack.recordTokenWaits();
   const times: number[] = [];
   let ok = 0;
+  const errors: Failures = {};
   await Promise.all(
     clients.map(async (c) => {
       const t0 = performance.now();
       try {
         if ((await stack.callListContacts(page, c)) === page) ok++;
+      } catch (e) {
+        countFailure(errors, e);
       } finally {
         times.push(since(t0));
       }
     }),
   );
-  return { times, waits: stop(), ok };
+  return { times, waits: stop(), ok, errors };
 }
 
 export async function benchStampede(stack: BenchStack, o: { quick: boolean }): Promise<StampedeResult> {
@@ -70,7 +85,7 @@ export async function benchStampede(stack: BenchStack, o: { quick: boolean }): P
   const we = summarize(expired.waits);
   const wf = summarize(fresh.waits);
   return {
-    calls: n, page, ok_calls: expired.ok, provider_token_requests,
+    calls: n, page, ok_calls: expired.ok, errors: expired.errors, fresh_errors: fresh.errors, provider_token_requests,
     token_wait_expired: we, token_wait_fresh: wf, waiters_added_p50_ms: round(we.p50 - wf.p50), waiters_added_p99_ms: round(we.p99 - wf.p99),
     call_expired: summarize(expired.times), call_fresh: summarize(fresh.times),
   };

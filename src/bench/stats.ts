@@ -70,21 +70,38 @@ export async function timeEach(n: number, fn: () => Promise<unknown> | unknown, 
   return out;
 }
 
-/** `total` calls of `fn` from `concurrency` closed-loop workers (stopping early past `budgetMs`); each call's milliseconds. */
-export async function timeConcurrent(total: number, concurrency: number, fn: () => Promise<unknown>, budgetMs = Infinity): Promise<number[]> {
+/** Failed calls counted by a short code: a tool error's `Error (code)`, else the message's start. */
+export type Failures = Record<string, number>;
+
+export function countFailure(failures: Failures, e: unknown): void {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = /Error \(([a-z_]+)\)/.exec(msg)?.[1] ?? msg.slice(0, 80);
+  failures[code] = (failures[code] ?? 0) + 1;
+}
+
+/**
+ * `total` calls of `fn` from `concurrency` closed-loop workers (stopping early past `budgetMs`):
+ * the milliseconds of each successful call, and the failures.
+ */
+export async function timeConcurrent(total: number, concurrency: number, fn: () => Promise<unknown>, budgetMs = Infinity): Promise<{ times: number[]; failures: Failures }> {
   const out: number[] = [];
+  const failures: Failures = {};
   let started = 0;
   const end = performance.now() + budgetMs;
   const worker = async () => {
     while (started < total && (started < concurrency || performance.now() < end)) {
       started++;
       const t0 = performance.now();
-      await fn();
-      out.push(since(t0));
+      try {
+        await fn();
+        out.push(since(t0));
+      } catch (e) {
+        countFailure(failures, e);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
-  return out;
+  return { times: out, failures };
 }
 
 export function goalStatus(met: boolean | undefined): Status {

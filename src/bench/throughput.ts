@@ -4,13 +4,15 @@
  * The 100-record page is the goal's workload; a 1-record page shows the ceiling without mapping.
  */
 import type { BenchStack } from './stack.js';
-import { round } from './stats.js';
+import { countFailure, round, type Failures } from './stats.js';
 
 export interface ThroughputPoint {
   concurrency: number;
   calls: number;
   seconds: number;
   calls_per_s: number;
+  /** Failed calls (not counted in calls_per_s), by error code. */
+  failures: Failures;
 }
 
 export interface ThroughputResult {
@@ -20,17 +22,22 @@ export interface ThroughputResult {
 
 async function closedLoop(concurrency: number, ms: number, call: () => Promise<unknown>): Promise<ThroughputPoint> {
   let calls = 0;
+  const failures: Failures = {};
   const t0 = performance.now();
   const end = t0 + ms;
   const worker = async () => {
     while (performance.now() < end) {
-      await call();
-      calls++;
+      try {
+        await call();
+        calls++;
+      } catch (e) {
+        countFailure(failures, e);
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  return { concurrency, calls, seconds: round(seconds), calls_per_s: round(calls / seconds, 1) };
+  return { concurrency, calls, seconds: round(seconds), calls_per_s: round(calls / seconds, 1), failures };
 }
 
 async function sweep(levels: number[], ms: number, call: () => Promise<unknown>) {
