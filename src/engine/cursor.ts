@@ -11,8 +11,14 @@ const CursorSchema = z
     i: z.string(),
     r: z.string(),
     m: z.string(),
-    /** cursor/page_token value, next_url relative path, or offset. */
-    s: z.union([z.string().min(1).max(4096), z.number().int().nonnegative()]),
+    /** cursor/page_token value, next_url relative path, or offset; absent = the first page. */
+    s: z.union([z.string().min(1).max(4096), z.number().int().nonnegative()]).optional(),
+    /**
+     * Records of that provider page already returned. A provider may answer with more than the
+     * caller's `limit` (Salesforce batches are at least 200), so the rest of the page is served
+     * by the next call instead of being dropped or flooding the caller.
+     */
+    k: z.number().int().positive().optional(),
   })
   .strict();
 export type CursorState = z.infer<typeof CursorSchema>;

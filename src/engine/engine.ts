@@ -118,10 +118,12 @@ export function createEngine(opts: EngineOptions): Engine {
     const where = `${def.name} resources.${resourceName}.${req.method}`;
 
     let page: string | number | undefined;
+    let skip = 0;
     if (req.cursor) {
       const d = decodeCursor(req.cursor, { i: def.name, r: resourceName, m: req.method });
       if ('error' in d) return fail('validation', d.error);
       page = d.s;
+      skip = d.k ?? 0;
     }
     const limit = op.limit ? Math.min(Math.max(1, req.limit ?? op.limit.default), op.limit.max) : req.limit;
 
@@ -153,10 +155,18 @@ export function createEngine(opts: EngineOptions): Engine {
 
     if (req.method === 'list' || req.method === 'search') {
       const raws = await extractRecords(def, compiler, op, res.body, where);
+      const rest = raws.slice(skip);
+      const cut = limit !== undefined && rest.length > limit;
       const data = [];
-      for (const raw of raws) data.push(await mapRecord(def, compiler, resourceName, resource, raw, mapOpts));
-      const next = await nextPage(compiler, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
-      const next_cursor = next === null ? null : encodeCursor({ i: def.name, r: resourceName, m: req.method, s: next });
+      for (const raw of cut ? rest.slice(0, limit) : rest) data.push(await mapRecord(def, compiler, resourceName, resource, raw, mapOpts));
+      const at = { i: def.name, r: resourceName, m: req.method };
+      let next_cursor: string | null;
+      if (cut) {
+        next_cursor = encodeCursor({ ...at, ...(page !== undefined ? { s: page } : {}), k: skip + limit });
+      } else {
+        const next = await nextPage(compiler, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
+        next_cursor = next === null ? null : encodeCursor({ ...at, s: next });
+      }
       return { ok: true, data, next_cursor, rate_limit: rl.info, provider_requests: sent.count };
     }
 
