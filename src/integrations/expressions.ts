@@ -3,6 +3,12 @@
  * per compiler (cache keyed by the string). Evaluation is bounded by jsonata's own guardrails
  * (`timeout` ms of evaluation and `stack` depth, checked on every evaluation step), so a
  * runaway expression fails that one evaluation with `mapping_timeout` and nothing else.
+ *
+ * jsonata's timeout is wall-clock from the start of `evaluate`, and its evaluator yields at
+ * every step, so concurrent evaluations interleave and each would be charged for the others'
+ * work: 16 concurrent tool calls mapping pages timed out spuriously. Evaluations therefore run
+ * one at a time per compiler. That costs no throughput (they never wait on I/O, the CPU is the
+ * bottleneck either way) and makes the bound mean "this expression's own time".
  */
 import jsonata from 'jsonata';
 import { CrmMcpError } from '../core/errors.js';
@@ -40,12 +46,18 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
     cache.set(expr, compiled);
     return compiled;
   };
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = tail.then(run);
+    tail = result.catch(() => undefined);
+    return result;
+  };
   return {
     compile,
     async evaluate(expr, input, bindings, where) {
       const compiled = compile(expr, where);
       try {
-        return await compiled.evaluate(input, bindings);
+        return await exclusive(() => compiled.evaluate(input, bindings));
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === 'D1011' || code === 'D1012' || code === 'D2015' || e instanceof RangeError) {

@@ -11,6 +11,16 @@ describe('JSONata compilation', () => {
     expect(c.compile('a + b', 't')).toBe(first);
   });
 
+  it('regression: concurrent evaluations are not charged for each other\'s time (the bound is per expression, not shared wall-clock)', async () => {
+    // Each evaluation takes a few ms; 200 interleaved ones would each see far more than the
+    // 250 ms bound on the wall clock, which is how concurrent tool calls used to time out.
+    const c = createExpressionCompiler({ timeoutMs: 250 });
+    const expr = '$sum([1..2000].($ * 2))';
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => c.evaluate(expr, {}, {}, 'load')));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(results.every((r) => r.status === 'fulfilled' && r.value === 4_002_000)).toBe(true);
+  });
+
   it('every expression of the shipped definitions compiles, and the field paths name where each lives', () => {
     const c = createExpressionCompiler();
     for (const def of loadRegistry().list()) {
