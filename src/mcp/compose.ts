@@ -19,6 +19,7 @@ export interface McpParts {
   /** The token manager (refreshes on demand). */
   tokens: TokenProvider;
   scheduler?: McpRuntime['scheduler'];
+  connectHandler?: McpRuntime['connectHandler'];
   /** environment → integration → partial definition. */
   envOverrides?: Record<string, Record<string, Json>>;
   /** Test/dev only: extra hosts the engine may call (also over http). */
@@ -40,6 +41,7 @@ export function buildMcpRuntime(p: McpParts): McpRuntime {
     deps: p.deps,
     engine,
     ...(p.scheduler ? { scheduler: p.scheduler } : {}),
+    ...(p.connectHandler ? { connectHandler: p.connectHandler } : {}),
     crmName: (integration) => (p.registry.has(integration) ? p.registry.get(integration).display_name : undefined),
     close: async () => {
       p.scheduler?.stop();

@@ -3,6 +3,7 @@
  * credential core (token manager, scheduler, audit, webhooks) → buildMcpRuntime. Logs go to
  * stderr so stdout stays protocol-only for stdio.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loadConfig } from '../app/config.js';
 import { composeCore } from '../app/core.js';
 import { openStore } from '../app/open-store.js';
@@ -37,8 +38,32 @@ export async function openRuntimeImpl(flags: RuntimeFlags, io: CliIo, extras: Ru
     ...(extras.envOverrides ? { envOverrides: extras.envOverrides } : {}),
     ...(extras.extraAllowedHosts ? { extraAllowedHosts: extras.extraAllowedHosts } : {}),
   };
-  const core = composeCore({ deps, registry, store, env: io.env, ...redirects });
+  const oauthClients = config.oauthClients();
+  const core = composeCore({ deps, registry, store, env: io.env, ...(oauthClients ? { oauthClients } : {}), ...redirects });
+  const publicBaseUrl = io.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
+  // The connect endpoints (`links create` URLs and the provider's callback) share this process's
+  // store and token manager, so a reconnect reactivates the account `serve` is serving. Built on
+  // the first /connect/ request: stdio never pays for loading the connect flow.
+  const connectHandler = (listeningUrl: string) => {
+    let handler: Promise<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>> | undefined;
+    const build = async () => {
+      const [{ buildOperatorRuntime }, { connectHandlerFor }] = await Promise.all([import('../connect/compose.js'), import('../connect/mount.js')]);
+      const operator = buildOperatorRuntime({
+        kv: store.kv, accounts: store.accounts, deps, sealer: core.sealer, registry, tokens: core.tokens, scheduler: core.scheduler,
+        audit: core.audit, webhooks: core.webhooks, env: io.env, ...(oauthClients ? { oauthClients } : {}), ...redirects,
+        ...(publicBaseUrl ? { publicBaseUrl } : {}),
+        close: async () => {},
+      });
+      return connectHandlerFor(operator, publicBaseUrl ?? listeningUrl);
+    };
+    return async (req: IncomingMessage, res: ServerResponse) => {
+      if (!(req.url ?? '').startsWith('/connect/')) return false;
+      handler ??= build();
+      return (await handler)(req, res);
+    };
+  };
   return buildMcpRuntime({
+    connectHandler,
     kv: store.kv,
     accounts: store.accounts,
     deps,

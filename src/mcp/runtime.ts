@@ -3,6 +3,7 @@
  * account store (and its KvStore, which also holds MCP access tokens), the execution engine and
  * the injected deps. `openRuntime` is the composition root for those commands.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CliIo } from '../cli/io.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
@@ -19,6 +20,11 @@ export interface McpRuntime {
    * `tokens` leave it idle and refresh on demand.
    */
   scheduler?: { rebuild(): Promise<number>; start(): void; stop(): void };
+  /**
+   * The connect flow's HTTP endpoints (`/connect/start`, `/connect/callback`) for `serve` to mount;
+   * `listeningUrl` is the base for the callback when no public URL is configured.
+   */
+  connectHandler?(listeningUrl: string): (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   /** Display name of an integration ("HubSpot"), when its definition has one. */
   crmName(integration: string): string | undefined;
   close(): Promise<void>;

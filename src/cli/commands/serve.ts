@@ -3,6 +3,7 @@
  * request); bearer MCP access tokens (`crm-mcp tokens create`) pick the tenant's account per
  * request. `--account <id> --no-auth` serves one account without tokens, loopback only.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../../mcp/runtime.js';
 import type { CliIo } from '../io.js';
@@ -88,7 +89,10 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     return 1;
   }
   const reconnectUrl = values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL;
+  // Mounted before the server listens; the handler needs the listening URL (callback base).
+  const connect: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> } = {};
   const srv = await startHttpServer({
+    mounts: [async (req, res) => (connect.handle ? connect.handle(req, res) : false)],
     port,
     host: values.host,
     engine: rt.engine,
@@ -101,6 +105,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     crmName: (i) => rt.crmName(i),
     ...(reconnectUrl ? { reconnectUrl } : {}),
   });
+  if (rt.connectHandler) connect.handle = rt.connectHandler(srv.url);
   if (rt.scheduler) {
     const scheduled = await rt.scheduler.rebuild();
     rt.scheduler.start();
