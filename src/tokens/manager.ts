@@ -75,6 +75,8 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
   const { clock, random } = opts.deps;
   const log = opts.deps.logger.child({ component: 'token-manager' });
   const buffer = opts.expiryBufferMs ?? 30_000;
+  const learned = new Map<string, { token: string; exp: number }>();
+  const introspecting = new Map<string, Promise<number | undefined>>();
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   const lockTtl = opts.lockTtlMs ?? Math.max(timeoutMs * 3, 30_000);
   const lockWait = opts.lockWaitMs ?? lockTtl + 5_000;
@@ -107,13 +109,48 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     }
   }
 
-  /** Expiry in ms, learning it by introspection when the config says so and nothing else knows it. */
+  /**
+   * Expiry in ms, learning it by introspection when the config says so and nothing else knows it.
+   * What introspection learns is kept (in memory, and as `expires_at` on the stored account while
+   * it still holds that access token), so a Salesforce token is introspected once, not on every
+   * tool call; concurrent callers share one introspection.
+   */
   async function expiryOf(a: LinkedAccount, cfg: OAuthRefreshConfig | undefined): Promise<number | undefined> {
     const t = tokenOf(a);
     if (!t) return undefined;
     const known = knownExpiry(t, cfg?.expiry);
     if (known !== undefined || cfg?.expiry.kind !== 'introspection') return known;
-    return introspectExpiry(cfg, cfg.expiry.url, t.access_token, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs: timeoutMs });
+    const hit = learned.get(a.id);
+    if (hit?.token === t.access_token) return hit.exp;
+    let flight = introspecting.get(a.id);
+    if (!flight) {
+      flight = introspectExpiry(cfg, cfg.expiry.url, t.access_token, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs: timeoutMs })
+        .then(async (exp) => {
+          if (exp !== undefined) await rememberExpiry(a.id, t.access_token, exp);
+          return exp;
+        })
+        .finally(() => introspecting.delete(a.id));
+      introspecting.set(a.id, flight);
+    }
+    return flight;
+  }
+
+  async function rememberExpiry(id: string, accessToken: string, exp: number): Promise<void> {
+    learned.set(id, { token: accessToken, exp });
+    try {
+      let wrote = false;
+      const next = await opts.store.update(id, (cur) => {
+        const t = tokenOf(cur);
+        if (t?.access_token !== accessToken || t.expires_at) return undefined;
+        wrote = true;
+        return { ...cur, context: { ...cur.context, oauth: { token: { ...t, expires_at: new Date(exp).toISOString() } } } };
+      });
+      // Now that its expiry is known, the account can be refreshed proactively.
+      if (wrote) await opts.onTokenRefreshed?.(next);
+    } catch (err) {
+      // The in-memory copy still serves this process; the next process introspects once itself.
+      log.warn('could not persist the introspected token expiry', { account_id: id, err });
+    }
   }
 
   /** True when the account's token is good for at least `withinMs` more and was not rejected. */

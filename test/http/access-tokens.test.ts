@@ -13,7 +13,7 @@ describe('access token store', () => {
     expect(token).toMatch(/^cmcp_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/);
     const raw = [];
     for await (const [k, v] of kv.scan('')) raw.push(k + v);
-    expect(raw.join('')).not.toContain(token.split('_')[2]);
+    expect(raw.join('')).not.toContain(token.split('_').slice(2).join('_'));
     expect(raw.join('')).toMatch(/"token_sha256":"[a-f0-9]{64}"/);
 
     expect(await store.verify(token)).toMatchObject({ ok: true, token: { tenant_id: 't1', account_id: 'a1', id: info.id } });

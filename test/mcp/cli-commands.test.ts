@@ -19,7 +19,7 @@ describe('crm-mcp tokens', () => {
 
     const list = captureIo();
     expect(await tokens(['list', '--json'], list, open)).toBe(0);
-    expect(list.out.join('')).not.toContain(created.token.split('_')[2]);
+    expect(list.out.join('')).not.toContain(created.token.split('_').slice(2).join('_'));
     expect(JSON.parse(list.out.join(''))).toEqual([expect.objectContaining({ id: created.id, state: 'active', tenant_id: 'tenant-a' })]);
 
     const rev = captureIo();

@@ -295,6 +295,30 @@ describe('token manager', () => {
     expect(r.fake.provider.stats.introspectRequests).toBe(1);
   });
 
+  it('regression: an imported Salesforce token without expires_at is introspected once, not on every call; the expiry is stored and scheduled', async () => {
+    const r = await rig({ flavor: 'salesforce', accessTokenTtlSeconds: 900 }, {});
+    const scheduled: string[] = [];
+    const manager = createTokenManager({
+      deps: r.deps, store: r.store, kv: r.kv,
+      resolveRefreshConfig: async () => r.fake.config({ expiry: { kind: 'introspection', url: r.fake.introspectUrl } }),
+      onTokenRefreshed: (a) => void scheduled.push(a.id),
+    });
+    const grant = r.fake.provider.seedGrant({ refreshToken: 'rt_sf3' });
+    await r.store.put(oauthAccount('sf3', { access: grant.accessToken, refresh: 'rt_sf3', expiresAt: null }));
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => manager.getAccessToken('sf3')));
+    for (let i = 0; i < 5; i++) concurrent.push(await manager.getAccessToken('sf3'));
+    expect(new Set(concurrent.map((c) => c.accessToken))).toEqual(new Set([grant.accessToken]));
+    expect(r.fake.provider.stats.introspectRequests).toBe(1);
+    expect(requests(r)).toBe(0);
+    const stored = await r.store.get('sf3');
+    expect(Date.parse(stored!.context.oauth!.token.expires_at!)).toBe(Math.floor(grant.expiresAt / 1000) * 1000); // introspection's `exp` is in seconds
+    expect(scheduled).toEqual(['sf3']);
+    // Another process (a fresh manager on the same store) needs no introspection at all.
+    const other = createTokenManager({ deps: r.deps, store: r.store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config({ expiry: { kind: 'introspection', url: r.fake.introspectUrl } }) });
+    await other.getAccessToken('sf3');
+    expect(r.fake.provider.stats.introspectRequests).toBe(1);
+  });
+
   it('a failing store after a successful refresh keeps serving the new tokens and persists them on retry', async () => {
     const r = await rig({ rotateRefreshTokens: true });
     await expired(r);
