@@ -7,7 +7,7 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import { createEngine } from '../engine/engine.js';
-import { connectSpec as connectSpecOf, createDefinitionResolver, overrideProblem, tokenEndpointSpec, type IntegrationRegistry, type Json } from '../integrations/index.js';
+import { connectSpec as connectSpecOf, createDefinitionResolver, overrideProblem, secretContextKeys, tokenEndpointSpec, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver } from '../oauth-clients/resolve.js';
 import { createOAuthClientStore } from '../oauth-clients/store.js';
@@ -62,7 +62,7 @@ export function buildOperatorRuntime(p: OperatorParts): OperatorRuntime {
     integration(name) {
       if (!p.registry.has(name)) return undefined;
       const type = p.registry.get(name).auth.type;
-      return { name, authMethods: [type], overrideProblem: (account) => overrideProblem(p.registry, account) };
+      return { name, authMethods: [type], secretContextFields: secretContextKeys(p.registry.get(name)), overrideProblem: (account) => overrideProblem(p.registry, account) };
     },
     async connectSpec(integration, environment) {
       return { ...connectSpecOf(definition(integration, environment)), extraAllowedHosts };

@@ -34,6 +34,8 @@ export interface AuditLog extends AuditPort {
 export interface IntegrationInfo {
   name: string;
   authMethods: ReadonlyArray<LinkedAccount['authentication_method']>;
+  /** Context fields the definition marks secret (encrypted at rest, masked in every listing). */
+  secretContextFields?: readonly string[];
   /** Why the account's overrides would be rejected (field path and error), else undefined; checked before an override is stored. */
   overrideProblem?(account: Pick<LinkedAccount, 'integration' | 'integration_override' | 'unified_model_override'>): string | undefined;
 }

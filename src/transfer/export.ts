@@ -4,6 +4,7 @@
  * each exported account is marked `handed_off` here — another system now owns its refresh
  * token, so this instance stops refreshing it — and the file carries no such mark.
  */
+import { maskAccount } from '../accounts/mask.js';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { TokenScheduler } from '../connect/complete.js';
 import type { AuditPort } from '../connect/ports.js';
@@ -31,7 +32,7 @@ export interface ExportRecord {
   created_at: string;
 }
 
-export function toExportRecord(a: LinkedAccount, includeSecrets: boolean): ExportRecord {
+export function toExportRecord(a: LinkedAccount, includeSecrets: boolean, secretContextFields: readonly string[] = []): ExportRecord {
   return {
     id: a.id,
     integration: a.integration,
@@ -39,7 +40,7 @@ export function toExportRecord(a: LinkedAccount, includeSecrets: boolean): Expor
     environment: a.environment,
     status: a.status,
     authentication_method: a.authentication_method,
-    context: includeSecrets ? (a.context as Record<string, unknown>) : (maskSecrets(a.context) as Record<string, unknown>),
+    context: includeSecrets ? (a.context as Record<string, unknown>) : (maskSecrets(maskAccount(a, secretContextFields).context) as Record<string, unknown>),
     ...(a.integration_override ? { integration_override: a.integration_override } : {}),
     ...(a.unified_model_override ? { unified_model_override: a.unified_model_override } : {}),
     created_at: a.created_at,
@@ -57,7 +58,14 @@ export function maskSecrets(v: unknown, depth = 0): unknown {
 }
 
 export async function exportAccounts(
-  deps: { accounts: AccountStore; audit: AuditPort; actor: string; scheduler?: TokenScheduler },
+  deps: {
+    accounts: AccountStore;
+    audit: AuditPort;
+    actor: string;
+    scheduler?: TokenScheduler;
+    /** Context fields each integration's definition marks secret (masked unless secrets are included). */
+    secretContextFields?: (integration: string) => readonly string[];
+  },
   opts: ExportOptions,
 ): Promise<{ records: ExportRecord[]; corrupt: string[] }> {
   const records: ExportRecord[] = [];
@@ -66,7 +74,7 @@ export async function exportAccounts(
   for await (const a of deps.accounts.list({ onCorrupt: (id) => corrupt.push(id) })) {
     if (wanted && !wanted.has(a.id)) continue;
     if (opts.tenantId && a.tenant_id !== opts.tenantId) continue;
-    records.push(toExportRecord(a, opts.includeSecrets));
+    records.push(toExportRecord(a, opts.includeSecrets, deps.secretContextFields?.(a.integration)));
   }
   records.sort((a, b) => a.id.localeCompare(b.id));
   if (opts.handOff) {

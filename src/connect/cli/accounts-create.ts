@@ -70,10 +70,10 @@ export async function runCreate(io: CliIo, v: AccountsValues, pos: string[], run
     details: { integration: final.integration, authentication_method: method.data, status: final.status, ...(verdict.ok ? {} : { reason: verdict.reason }) },
   });
   if (!verdict.ok) {
-    if (v.json) out(io, true, { ok: false, account: maskedAccount(final), error: { code: verdict.code, message: verdict.reason } }, '');
+    if (v.json) out(io, true, { ok: false, account: maskedAccount(final, rt.integration(final.integration)?.secretContextFields), error: { code: verdict.code, message: verdict.reason } }, '');
     io.stderr(`crm-mcp accounts create: account ${id} stored as validation_error: ${verdict.reason}\n`);
     return EXIT.failure;
   }
-  out(io, v.json, { ok: true, account: maskedAccount(final) }, `created ${id} (${final.integration}, ${method.data}) — active`);
+  out(io, v.json, { ok: true, account: maskedAccount(final, rt.integration(final.integration)?.secretContextFields) }, `created ${id} (${final.integration}, ${method.data}) — active`);
   return EXIT.ok;
 }

@@ -18,7 +18,7 @@ export async function runExport(io: CliIo, v: AccountsValues, pos: string[], run
   }
   const rt = await runtime();
   const res = await exportAccounts(
-    { accounts: rt.accounts, audit: rt.audit, actor: 'cli', ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) },
+    { accounts: rt.accounts, audit: rt.audit, actor: 'cli', secretContextFields: (i) => rt.integration(i)?.secretContextFields ?? [], ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) },
     { includeSecrets: v['include-secrets'], handOff: v['hand-off'], ...(v.tenant ? { tenantId: v.tenant } : {}) },
   );
   const body = JSON.stringify(res.records, null, 2) + '\n';

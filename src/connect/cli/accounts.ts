@@ -5,6 +5,7 @@
 import type { LinkedAccount } from '../../accounts/model.js';
 import { ACCOUNT_STATUSES } from '../../accounts/model.js';
 import type { CliIo } from '../../cli/io.js';
+import { maskAccount } from '../../accounts/mask.js';
 import { maskSecrets, resumeAccounts } from '../../transfer/export.js';
 import { IMPORT_FP_PREFIX } from '../../transfer/import.js';
 import type { OpenOperatorRuntime } from '../runtime.js';
@@ -46,9 +47,13 @@ const OPTIONS = {
 
 export type AccountsValues = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
-/** The masked, display-safe view of an account. */
-export function maskedAccount(a: LinkedAccount): Record<string, unknown> {
-  return { ...a, context: maskSecrets(a.context) };
+/**
+ * The masked, display-safe view of an account: the model's secret fields and the context fields
+ * its definition marks secret, and (belt and braces) any context key whose name looks secret.
+ */
+export function maskedAccount(a: LinkedAccount, secretContextFields: readonly string[] = []): Record<string, unknown> {
+  const m = maskAccount(a, secretContextFields);
+  return { ...m, context: maskSecrets(m.context) };
 }
 
 function line(a: LinkedAccount): string {
@@ -90,7 +95,7 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
             list.push(a);
           }
           list.sort((a, b) => a.id.localeCompare(b.id));
-          out(io, v.json, { accounts: list.map(maskedAccount), corrupt }, list.length === 0 ? 'no accounts' : list.map(line).join('\n'));
+          out(io, v.json, { accounts: list.map((a) => maskedAccount(a, rt.integration(a.integration)?.secretContextFields)), corrupt }, list.length === 0 ? 'no accounts' : list.map(line).join('\n'));
           if (corrupt.length > 0) {
             io.stderr(`crm-mcp accounts list: ${corrupt.length} account(s) unreadable (corrupt or under an unknown key), skipped: ${corrupt.slice(0, 5).join(', ')}${corrupt.length > 5 ? ', …' : ''}\n`);
             return EXIT.failure;
@@ -102,7 +107,8 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
           const rt = await runtime();
           const a = await rt.accounts.get(pos[0]!);
           if (!a) throw notFound(`no account '${pos[0]}'`);
-          out(io, v.json, maskedAccount(a), JSON.stringify(maskedAccount(a), null, 2));
+          const shown = maskedAccount(a, rt.integration(a.integration)?.secretContextFields);
+          out(io, v.json, shown, JSON.stringify(shown, null, 2));
           return EXIT.ok;
         }
         case 'create':

@@ -58,7 +58,7 @@ export async function runConnect(argv: string[], io: CliIo, open: OpenOperatorRu
         },
       });
       if (!outcome.ok) throw failure(outcome.code, outcome.reason);
-      out(io, v.json, { ok: true, reconnected: outcome.reconnected, account: maskedAccount(outcome.account) }, `connected: account ${outcome.account.id} is ${outcome.account.status}`);
+      out(io, v.json, { ok: true, reconnected: outcome.reconnected, account: maskedAccount(outcome.account, rt.integration(outcome.account.integration)?.secretContextFields) }, `connected: account ${outcome.account.id} is ${outcome.account.status}`);
       return EXIT.ok;
     },
     open,
