@@ -4,7 +4,7 @@
  * each exported account is marked `handed_off` here — another system now owns its refresh
  * token, so this instance stops refreshing it — and the file carries no such mark.
  */
-import { maskAccount } from '../accounts/mask.js';
+import { maskValue } from '../accounts/mask.js';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { TokenScheduler } from '../connect/complete.js';
 import type { AuditPort } from '../connect/ports.js';
@@ -40,7 +40,7 @@ export function toExportRecord(a: LinkedAccount, includeSecrets: boolean, secret
     environment: a.environment,
     status: a.status,
     authentication_method: a.authentication_method,
-    context: includeSecrets ? (a.context as Record<string, unknown>) : (maskSecrets(maskAccount(a, secretContextFields).context) as Record<string, unknown>),
+    context: includeSecrets ? (a.context as Record<string, unknown>) : maskContext(a.context, secretContextFields),
     ...(a.integration_override ? { integration_override: a.integration_override } : {}),
     ...(a.unified_model_override ? { unified_model_override: a.unified_model_override } : {}),
     created_at: a.created_at,
@@ -48,6 +48,16 @@ export function toExportRecord(a: LinkedAccount, includeSecrets: boolean, secret
 }
 
 /** Masks every string under a secret-looking key (access/refresh tokens, api keys, secrets). */
+/**
+ * A context with every secret masked once: keys whose name looks secret (tokens, API keys, …)
+ * and the fields the integration's definition marks secret, whatever their name or type.
+ */
+export function maskContext(context: Record<string, unknown>, secretContextFields: readonly string[] = []): Record<string, unknown> {
+  const out = maskSecrets(context) as Record<string, unknown>;
+  for (const f of secretContextFields) if (context[f] !== undefined && context[f] !== null) out[f] = maskValue(context[f]);
+  return out;
+}
+
 export function maskSecrets(v: unknown, depth = 0): unknown {
   if (depth > 10) return '[depth]';
   if (Array.isArray(v)) return v.map((x) => maskSecrets(x, depth + 1));

@@ -5,8 +5,7 @@
 import type { LinkedAccount } from '../../accounts/model.js';
 import { ACCOUNT_STATUSES } from '../../accounts/model.js';
 import type { CliIo } from '../../cli/io.js';
-import { maskAccount } from '../../accounts/mask.js';
-import { maskSecrets, resumeAccounts } from '../../transfer/export.js';
+import { maskContext, resumeAccounts } from '../../transfer/export.js';
 import { IMPORT_FP_PREFIX } from '../../transfer/import.js';
 import type { OpenOperatorRuntime } from '../runtime.js';
 import { runCreate } from './accounts-create.js';
@@ -47,13 +46,9 @@ const OPTIONS = {
 
 export type AccountsValues = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
-/**
- * The masked, display-safe view of an account: the model's secret fields and the context fields
- * its definition marks secret, and (belt and braces) any context key whose name looks secret.
- */
+/** The masked, display-safe view of an account (see maskContext). */
 export function maskedAccount(a: LinkedAccount, secretContextFields: readonly string[] = []): Record<string, unknown> {
-  const m = maskAccount(a, secretContextFields);
-  return { ...m, context: maskSecrets(m.context) };
+  return { ...a, context: maskContext(a.context, secretContextFields) };
 }
 
 function line(a: LinkedAccount): string {
