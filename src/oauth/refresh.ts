@@ -112,6 +112,18 @@ function errorCode(json: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The provider's own words (`error_description`, HubSpot's `message`), one line, bounded, so an
+ * operator sees *why* ("expired access/refresh token", "refresh token is revoked").
+ */
+function describe(json: unknown): string {
+  if (!json || typeof json !== 'object') return '';
+  const o = json as Record<string, unknown>;
+  const d = typeof o.error_description === 'string' ? o.error_description : typeof o.message === 'string' ? o.message : '';
+  const line = d.replace(/\s+/g, ' ').trim();
+  return line ? `: ${line.length > 200 ? `${line.slice(0, 197)}...` : line}` : '';
+}
+
 function parseRetryAfter(v: string | undefined, now: number): number | undefined {
   if (!v) return undefined;
   const n = Number(v);
@@ -146,7 +158,7 @@ export function classifyRefreshFailure(res: TokenHttpResponse, now = Date.now(),
     return { kind: 'rate_limited', reason: 'token endpoint rate limited (429)', ...(ra !== undefined ? { retryAfterMs: ra } : {}) };
   }
   if (res.status >= 500) return { kind: 'transient', reason: `token endpoint answered ${res.status}` };
-  if (code && REVOKED_CODES.has(code)) return { kind: 'revoked', reason: `provider rejected the refresh token (${code})` };
+  if (code && REVOKED_CODES.has(code)) return { kind: 'revoked', reason: `provider rejected the refresh token (${code}${describe(res.json)})` };
   if (code && MISCONFIGURED_CODES.has(code)) return { kind: 'misconfigured', reason: `provider rejected the OAuth client (${code})` };
   if (res.status === 401 && !code) return { kind: 'misconfigured', reason: 'token endpoint answered 401 (client authentication)' };
   if (res.status === 200) return { kind: 'invalid_response', reason: code ? `token endpoint answered 200 with error ${code}` : 'token response without access_token' };

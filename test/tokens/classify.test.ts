@@ -19,6 +19,14 @@ describe('classifyRefreshFailure', () => {
   ])('%s', (_n, res, kind) => {
     expect(classifyRefreshFailure(res).kind).toBe(kind);
   });
+  it("a revoked grant's reason carries the provider's own words, on one bounded line", () => {
+    expect(classifyRefreshFailure(r(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' })).reason).toBe('provider rejected the refresh token (invalid_grant: expired access/refresh token)');
+    expect(classifyRefreshFailure(r(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' })).reason).toBe('provider rejected the refresh token (bad_refresh_token: missing or invalid refresh token)');
+    expect(classifyRefreshFailure(r(400, { error: 'invalid_grant' })).reason).toBe('provider rejected the refresh token (invalid_grant)');
+    const long = classifyRefreshFailure(r(400, { error: 'invalid_grant', error_description: 'a\nb ' + 'x'.repeat(500) })).reason;
+    expect(long).not.toContain('\n');
+    expect(long.length).toBeLessThan(260);
+  });
   it('429 honours Retry-After', () => {
     expect(classifyRefreshFailure(r(429, {}, { 'retry-after': '7' })).retryAfterMs).toBe(7000);
   });
