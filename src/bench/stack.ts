@@ -17,6 +17,7 @@ import { composeCore } from '../app/core.js';
 import { openStore, type OpenedStore } from '../app/open-store.js';
 import { cryptoRandom, systemClock, type Deps } from '../core/deps.js';
 import { createLogger } from '../core/logger.js';
+import { DEMO_ENVIRONMENT, sandboxWiring } from '../demo/sandbox-env.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
 import { buildMcpRuntime } from '../mcp/compose.js';
@@ -27,7 +28,7 @@ import type { TokenProvider } from '../tokens/types.js';
 
 export const ACCOUNT_ID = 'bench-hubspot';
 export const PAGE = 100;
-const ENVIRONMENT = 'bench';
+const ENVIRONMENT = DEMO_ENVIRONMENT;
 /** The rate limit the sandbox runs with during the benches (HubSpot's real one is 100 per 10 s). */
 export const RAISED_LIMIT = { max: 10_000_000, intervalMs: 10_000 };
 
@@ -70,14 +71,10 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
     secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
   });
   const def = registry.get('hubspot');
-  const host = new URL(sb.hubspot.url).host;
-  // The bench environment moves HubSpot's API and token endpoints to the sandbox; the sandbox's
-  // OAuth client is the operator's own client. Token manager + scheduler as every entry point has them.
-  const envOverrides = { [ENVIRONMENT]: { hubspot: { base_url: sb.hubspot.url, auth: { token_url: sb.hubspot.tokenUrl, revoke_url: sb.hubspot.revokeUrl, introspect_url: sb.hubspot.introspectUrl } } } };
-  const core = composeCore({
-    deps, registry, store, env: {}, envOverrides, extraAllowedHosts: [host], webhookEndpoints: [],
-    oauthClients: { hubspot: { client_id: grant.clientId, client_secret: grant.clientSecret } },
-  });
+  // The demo's wiring: the sandbox environment moves API and token endpoints to the fakes and the
+  // sandbox's OAuth clients are the operator's own. Token manager + scheduler as every entry point has them.
+  const { envOverrides, extraAllowedHosts, oauthClients } = sandboxWiring(sb);
+  const core = composeCore({ deps, registry, store, env: {}, envOverrides, extraAllowedHosts, webhookEndpoints: [], oauthClients });
   const tokens = core.tokens;
   // The engine's token provider, timed: how long each tool call waited for its access token.
   let waits: number[] | undefined;
@@ -91,7 +88,7 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
       }
     },
   };
-  const rt = buildMcpRuntime({ kv: store.kv, accounts: store.accounts, deps, registry, tokens: timedTokens, envOverrides, extraAllowedHosts: [host], close: () => store.close() });
+  const rt = buildMcpRuntime({ kv: store.kv, accounts: store.accounts, deps, registry, tokens: timedTokens, envOverrides, extraAllowedHosts, close: () => store.close() });
   const now = new Date().toISOString();
   const account = await store.accounts.put({
     id: ACCOUNT_ID,
