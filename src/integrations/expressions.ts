@@ -12,6 +12,7 @@
  */
 import jsonata from 'jsonata';
 import { CrmMcpError } from '../core/errors.js';
+import { compileFast, runFast } from './fast-path.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import type { Definition } from './schema.js';
 
@@ -22,6 +23,8 @@ export interface ExpressionBounds {
   maxDepth?: number;
   /** Max sequence length (default 100 000). */
   maxSequence?: number;
+  /** Run expressions of the mapping subset as compiled JS (fast-path.ts); default true. */
+  fastPath?: boolean;
 }
 
 export interface ExpressionCompiler {
@@ -46,6 +49,13 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
     cache.set(expr, compiled);
     return compiled;
   };
+  const fastCache = new Map<string, ReturnType<typeof compileFast>>();
+  const fastOf = (expr: string, compiled: jsonata.Expression) => {
+    if (bounds.fastPath === false) return null;
+    let f = fastCache.get(expr);
+    if (f === undefined) fastCache.set(expr, (f = compileFast(compiled.ast() as Parameters<typeof compileFast>[0])));
+    return f;
+  };
   let tail: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
     const result = tail.then(run);
@@ -56,6 +66,14 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
     compile,
     async evaluate(expr, input, bindings, where) {
       const compiled = compile(expr, where);
+      const fast = fastOf(expr, compiled);
+      if (fast) {
+        try {
+          return runFast(fast, input);
+        } catch {
+          // FALLBACK (or anything unexpected): the interpreter gives the reference result or error.
+        }
+      }
       try {
         return await exclusive(() => compiled.evaluate(input, bindings));
       } catch (e) {

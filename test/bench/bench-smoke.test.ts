@@ -26,7 +26,7 @@ describe('bench (quick mode)', () => {
       expect(f.startup?.[t].initialize_median_ms, t).toEqual(num);
     }
     expect(f.startup?.crm_mcp.tools).toBeGreaterThan(0);
-    expect(f.jsonata).toMatchObject({ records: 100, jsonata_ms: num, plain_ts_ms: num, outputs_identical: true });
+    expect(f.jsonata).toMatchObject({ records: 100, jsonata_ms: num, fast_path_ms: num, plain_ts_ms: num, outputs_identical: true });
     for (const b of ['sqlite', 'memory'] as const) expect(f.memory?.[b]).toMatchObject({ accounts: num, scheduled: num, rss_mb: num, heap_used_mb: num });
     const table = renderTable(rows(r));
     for (const goal of ['≤ 1 ms added p50', '≥ 1,500 calls/s', 'exactly 1 refresh', 'max ≤ 2× mean', '≤ 150 ms median']) expect(table).toContain(goal);
