@@ -27,6 +27,8 @@ export interface OperatorParts {
   registry: IntegrationRegistry;
   /** The token manager (refreshes on demand). */
   tokens: TokenProvider;
+  /** TokenManager.retryRefresh, when the token manager is the real one. */
+  retryRefresh?: (accountId: string) => Promise<{ account: LinkedAccount }>;
   scheduler?: OperatorRuntime['scheduler'];
   audit: AuditLog;
   webhooks: WebhookPort;
@@ -57,6 +59,7 @@ export function buildOperatorRuntime(p: OperatorParts): OperatorRuntime {
     oauthClients,
     webhooks: p.webhooks,
     ...(p.scheduler ? { scheduler: p.scheduler } : {}),
+    ...(p.retryRefresh ? { retryRefresh: async (id: string) => (await p.retryRefresh!(id)).account } : {}),
     connectValidator: engineValidator(createEngine({ ...engineOpts, tokens: storedTokenProvider(p.accounts) })),
     verifier: engineValidator(createEngine({ ...engineOpts, tokens: p.tokens })),
     integration(name) {

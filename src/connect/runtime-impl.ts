@@ -51,6 +51,7 @@ export async function openOperatorRuntimeImpl(flags: OperatorFlags, io: CliIo, e
     sealer: core.sealer,
     registry,
     tokens: core.tokens,
+    retryRefresh: (id) => core.tokens.retryRefresh(id),
     scheduler,
     audit: core.audit,
     webhooks: core.webhooks,

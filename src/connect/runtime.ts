@@ -61,6 +61,11 @@ export interface OperatorRuntime {
   };
   /** Validates a just-connected account with its fresh token (no refresh). */
   connectValidator: AccountValidator;
+  /**
+   * Refreshes now through the token manager, also for an account in `needs_reauth` (operator
+   * retry after the provider restored access): success → `active` + one `reactivated` webhook.
+   */
+  retryRefresh?(accountId: string): Promise<LinkedAccount>;
   /** One call through the token manager (refreshing expired tokens first): import --verify. */
   verifier: AccountValidator;
   integration(name: string): IntegrationInfo | undefined;

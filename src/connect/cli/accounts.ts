@@ -21,6 +21,7 @@ export const ACCOUNTS_USAGE = `Usage:
   crm-mcp accounts import <file|-> [--verify] [--concurrency 8] [--json]
   crm-mcp accounts export [--include-secrets] [--hand-off] [--tenant <t>] [--out <file>] [--json]
   crm-mcp accounts resume <id...> | --all [--json]
+  crm-mcp accounts refresh <id> [--json]      refresh now; also retries a needs_reauth account
   crm-mcp accounts delete <id> [--force] [--json]
 ${STORE_FLAGS_DOC}
 ${EXIT_CODES_DOC}
@@ -129,6 +130,23 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
             throw notFound(`no account ${res.missing.map((m) => `'${m}'`).join(', ')}${res.resumed.length ? ` (resumed ${res.resumed.length} others)` : ''}`);
           }
           out(io, v.json, { ok: true, ...res }, `resumed ${res.resumed.length} account(s); this instance refreshes them again`);
+          return EXIT.ok;
+        }
+        case 'refresh': {
+          if (pos.length !== 1) throw usageError('refresh takes exactly one account id');
+          const rt = await runtime();
+          const before = await rt.accounts.get(pos[0]!);
+          if (!before) throw notFound(`no account '${pos[0]}'`);
+          if (!rt.retryRefresh) throw failure('unsupported', 'this runtime has no token manager to refresh with');
+          let after: LinkedAccount;
+          try {
+            after = await rt.retryRefresh(before.id);
+          } catch (err) {
+            const e = err as { code?: string; message?: string };
+            throw failure(e.code ?? 'refresh_failed', `refresh of ${before.id} failed: ${e.message ?? String(err)}`);
+          }
+          const shown = maskedAccount(after, rt.integration(after.integration)?.secretContextFields);
+          out(io, v.json, { ok: true, reactivated: before.status !== 'active' && after.status === 'active', account: shown }, `refreshed ${after.id}: ${before.status} → ${after.status}`);
           return EXIT.ok;
         }
         case 'delete': {

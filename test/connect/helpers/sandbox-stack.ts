@@ -86,6 +86,7 @@ export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpo
     sealer: core.sealer,
     registry,
     tokens: core.tokens,
+    retryRefresh: (id) => core.tokens.retryRefresh(id),
     scheduler: core.scheduler,
     audit: core.audit,
     webhooks: core.webhooks,
