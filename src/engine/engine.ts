@@ -11,10 +11,11 @@ import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { createExpressionCompiler, type ExpressionBounds, type ExpressionCompiler } from '../integrations/expressions.js';
 import { createDefinitionResolver, type Json } from '../integrations/overrides.js';
 import type { IntegrationRegistry } from '../integrations/registry.js';
-import type { Definition, Operation } from '../integrations/schema.js';
+import type { Definition, Operation, Resource } from '../integrations/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES, type UnifiedResource } from '../unified/models.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { toUnifiedFields } from './field-names.js';
 import { buildRequest, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
@@ -149,7 +150,7 @@ export function createEngine(opts: EngineOptions): Engine {
 
     const res = await call(op, req.method, req.id, req.input, page);
     rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() });
-    if (res.status >= 400) return errorResult(def, res, rl);
+    if (res.status >= 400) return errorResult(def, res, rl, resource);
     if (res.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${res.status} with a body that is not JSON`, res.status);
     const mapOpts = { includeRemoteData: req.includeRemoteData ?? false, ...(req.fields ? { fields: req.fields } : {}) };
 
@@ -177,7 +178,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (typeof id !== 'string' || id === '') return fail('provider_error', `${def.display_name} did not return the id of the written ${resourceName} record`, res.status);
       const got = await call(getOp, 'get', id, undefined);
       rl.info = normalizeRateLimit(def.rate_limit, got.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
-      if (got.status >= 400) return errorResult(def, got, rl);
+      if (got.status >= 400) return errorResult(def, got, rl, resource);
       if (got.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${got.status} with a body that is not JSON`, got.status);
       const raw = await extractRecord(def, compiler, getOp, got.body, `${def.name} resources.${resourceName}.get`);
       return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
@@ -190,11 +191,11 @@ export function createEngine(opts: EngineOptions): Engine {
     }
   }
 
-  async function errorResult(def: Definition, res: RawResponse, rl: { info: RateLimitInfo | null }): Promise<EngineResult> {
+  async function errorResult(def: Definition, res: RawResponse, rl: { info: RateLimitInfo | null }, resource?: Resource): Promise<EngineResult> {
     const cls = await classifyError(def, compiler, res);
     const error: EngineError = { code: cls.code, message: cls.message, status: res.status };
     if (cls.provider_code) error.provider_code = cls.provider_code;
-    if (cls.fields) error.fields = cls.fields;
+    if (cls.fields) error.fields = toUnifiedFields(resource, cls.fields);
     if (cls.kind === 'expired_token') error.message = `${def.display_name} rejected the access token again after a refresh; reconnect the account`;
     if (cls.code === 'rate_limited') {
       let policy: string | null = null;

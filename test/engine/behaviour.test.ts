@@ -126,7 +126,7 @@ describe('provider errors are classified declaratively', () => {
     const { engine, acct } = setup('salesforce');
     srv.queue({ status: 400, body: [{ message: 'Required fields are missing: [LastName]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] }] });
     const r = await engine.execute({ account: acct, resource: 'contacts', method: 'create', input: { first_name: 'x' } });
-    expect(r).toMatchObject({ ok: false, error: { code: 'validation', message: 'Required fields are missing: [LastName]', provider_code: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'validation', message: 'Required fields are missing: [LastName]', provider_code: 'REQUIRED_FIELD_MISSING', fields: ['last_name'] } }); // named as the caller knows it; the message keeps the provider's
   });
 
   it('HubSpot validation: errors[].message, code and propertyName', async () => {

@@ -186,7 +186,7 @@ describe('Streamable HTTP against the fakes', () => {
     const client = await httpClient('salesforce');
     const res = (await client.callTool({ name: 'create_deal', arguments: { name: 'No stage' } })) as CallToolResult;
     expect(res.isError).toBe(true);
-    expect(structured(res).error).toMatchObject({ code: 'validation', message: 'Required fields are missing: [StageName, CloseDate]', fields: ['StageName', 'CloseDate'], provider_code: 'REQUIRED_FIELD_MISSING', status: 400 });
+    expect(structured(res).error).toMatchObject({ code: 'validation', message: 'Required fields are missing: [StageName, CloseDate]', fields: ['stage', 'close_date'], provider_code: 'REQUIRED_FIELD_MISSING', status: 400 });
     await client.close();
   });
 
