@@ -1,7 +1,8 @@
 /**
  * Append-only credential-operation audit trail on a KvStore. Keys are `audit:<time-sortable id>`
- * (13-digit epoch ms + '-' + random hex), so a prefix scan returns everything and sorting by key
- * is chronological. Entries hold no secret values: callers pass reasons and counts only.
+ * (13-digit epoch ms + '-' + 6-digit per-process sequence + '-' + random hex), so a prefix scan
+ * returns everything and sorting by key is chronological — within one process also for entries
+ * written in the same millisecond (across processes those keep an arbitrary but stable order). Entries hold no secret values: callers pass reasons and counts only.
  */
 import type { Clock, Random } from '../core/deps.js';
 import type { KvStore } from '../store/kv.js';
@@ -38,10 +39,12 @@ export interface AuditTrail {
 }
 
 export function createAuditTrail(opts: { kv: KvStore; clock: Clock; random: Random }): AuditTrail {
+  let seq = 0;
   return {
     async append(entry) {
       const now = opts.clock.now();
-      const id = `${String(now).padStart(13, '0')}-${opts.random.bytes(6).toString('hex')}`;
+      seq = (seq + 1) % 1_000_000;
+      const id = `${String(now).padStart(13, '0')}-${String(seq).padStart(6, '0')}-${opts.random.bytes(6).toString('hex')}`;
       const rec: AuditRecord = { id, time: new Date(now).toISOString(), ...entry };
       await opts.kv.set(AUDIT_PREFIX + id, JSON.stringify(rec));
       return rec;

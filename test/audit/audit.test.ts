@@ -27,4 +27,12 @@ describe('audit trail', () => {
     for await (const [k] of kv.scan(AUDIT_PREFIX)) keys.push(k);
     expect(keys).toHaveLength(3);
   });
+
+  it('entries written in the same millisecond come back in the order they were written', async () => {
+    const clock = manualClock(Date.parse('2026-11-23T00:00:00Z'));
+    const audit = createAuditTrail({ kv: createMemoryKv(clock), clock, random: cryptoRandom });
+    const ops = Array.from({ length: 50 }, (_, i) => `op-${i}`);
+    for (const operation of ops) await audit.append({ operation, outcome: 'success', actor: 't' });
+    expect((await audit.query()).map((e) => e.operation)).toEqual(ops);
+  });
 });
