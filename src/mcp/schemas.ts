@@ -34,6 +34,19 @@ export const includeRemoteDataInput = z
   .optional()
   .describe("Also return the CRM's raw record as remote_data (larger output; only when unified fields are not enough)");
 
+/**
+ * zod schemas are immutable once built, but building them is not cheap (zod 4 constructs and
+ * checks every member), and stateless HTTP builds a server — 13 tools — per request. The
+ * per-resource ones are therefore built once per process.
+ */
+const built = new Map<string, z.ZodType>();
+/** The schema built once per process for `key` (a tool's input, a resource's output, …). */
+export function once<T extends z.ZodType>(key: string, make: () => T): T {
+  let s = built.get(key) as T | undefined;
+  if (!s) built.set(key, (s = make()));
+  return s;
+}
+
 /** Unified field names a caller may pick with `fields` (id is always returned). */
 export function fieldNames(resource: UnifiedResource): [string, ...string[]] {
   const names = Object.keys(RECORD_SCHEMAS[resource].shape).filter((k) => k !== 'id' && k !== 'remote_data');
@@ -41,12 +54,14 @@ export function fieldNames(resource: UnifiedResource): [string, ...string[]] {
 }
 
 export function fieldsInput(resource: UnifiedResource) {
-  return z
-    .array(z.enum(fieldNames(resource)))
-    .min(1)
-    .max(fieldNames(resource).length)
-    .optional()
-    .describe('Only return these unified fields (id is always included); omit for all');
+  return once(`fields:${resource}`, () =>
+    z
+      .array(z.enum(fieldNames(resource)))
+      .min(1)
+      .max(fieldNames(resource).length)
+      .optional()
+      .describe('Only return these unified fields (id is always included); omit for all'),
+  );
 }
 
 export const RateLimitOutput = z
@@ -62,7 +77,7 @@ export const RateLimitOutput = z
  * unified model.
  */
 export function recordSchema(resource: UnifiedResource) {
-  return RECORD_SCHEMAS[resource].partial().extend({ id: z.string() });
+  return once(`record:${resource}`, () => RECORD_SCHEMAS[resource].partial().extend({ id: z.string() }));
 }
 
 export const ErrorOutput = z
@@ -83,18 +98,22 @@ export const ErrorOutput = z
  * an output schema must be a single object type. Success results always carry the record key(s).
  */
 export function listOutput(resource: UnifiedResource) {
-  return z.object({
-    [resource]: z.array(recordSchema(resource)).optional().describe(`The page of ${resource} (absent on error)`),
-    next_cursor: z.string().nullable().optional().describe('Pass as cursor to get the next page; null when this was the last page'),
-    rate_limit: RateLimitOutput,
-    error: ErrorOutput.optional(),
-  });
+  return once(`list:${resource}`, () =>
+    z.object({
+      [resource]: z.array(recordSchema(resource)).optional().describe(`The page of ${resource} (absent on error)`),
+      next_cursor: z.string().nullable().optional().describe('Pass as cursor to get the next page; null when this was the last page'),
+      rate_limit: RateLimitOutput,
+      error: ErrorOutput.optional(),
+    }),
+  );
 }
 
 export function recordOutput(resource: UnifiedResource, key: string) {
-  return z.object({
-    [key]: recordSchema(resource).optional().describe(`The ${key} (absent on error)`),
-    rate_limit: RateLimitOutput,
-    error: ErrorOutput.optional(),
-  });
+  return once(`record-output:${resource}:${key}`, () =>
+    z.object({
+      [key]: recordSchema(resource).optional().describe(`The ${key} (absent on error)`),
+      rate_limit: RateLimitOutput,
+      error: ErrorOutput.optional(),
+    }),
+  );
 }

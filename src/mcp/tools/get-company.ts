@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { fieldsInput, idInput, includeRemoteDataInput, recordOutput } from '../schemas.js';
+import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerGetCompanyTool(server: McpServer, ctx: ToolContext): void {
@@ -11,7 +11,7 @@ export function registerGetCompanyTool(server: McpServer, ctx: ToolContext): voi
     description: `Fetch one record from the connected ${ctx.crmName} CRM: a company (organization) with name, domain, industry and owner. Use it when you know the company id (from list_companies or a contact's company_id).`,
     resource: 'companies',
     method: 'get',
-    inputSchema: z.strictObject({ id: idInput.describe('The company id'), fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput }),
+    inputSchema: once('get_company:input', () => z.strictObject({ id: idInput.describe('The company id'), fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput })),
     outputSchema: recordOutput('companies', 'company'),
     annotations: READ_ONLY,
     toRequest: ({ id, ...rest }) => ({ id, ...readOptions(rest) }),

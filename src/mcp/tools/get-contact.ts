@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { fieldsInput, idInput, includeRemoteDataInput, recordOutput } from '../schemas.js';
+import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerGetContactTool(server: McpServer, ctx: ToolContext): void {
@@ -11,7 +11,7 @@ export function registerGetContactTool(server: McpServer, ctx: ToolContext): voi
     description: `Fetch one record from the connected ${ctx.crmName} CRM: a contact (person) with names, emails, phones, title, owner and company link. Use it when you know the contact id (from list_contacts or search_contacts).`,
     resource: 'contacts',
     method: 'get',
-    inputSchema: z.strictObject({ id: idInput.describe('The contact id'), fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput }),
+    inputSchema: once('get_contact:input', () => z.strictObject({ id: idInput.describe('The contact id'), fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput })),
     outputSchema: recordOutput('contacts', 'contact'),
     annotations: READ_ONLY,
     toRequest: ({ id, ...rest }) => ({ id, ...readOptions(rest) }),

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { fieldsInput, idInput, includeRemoteDataInput, recordOutput } from '../schemas.js';
+import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerGetDealTool(server: McpServer, ctx: ToolContext): void {
@@ -11,7 +11,7 @@ export function registerGetDealTool(server: McpServer, ctx: ToolContext): void {
     description: `Fetch one record from the connected ${ctx.crmName} CRM: a deal (opportunity) with amount, currency, stage, pipeline, close date and linked company and contacts. Use it when you know the deal id (from list_deals).`,
     resource: 'deals',
     method: 'get',
-    inputSchema: z.strictObject({ id: idInput.describe('The deal id'), fields: fieldsInput('deals'), include_remote_data: includeRemoteDataInput }),
+    inputSchema: once('get_deal:input', () => z.strictObject({ id: idInput.describe('The deal id'), fields: fieldsInput('deals'), include_remote_data: includeRemoteDataInput })),
     outputSchema: recordOutput('deals', 'deal'),
     annotations: READ_ONLY,
     toRequest: ({ id, ...rest }) => ({ id, ...readOptions(rest) }),

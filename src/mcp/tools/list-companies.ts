@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput } from '../schemas.js';
+import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerListCompaniesTool(server: McpServer, ctx: ToolContext): void {
@@ -14,7 +14,7 @@ export function registerListCompaniesTool(server: McpServer, ctx: ToolContext): 
       'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
     resource: 'companies',
     method: 'list',
-    inputSchema: z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput }),
+    inputSchema: once('list_companies:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput })),
     outputSchema: listOutput('companies'),
     annotations: READ_ONLY,
     toRequest: (args) => readOptions(args),

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput } from '../schemas.js';
+import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerListNotesTool(server: McpServer, ctx: ToolContext): void {
@@ -14,7 +14,7 @@ export function registerListNotesTool(server: McpServer, ctx: ToolContext): void
       'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
     resource: 'notes',
     method: 'list',
-    inputSchema: z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('notes'), include_remote_data: includeRemoteDataInput }),
+    inputSchema: once('list_notes:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('notes'), include_remote_data: includeRemoteDataInput })),
     outputSchema: listOutput('notes'),
     annotations: READ_ONLY,
     toRequest: (args) => readOptions(args),

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { NoteWriteSchema } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
-import { includeRemoteDataInput, recordOutput } from '../schemas.js';
+import { includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 
 const linked = (o: { contact_ids?: string[]; company_ids?: string[]; deal_ids?: string[] }) =>
@@ -17,9 +17,11 @@ export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
       'contact, company or deal by id. Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
     resource: 'notes',
     method: 'create',
-    inputSchema: z
-      .strictObject({ ...NoteWriteSchema.shape, include_remote_data: includeRemoteDataInput })
-      .refine(linked, { message: 'link the note to at least one record: contact_ids, company_ids or deal_ids' }),
+    inputSchema: once('log_note:input', () =>
+      z
+        .strictObject({ ...NoteWriteSchema.shape, include_remote_data: includeRemoteDataInput })
+        .refine(linked, { message: 'link the note to at least one record: contact_ids, company_ids or deal_ids' }),
+    ),
     outputSchema: recordOutput('notes', 'note'),
     annotations: CREATES,
     toRequest: (args) => writeRequest(args),
