@@ -212,8 +212,6 @@ export function compileFast(node: Node): Fn | null {
     }
     case 'path':
       return compilePath(node);
-    case 'name':
-      return compilePath({ type: 'path', steps: [node] });
     case 'variable':
       return node.value === '' && !node.stages ? (i) => i : null;
     case 'block': {

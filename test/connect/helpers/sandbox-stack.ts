@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { composeCore, type Core } from '../../../src/app/core.js';
 import type { OpenedStore } from '../../../src/app/open-store.js';
 import type { LinkedAccount } from '../../../src/accounts/model.js';
-import { buildOperatorRuntime } from '../../../src/connect/compose.js';
+import { operatorRuntimeOnCore } from '../../../src/connect/on-core.js';
 import { createConnectFlow } from '../../../src/connect/flow.js';
 import { connectHandlerFor } from '../../../src/connect/mount.js';
 import type { OperatorRuntime } from '../../../src/connect/runtime.js';
@@ -78,23 +78,9 @@ export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpo
   const deps = { clock, random: cryptoRandom, logger };
   const envOverrides = sandboxOverrides(p);
   const extraAllowedHosts = ['127.0.0.1'];
-  const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, extraAllowedHosts, webhookEndpoints: opts.webhookEndpoints ?? [] });
-  const rt = buildOperatorRuntime({
-    kv,
-    accounts: store.accounts,
-    deps,
-    sealer: core.sealer,
-    registry,
-    tokens: core.tokens,
-    retryRefresh: (id) => core.tokens.retryRefresh(id),
-    scheduler: core.scheduler,
-    audit: core.audit,
-    webhooks: core.webhooks,
-    env: CLIENT_ENV,
-    envOverrides,
-    extraAllowedHosts,
-    close: async () => {},
-  });
+  const parts = { deps, registry, store, env: CLIENT_ENV, envOverrides, extraAllowedHosts, webhookEndpoints: opts.webhookEndpoints ?? [] };
+  const core = composeCore(parts);
+  const rt = operatorRuntimeOnCore({ deps, registry, store, core, parts }, { close: async () => {} });
   const servers: Array<() => Promise<void>> = [];
   let base: string | undefined;
   const stack: Stack = {
