@@ -9,6 +9,7 @@ import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
+import type { RefreshScheduler } from '../tokens/scheduler.js';
 
 export interface McpRuntime {
   accounts: AccountStore;
@@ -19,7 +20,7 @@ export interface McpRuntime {
    * Proactive token refresh; `serve` runs it (rebuild from the store, then start), `stdio` and
    * `tokens` leave it idle and refresh on demand.
    */
-  scheduler?: { rebuild(): Promise<number>; start(): void; stop(): void };
+  scheduler?: Pick<RefreshScheduler, 'rebuild' | 'start' | 'stop' | 'upcoming'>;
   /**
    * The connect flow's HTTP endpoints (`/connect/start`, `/connect/callback`) for `serve` to mount;
    * `listeningUrl` is the base for the callback when no public URL is configured.

@@ -124,6 +124,20 @@ describe.each(['http', 'stdio'] as const)('over %s', (transport) => {
   }, 60_000);
 });
 
+describe('serve runs proactive refresh', () => {
+  // First in this file: later tests defer refreshes (a token endpoint 500 reschedules a retry).
+  it('on start it scheduled every stored account 60–180 s before its token expires', async () => {
+    const upcoming = await rt.scheduler!.upcoming(10);
+    expect(upcoming.map((u) => u.account_id).sort()).toEqual(Object.values(ACCOUNT_IDS).sort());
+    for (const u of upcoming) {
+      const expiresAt = Date.parse((await rt.accounts.get(u.account_id))!.context.oauth!.token.expires_at!);
+      const lead = expiresAt - Date.parse(u.at);
+      expect(lead).toBeGreaterThanOrEqual(60_000);
+      expect(lead).toBeLessThanOrEqual(180_000);
+    }
+  });
+});
+
 describe('Streamable HTTP against the fakes', () => {
   it.each(['hubspot', 'salesforce'] as const)('%s throttles: rate_limited with retry_after_seconds, exactly one provider request, nothing retried', async (kind) => {
     const client = await httpClient(kind);
