@@ -7,8 +7,12 @@
  *   CRM_MCP_ENCRYPTION_KEYS   keyring: `kid:material,kid:material` (first is current when no KEY)
  *   CRM_MCP_KEYS_FILE         key file (default <dataDir>/keys.json; generated for the embedded store)
  *   CRM_MCP_LOG_LEVEL         debug | info | warn | error
- * Config file only: `publicUrl` (where `serve` is reachable; connect links start there) and
- * `oauthClients` (the operator's own OAuth clients, src/oauth-clients/config.ts).
+ * Config file only: `publicUrl` (where `serve` is reachable; connect links start there),
+ * `oauthClients` (the operator's own OAuth clients, src/oauth-clients/config.ts), `environments`
+ * (environment → integration → partial definition, deep-merged over the platform definition),
+ * `definitionDirs` (more definition directories, after the package's own `integrations/`) and
+ * `extraProviderHosts` (provider hosts allowed beyond each definition's own, also over plain
+ * http: for sandboxes and local fakes, never for a real CRM).
  * Key material and client secrets are kept behind functions so that printing or logging the
  * config shows none.
  */
@@ -16,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { CrmMcpError } from '../core/errors.js';
+import type { Json } from '../integrations/index.js';
 import { OAuthClientsConfigSchema, type OAuthClientsConfig } from '../oauth-clients/config.js';
 
 export interface ConfigFlags {
@@ -41,6 +46,9 @@ const FileConfigSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     oauthClients: OAuthClientsConfigSchema.optional(),
+    environments: z.record(z.string().min(1), z.record(z.string().min(1), z.record(z.string(), z.unknown()))).optional(),
+    definitionDirs: z.array(z.string().min(1)).optional(),
+    extraProviderHosts: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -59,6 +67,11 @@ export const AppConfigSchema = z.object({
   publicUrl: z.string().optional(),
   /** The config file's OAuth clients; a function so the config never serializes their secrets. */
   oauthClients: z.custom<() => OAuthClientsConfig | undefined>((v) => typeof v === 'function'),
+  /** environment → integration → partial definition. */
+  environments: z.custom<Record<string, Record<string, Json>>>((v) => typeof v === 'object' && v !== null),
+  /** Absolute paths of definition directories loaded after the package's own. */
+  definitionDirs: z.array(z.string().min(1)),
+  extraProviderHosts: z.array(z.string().min(1)),
 });
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 
@@ -96,6 +109,9 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags;
     logLevel: nonEmpty(flags.logLevel) ?? nonEmpty(env.CRM_MCP_LOG_LEVEL) ?? file.logLevel ?? 'info',
     ...(file.publicUrl ? { publicUrl: file.publicUrl } : {}),
     oauthClients: () => file.oauthClients,
+    environments: file.environments ?? {},
+    definitionDirs: (file.definitionDirs ?? []).map((d) => abs(d, fileBase)),
+    extraProviderHosts: file.extraProviderHosts ?? [],
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

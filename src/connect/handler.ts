@@ -9,7 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/deps.js';
 import { isCrmMcpError } from '../core/errors.js';
 import type { ConnectOutcome } from './complete.js';
-import type { ConnectFlow } from './flow.js';
+import { createConnectFlow, type ConnectFlow } from './flow.js';
+import type { OperatorRuntime } from './runtime.js';
 
 export interface ConnectHandlerOptions {
   flow: ConnectFlow;
@@ -72,4 +73,10 @@ export function createConnectHandler(opts: ConnectHandlerOptions): ConnectHandle
       return true;
     }
   };
+}
+
+/** The endpoints on an operator runtime, as `serve` mounts them under /connect/. */
+export function connectHandlerFor(rt: OperatorRuntime, publicBaseUrl: string): ConnectHandler {
+  const flow = createConnectFlow({ ...rt, ...rt.deps, validator: rt.connectValidator, connectSpec: rt.connectSpec, actor: 'connect-link' });
+  return createConnectHandler({ flow, publicBaseUrl, logger: rt.deps.logger });
 }

@@ -7,20 +7,14 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccessTokenStore } from '../access-tokens/store.js';
-import { loadConfig } from '../app/config.js';
-import { composeCore } from '../app/core.js';
-import { openStore } from '../app/open-store.js';
-import { cryptoRandom, systemClock, type Logger } from '../core/deps.js';
-import { startHttpServer, type RunningHttpServer } from '../http/server.js';
-import { loadRegistry, secretContextKeys } from '../integrations/index.js';
-import { buildMcpRuntime } from '../mcp/compose.js';
+import { openApp } from '../app/open-app.js';
+import { serveHttp, type Serving } from '../app/serve-http.js';
 import { startSandboxes } from '../sandbox/index.js';
 import { runDemoAgent, type AgentStep } from './agent.js';
-import { sandboxWiring } from './sandbox-env.js';
+import { sandboxConfig } from './sandbox-env.js';
 import { seedDemoTenant, type SeededAccount } from './seed.js';
 
 export interface DemoOptions {
@@ -29,7 +23,9 @@ export interface DemoOptions {
   fallbackToFreePort?: boolean;
   /** Where the demo's store and key file go; default a fresh temporary directory, removed on close. */
   dataDir?: string;
-  logger: Logger;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where log lines go. */
+  stderr(text: string): void;
   print(line: string): void;
 }
 
@@ -49,45 +45,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   try {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'crm-mcp-demo-'));
     if (!opts.dataDir) closers.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const deps = { clock: systemClock, random: cryptoRandom, logger: opts.logger };
-
     const sb = await startSandboxes();
     closers.push(() => sb.close());
     opts.print(`sandboxes: HubSpot ${sb.hubspot.url}, Salesforce ${sb.salesforce.url} (fake providers on loopback)`);
 
-    const wiring = sandboxWiring(sb);
-    const registry = loadRegistry();
-    const config = loadConfig({ env: {}, flags: { dataDir } });
-    const store = await openStore(config, {
-      notice: (l) => opts.logger.info(l),
-      secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
-    });
-    closers.push(() => store.close());
-    const core = composeCore({ deps, registry, store, env: {}, oauthClients: wiring.oauthClients, envOverrides: wiring.envOverrides, extraAllowedHosts: wiring.extraAllowedHosts, webhookEndpoints: [] });
-    const rt = buildMcpRuntime({ kv: store.kv, accounts: store.accounts, deps, registry, tokens: core.tokens, scheduler: core.scheduler, envOverrides: wiring.envOverrides, extraAllowedHosts: wiring.extraAllowedHosts, close: async () => {} });
-    closers.push(() => rt.close());
-    const accessTokens = createAccessTokenStore({ kv: store.kv, clock: deps.clock, random: deps.random });
-    const seeded = await seedDemoTenant({ sb, accounts: store.accounts, core, tokens: accessTokens, clock: deps.clock });
-    opts.print(`store: encrypted embedded SQLite at ${config.store.kind === 'sqlite' ? config.store.path : '?'}; tenant "${seeded[0]?.account.tenant_id}" with ${seeded.map((s) => s.account.id).join(', ')}`);
-    core.scheduler.start();
+    // The demo's own environment only: the user's CRM_MCP_* settings must not leak into it.
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify(sandboxConfig(sb), null, 2) + '\n', { mode: 0o600 });
+    // Its key is generated into its own temporary data directory, which nobody needs to back up.
+    const app = await openApp({ flags: { config: configFile, dataDir, logLevel: opts.logLevel }, env: {}, stderr: opts.stderr, notice: () => {} });
+    closers.push(() => app.close());
+    const seeded = await seedDemoTenant({ sb, accounts: app.store.accounts, core: app.core, tokens: app.accessTokens, clock: app.deps.clock });
+    opts.print(`store: encrypted embedded SQLite at ${app.config.store.kind === 'sqlite' ? app.config.store.path : '?'}; tenant "${seeded[0]?.account.tenant_id}" with ${seeded.map((s) => s.account.id).join(', ')}`);
 
-    const serve = (port: number) =>
-      startHttpServer({ port, host: '127.0.0.1', engine: rt.engine, deps, accounts: store.accounts, auth: { mode: 'tokens', tokens: accessTokens }, crmName: (i) => rt.crmName(i) });
-    let srv: RunningHttpServer;
+    const serve = (port: number) => serveHttp(app.mcp, { port, host: '127.0.0.1' });
+    let serving: Serving;
     try {
-      srv = await serve(opts.port);
+      serving = await serve(opts.port);
     } catch (err) {
       if (!opts.fallbackToFreePort || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       opts.print(`port ${opts.port} is in use; serving on a free port instead`);
-      srv = await serve(0);
+      serving = await serve(0);
     }
-    closers.push(() => srv.close());
-    const url = `${srv.url}/mcp`;
+    closers.push(() => serving.close());
+    const url = `${serving.http.url}/mcp`;
     opts.print(`MCP server (Streamable HTTP, stateless, bearer tokens): ${url}`);
 
     const results: DemoRun['results'] = [];
     for (const s of seeded) {
-      const crm = rt.crmName(s.account.integration) ?? s.account.integration;
+      const crm = app.mcp.crmName(s.account.integration) ?? s.account.integration;
       opts.print('');
       opts.print(`agent on ${crm} (${s.account.id}): find a contact → update their deal's stage → log a note on the deal`);
       const client = new Client({ name: 'crm-mcp-demo-agent', version: '1.0.0' });

@@ -4,7 +4,8 @@
  * keeps sessions in this process, each bound to the principal that opened it.
  *
  * Order per request: Host/Origin (403) → route (404) → auth (401/403) → MCP transport.
- * Routes: GET /healthz; /mcp (the token's account); /accounts/<id>/mcp (must be the token's).
+ * Routes: GET /healthz; /mcp (the token's account); /accounts/<id>/mcp (must be the token's);
+ * and the routes given (by path prefix).
  */
 import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,10 +34,16 @@ export interface HttpAppOptions {
   /** Stateful only: a session unused this long is closed (default 30 min). */
   sessionIdleMs?: number;
   /**
-   * Other handlers mounted beside MCP (e.g. the connect flow's /connect/*), tried in order after
-   * the Host/Origin check; each returns true when it answered the request.
+   * Other routes beside MCP (e.g. the connect flow under `/connect/`), matched by path prefix
+   * after the Host/Origin check; a handler that returns false leaves the request a 404.
    */
-  mounts?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
+  routes?: ReadonlyArray<HttpRoute>;
+}
+
+export interface HttpRoute {
+  /** Path prefix, e.g. `/connect/`. */
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 export interface HttpApp {
@@ -171,8 +178,9 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
           log.warn('rejected request', { reason: hostCheck.reason });
           return sendRpcError(res, 403, `Forbidden: ${hostCheck.reason}`);
         }
-        for (const mount of opts.mounts ?? []) if (await mount(req, res)) return;
         if (url.pathname === '/mcp') return await handleMcp(req, res, undefined);
+        const route = opts.routes?.find((r) => url.pathname.startsWith(r.prefix));
+        if (route && (await route.handle(req, res))) return;
         const m = ACCOUNT_ROUTE.exec(url.pathname);
         if (m) return await handleMcp(req, res, m[1]);
         return sendJson(res, 404, { error: 'not_found' });

@@ -3,9 +3,9 @@
  * types. Timing goals are reported by the bench, never asserted here.
  */
 import { describe, expect, it } from 'vitest';
-import { rows } from '../../src/bench/report.js';
-import { renderTable } from '../../src/bench/stats.js';
-import { runBench } from '../../src/bench/suite.js';
+import { rows } from './report.js';
+import { renderTable } from './stats.js';
+import { runBench } from './suite.js';
 
 const num = expect.any(Number);
 const summary = { n: num, mean: num, p50: num, p99: num, min: num, max: num };

@@ -3,6 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliArgs, writeConfigFile } from '../helpers/dist-cli.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
@@ -46,15 +47,17 @@ describe('crm-mcp connect as a process', () => {
     const sf = await startFakeSalesforce({ seed: { accounts: 1, contacts: 2, opportunities: 0, notes: 0, tasks: 0 }, oauth: { clients: [{ clientId: 'sf-client', clientSecret: 'sf-secret-KNOWN' }] } });
     const dir = await mkdtemp(join(tmpdir(), 'crm-connect-'));
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/cli/helpers/composed-cli.ts', 'connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json'], {
+      const config = writeConfigFile({
+        environments: { sandbox: { salesforce: { auth: { authorize_url: sf.authorizeUrl, token_url: sf.tokenUrl, introspect_url: sf.introspectUrl, revoke_url: sf.revokeUrl } } } },
+        extraProviderHosts: ['127.0.0.1'],
+      });
+      const child = spawn(process.execPath, cliArgs('connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json', '--config', config), {
         cwd: root,
         env: {
           ...process.env,
           CRM_MCP_DATA_DIR: join(dir, 'data'),
           CRM_MCP_SALESFORCE_CLIENT_ID: 'sf-client',
           CRM_MCP_SALESFORCE_CLIENT_SECRET: 'sf-secret-KNOWN',
-          CRM_MCP_TEST_ALLOWED_HOSTS: '127.0.0.1',
-          CRM_MCP_TEST_ENV_OVERRIDES: JSON.stringify({ sandbox: { salesforce: { auth: { authorize_url: sf.authorizeUrl, token_url: sf.tokenUrl, introspect_url: sf.introspectUrl, revoke_url: sf.revokeUrl } } } }),
         },
       });
       const exited = new Promise<number | null>((r) => child.on('exit', r));

@@ -50,7 +50,7 @@ describe('OAuth clients from the config file', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { loadConfig } = await import('../../src/app/config.js');
-    const { openOperatorRuntimeImpl } = await import('../../src/connect/runtime-impl.js');
+    const { openOperatorRuntime } = await import('../../src/cli/open.js');
     const { runWith: links } = await import('../../src/cli/commands/links.js');
     const { startFakeHubSpot } = await import('../../src/sandbox/index.js');
     const { captureIo } = await import('../cli/helpers/operator-runtime.js');
@@ -64,6 +64,8 @@ describe('OAuth clients from the config file', () => {
         JSON.stringify({
           dataDir: 'data',
           publicUrl: 'https://connect.example.com',
+          environments: { sandbox: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } },
+          extraProviderHosts: ['127.0.0.1'],
           oauthClients: { hubspot: { client_id: 'cfg-default-app', client_secret: 'cfg-default-SECRET', environments: { sandbox: { client_id: 'cfg-sandbox-app', client_secret: 'cfg-sandbox-SECRET' } } } },
         }),
       );
@@ -72,18 +74,17 @@ describe('OAuth clients from the config file', () => {
       expect(JSON.stringify(config)).not.toContain('SECRET');
       expect(config.oauthClients()?.hubspot?.environments?.sandbox?.client_id).toBe('cfg-sandbox-app');
 
-      const extras = { envOverrides: { sandbox: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } }, extraAllowedHosts: ['127.0.0.1'] };
-      const rt = await openOperatorRuntimeImpl({ logLevel: 'warn' }, captureIo({ env }), extras);
+      const rt = await openOperatorRuntime({ logLevel: 'warn' }, captureIo({ env }));
       try {
         expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'sandbox')).toMatchObject({ client_id: 'cfg-sandbox-app', source: 'config', environment_specific: true });
         expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'production')).toMatchObject({ client_id: 'cfg-default-app', environment_specific: false });
         const io = captureIo({ env });
         // A process of its own, as `crm-mcp links create` would be (the command closes its runtime).
-        expect(await links(['create', '--tenant', 't', '--integration', 'hubspot', '--environment', 'sandbox', '--json'], io, (f, io2) => openOperatorRuntimeImpl(f, io2, extras))).toBe(0);
+        expect(await links(['create', '--tenant', 't', '--integration', 'hubspot', '--environment', 'sandbox', '--json'], io, openOperatorRuntime)).toBe(0);
         const link = JSON.parse(io.stdoutText()) as { url: string };
         expect(link.url).toMatch(/^https:\/\/connect\.example\.com\/connect\/start\?link=lnk_/);
 
-        const { connectHandlerFor } = await import('../../src/connect/mount.js');
+        const { connectHandlerFor } = await import('../../src/connect/handler.js');
         const { createServer } = await import('node:http');
         const srv = createServer((req, res) => void handler(req, res).then((ok) => ok || res.writeHead(404).end()));
         await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

@@ -2,8 +2,8 @@
  * `crm-mcp serve` mounts the connect endpoints: a link made by `links create` (pointing at the
  * running server) goes through the provider's consent and comes back to serve's own
  * /connect/callback, and the new account is served at once with a token from `tokens create`.
- * Real composition roots (openRuntimeImpl, openOperatorRuntimeImpl) over one encrypted SQLite
- * store, against the faithful sandbox fakes.
+ * The real composition root (openApp) over one encrypted SQLite store, configured by a config
+ * file that points the `sandbox` environment at the faithful fakes.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,16 +15,15 @@ import { runWith as links } from '../../src/cli/commands/links.js';
 import { runWith as serve } from '../../src/cli/commands/serve.js';
 import { runWith as tokensCmd } from '../../src/cli/commands/tokens.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { openOperatorRuntimeImpl } from '../../src/connect/runtime-impl.js';
+import { openOperatorRuntime, openRuntime } from '../../src/cli/open.js';
 import { systemClock } from '../../src/core/deps.js';
-import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
+import { writeConfigFile } from '../helpers/dist-cli.js';
 import { CLIENT_ENV, ENVIRONMENT, sandboxOverrides, startProviders, type Providers } from './helpers/sandbox-stack.js';
 
 let p: Providers;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let base: string;
-let extras: { envOverrides: ReturnType<typeof sandboxOverrides>; extraAllowedHosts: string[] };
 const stop = new AbortController();
 let served: Promise<number>;
 const logs: string[] = [];
@@ -33,10 +32,10 @@ const io = (out: string[] = []): CliIo => ({ stdout: (s) => void out.push(s), st
 beforeAll(async () => {
   p = await startProviders(systemClock);
   dir = await mkdtemp(join(tmpdir(), 'crm-serve-connect-'));
-  env = { ...CLIENT_ENV, CRM_MCP_DATA_DIR: dir, CRM_MCP_LOG_LEVEL: 'warn' };
-  extras = { envOverrides: sandboxOverrides(p), extraAllowedHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] };
+  const config = writeConfigFile({ environments: sandboxOverrides(p), extraProviderHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
+  env = { ...CLIENT_ENV, CRM_MCP_DATA_DIR: dir, CRM_MCP_LOG_LEVEL: 'warn', CRM_MCP_CONFIG: config };
   const out: string[] = [];
-  served = serve(['--port', '0'], io(out), (flags, cio) => openRuntimeImpl(flags, cio, extras), { stop: stop.signal });
+  served = serve(['--port', '0'], io(out), openRuntime, { stop: stop.signal });
   for (let i = 0; !out.join('').includes('listening'); i++) {
     if (i > 400) throw new Error(`serve did not start: ${logs.join('')}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -54,7 +53,7 @@ afterAll(async () => {
 describe('serve mounts /connect/*', () => {
   it('a link from links create → consent → serve\'s callback → active; the new account is served with a fresh MCP token', async () => {
     const out: string[] = [];
-    const code = await links(['create', '--tenant', 'tenant-serve', '--integration', 'salesforce', '--environment', ENVIRONMENT, '--base-url', base, '--json'], io(out), (flags, cio) => openOperatorRuntimeImpl(flags, cio, extras));
+    const code = await links(['create', '--tenant', 'tenant-serve', '--integration', 'salesforce', '--environment', ENVIRONMENT, '--base-url', base, '--json'], io(out), openOperatorRuntime);
     expect(code, logs.join('')).toBe(0);
     const link = JSON.parse(out.join('')) as { url: string };
     expect(new URL(link.url).origin).toBe(base);
@@ -67,7 +66,7 @@ describe('serve mounts /connect/*', () => {
     expect(p.salesforce.oauth.stats.byGrantType.authorization_code).toBe(1);
 
     const accounts = await (async () => {
-      const rt = await openOperatorRuntimeImpl({}, io(), extras);
+      const rt = await openOperatorRuntime({}, io());
       try {
         return await rt.accounts.listByTenant('tenant-serve');
       } finally {
@@ -78,7 +77,7 @@ describe('serve mounts /connect/*', () => {
     const acct = accounts[0]!;
 
     const tok: string[] = [];
-    expect(await tokensCmd(['create', '--tenant', 'tenant-serve', '--account', acct.id, '--json'], io(tok), (flags, cio) => openRuntimeImpl(flags, cio, extras))).toBe(0);
+    expect(await tokensCmd(['create', '--tenant', 'tenant-serve', '--account', acct.id, '--json'], io(tok), openRuntime)).toBe(0);
     const token = (JSON.parse(tok.join('')) as { token: string }).token;
     const client = new Client({ name: 't', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));

@@ -14,7 +14,8 @@ import { COMMANDS } from '../../src/cli/commands.js';
 import { run as stdioRun } from '../../src/cli/commands/stdio.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startHttpServer } from '../../src/http/server.js';
-import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
+import { openRuntime } from '../../src/cli/open.js';
+import { cliArgs } from '../helpers/dist-cli.js';
 import { manualClock } from '../http/helpers.js';
 import { ACCOUNT_IDS, startSandboxCrms } from '../mcp/helpers/sandbox-crms.js';
 
@@ -27,7 +28,7 @@ describe('examples/agent-backoff.ts against the HubSpot fake behind a tiny rate 
     const clock = manualClock(Date.now());
     const crms = await startSandboxCrms({ clock, hubspot: { seed: { contacts: 25, companies: 2, deals: 2, notes: 2 }, rateLimit: { max: 2, intervalMs: 10_000 } } });
     const { env } = await crms.seedStore();
-    const rt = await openRuntimeImpl({}, { stdout: () => {}, stderr: () => {}, env, stdoutIsTty: false }, { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts });
+    const rt = await openRuntime({}, { stdout: () => {}, stderr: () => {}, env, stdoutIsTty: false });
     const srv = await startHttpServer({ port: 0, engine: rt.engine, deps: { ...rt.deps, logger: silentLogger }, accounts: rt.accounts, auth: { mode: 'none', accountId: ACCOUNT_IDS.hubspot } });
     const client = new Client({ name: 'backoff-e2e', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`)));
@@ -57,7 +58,7 @@ describe('examples/agent-backoff.ts against the HubSpot fake behind a tiny rate 
     try {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', 'examples/agent-backoff.ts', '--', process.execPath, '--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS.hubspot, '--log-level', 'warn'],
+        ['--import', 'tsx', 'examples/agent-backoff.ts', '--', process.execPath, ...cliArgs('stdio', '--account', ACCOUNT_IDS.hubspot, '--log-level', 'warn')],
         { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';

@@ -145,20 +145,28 @@ describe('Streamable HTTP server', () => {
     expect(expired.status).toBe(404);
   });
 
-  it('mounts other handlers beside MCP, behind the Host/Origin check', async () => {
+  it('serves the routes it was given by path prefix, behind the Host/Origin check; MCP requests never reach them', async () => {
+    const seen: string[] = [];
     const { srv } = await setup({
-      mounts: [
-        async (req, res) => {
-          if (!req.url?.startsWith('/connect/')) return false;
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('connect');
-          return true;
+      routes: [
+        {
+          prefix: '/connect/',
+          async handle(req, res) {
+            seen.push(req.url ?? '');
+            if (req.url?.startsWith('/connect/unknown')) return false;
+            res.writeHead(200, { 'content-type': 'text/plain' }).end('connect');
+            return true;
+          },
         },
       ],
     });
     const ok = await fetch(`${srv.url}/connect/callback?state=x`);
     expect(await ok.text()).toBe('connect');
     expect((await rawPost(`${srv.url}/connect/callback`, {}, { host: 'evil.example' })).status).toBe(403);
+    expect((await fetch(`${srv.url}/connect/unknown`)).status).toBe(404);
     expect((await fetch(`${srv.url}/elsewhere`)).status).toBe(404);
+    expect((await mcpPost(`${srv.url}/mcp`, LIST_CALL)).status).toBe(401);
+    expect(seen).toEqual(['/connect/callback?state=x', '/connect/unknown']);
   });
 
   it('no-auth mode serves exactly one account without a token', async () => {

@@ -11,7 +11,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { McpRuntime } from '../../src/mcp/runtime.js';
-import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
+import { openRuntime } from '../../src/cli/open.js';
 import { createServer } from '../../src/mcp/server.js';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
 import { validArgs } from './helpers/valid-args.js';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   // A limit the property test cannot exhaust: throttled answers would only hide the validation under test.
   crms = await startSandboxCrms({ hubspot: { rateLimit: { max: 1_000_000 } } });
   const { env } = await crms.seedStore();
-  rt = await openRuntimeImpl({ logLevel: 'debug' }, { stdout: () => {}, stderr: (l) => logs.push(l), env, stdoutIsTty: false }, { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts });
+  rt = await openRuntime({ logLevel: 'debug' }, { stdout: () => {}, stderr: (l) => logs.push(l), env, stdoutIsTty: false });
   const account = (await rt.accounts.get(ACCOUNT_IDS.hubspot))!;
   const built = await createServer({ account, engine: rt.engine, deps: rt.deps, loadAccount: () => rt.accounts.get(account.id) });
   const [a, b] = InMemoryTransport.createLinkedPair();

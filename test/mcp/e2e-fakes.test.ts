@@ -1,5 +1,5 @@
 /**
- * The product's own composition (openRuntimeImpl: encrypted SQLite store, token manager, engine,
+ * The product's own composition (openApp: encrypted SQLite store, token manager, engine,
  * the definitions in integrations/) against the faithful HubSpot and Salesforce fakes of
  * src/sandbox, through MCP: the SDK Client over Streamable HTTP (the `serve` command running in
  * this process, bearer tokens from the `tokens` command) and over stdio (the `stdio` command in a
@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.js';
 import { runWith as serve } from '../../src/cli/commands/serve.js';
 import { runWith as tokensCmd } from '../../src/cli/commands/tokens.js';
-import type { McpRuntime, RuntimeFlags } from '../../src/mcp/runtime.js';
-import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
+import { openRuntime, type RuntimeFlags } from '../../src/cli/open.js';
+import type { McpRuntime } from '../../src/mcp/runtime.js';
+import { cliArgs } from '../helpers/dist-cli.js';
 import { LIST_CALL, mcpPost } from '../http/helpers.js';
 import { exerciseAllTools } from './helpers/exercise.js';
 import { ACCOUNT_IDS, TENANTS, startSandboxCrms, type Kind, type SandboxCrms } from './helpers/sandbox-crms.js';
@@ -41,10 +42,9 @@ function captureIo(env: Record<string, string>, out: string[] = []): CliIo {
 
 beforeAll(async () => {
   crms = await startSandboxCrms();
-  const extras = { envOverrides: crms.envOverrides, extraAllowedHosts: crms.extraAllowedHosts, extraDefinitionDirs: [crms.definitionsDir] };
   const httpStore = await crms.seedStore();
   httpEnv = httpStore.env;
-  open = async (flags, io) => openRuntimeImpl(flags, io, extras);
+  open = openRuntime;
   for (const kind of ['hubspot', 'salesforce', 'nodeals'] as const) {
     const out: string[] = [];
     const code = await tokensCmd(['create', '--tenant', TENANTS[kind], '--account', ACCOUNT_IDS[kind], '--expires-in', '1h', '--json'], captureIo(httpStore.env, out), open);
@@ -76,7 +76,7 @@ async function httpClient(kind: Kind, path = '/mcp') {
 async function stdioClient(kind: Kind) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS[kind]],
+    args: cliArgs('stdio', '--account', ACCOUNT_IDS[kind]),
     cwd: ROOT,
     stderr: 'pipe',
     env: stdioEnv,

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
+import { cliArgs } from '../helpers/dist-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSPECTOR = join(ROOT, 'node_modules/.bin/mcp-inspector');
 // The inspector writes state under ~/.mcp-inspector: keep it out of the real home.
 const HOME = mkdtempSync(join(tmpdir(), 'inspector-home-'));
 /** The crm-mcp binary, and the same stdio command with definitions pointed at the fakes. */
-const MAIN = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'stdio', '--account', ACCOUNT_IDS.salesforce];
-const SANDBOX = [process.execPath, '--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts', 'stdio', '--account', ACCOUNT_IDS.salesforce];
+const MAIN = [process.execPath, ...cliArgs('stdio', '--account', ACCOUNT_IDS.salesforce)];
 let crms: SandboxCrms;
 let serverEnv: Record<string, string>;
 beforeAll(async () => {
@@ -55,12 +55,12 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
   it('calls a tool and gets structured content; an isError result exits 5', async () => {
     const seeded = crms.sb.salesforce.store.sorted('Contact')[0]!;
     const id = String(seeded.Id);
-    const ok = await inspector(SANDBOX, ['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', JSON.stringify({ id })]);
+    const ok = await inspector(MAIN, ['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', JSON.stringify({ id })]);
     expect(ok.code, ok.err).toBe(0);
     const res = (JSON.parse(ok.out) as { result: { structuredContent: { contact: { id: string; first_name: string } }; _meta: Record<string, string> } }).result;
     expect(res.structuredContent.contact).toMatchObject({ id, first_name: seeded.FirstName });
     expect(res._meta['ratelimit-limit']).toBe(String(crms.sb.salesforce.usage.limit));
-    const bad = await inspector(SANDBOX, ['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"003999999999999AAA"}']);
+    const bad = await inspector(MAIN, ['--method', 'tools/call', '--tool-name', 'get_contact', '--tool-args-json', '{"id":"003999999999999AAA"}']);
     expect(bad.code).toBe(5);
     expect(bad.out).toContain('"code":"not_found"');
   }, 60_000);

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
+import { cliArgs } from '../helpers/dist-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = ['--import', 'tsx', 'src/cli/main.ts'];
-const SANDBOX_CLI = ['--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts'];
+const MAIN = cliArgs();
 
 let crms: SandboxCrms;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ function run(args: string[], env: Record<string, string>) {
 describe('crm-mcp stdio as a process', () => {
   it('answers initialize, tools/list and a tool call on stdout only; JSON logs on stderr without secrets; exits 0 when stdin closes', async () => {
     const { env } = await crms.seedStore();
-    const p = run([...SANDBOX_CLI, 'stdio', '--account', ACCOUNT_IDS.hubspot, '--log-level', 'debug'], env);
+    const p = run([...MAIN, 'stdio', '--account', ACCOUNT_IDS.hubspot, '--log-level', 'debug'], env);
     p.child.stdin.write(line(INIT));
     p.child.stdin.write(line({ jsonrpc: '2.0', method: 'notifications/initialized' }));
     p.child.stdin.write(line({ jsonrpc: '2.0', id: 2, method: 'tools/list' }));
@@ -52,7 +52,7 @@ describe('crm-mcp stdio as a process', () => {
     for (const s of crms.secrets) expect(p.io.out + p.io.err).not.toContain(s);
   }, 60_000);
 
-  it('src/cli/main.ts: serves the store and key named by flags; an unknown account or a missing --account exits non-zero with one reason on stderr', async () => {
+  it('crm-mcp stdio: serves the store and key named by flags; an unknown account exits 3 and a missing --account 2, with one reason on stderr', async () => {
     const { dataDir, env: seeded } = await crms.seedStore({ keyFile: true });
     // Only flags say where the store and the key are.
     const { CRM_MCP_DATA_DIR: _dir, ...env } = seeded;
@@ -70,7 +70,7 @@ describe('crm-mcp stdio as a process', () => {
 
     const unknown = run([...MAIN, 'stdio', '--account', 'nope', ...where], env);
     unknown.child.stdin.end();
-    expect(await unknown.exited).toBe(1);
+    expect(await unknown.exited).toBe(3);
     expect(unknown.io.err).toContain("account 'nope' not found");
     expect(unknown.io.out).toBe('');
 

@@ -3,26 +3,27 @@
  * (`token`, `secret`, …), so a field a definition marks secret under a plain name (here
  * `signing_salt`) was printed in clear by `accounts show/list` and `accounts export`.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
+import { openOperatorRuntime } from '../../src/cli/open.js';
 import { maskedAccount } from '../../src/connect/cli/accounts.js';
-import { buildOperatorRuntime } from '../../src/connect/compose.js';
-import { createAuditTrail } from '../../src/audit/log.js';
-import { createRegistry, parseDefinition, loadRegistry } from '../../src/integrations/index.js';
 import { exportAccounts } from '../../src/transfer/export.js';
-import { plainCodec } from '../../src/store/codec.js';
-import { createAccountStore } from '../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
-import { createMemoryLogger } from '../../src/core/logger.js';
-import { cryptoRandom, systemClock } from '../../src/core/deps.js';
+import { writeConfigFile } from '../helpers/dist-cli.js';
 
 const SALT = 'salt-VALUE-that-must-not-show-9f3a';
 const TOKEN = 'at-KNOWN-token-1234567890';
 
-function withSecretCapture() {
-  const hs = loadRegistry().get('hubspot');
-  const auth = hs.auth.type === 'oauth2' ? { ...hs.auth, context_capture: [...hs.auth.context_capture, { from: 'signing_salt', required: false, secret: true }] } : hs.auth;
-  return parseDefinition({ ...hs, name: 'saltcrm', display_name: 'SaltCRM', auth }, 'test:saltcrm');
+/** integrations/hubspot.json as `saltcrm`, capturing a secret `signing_salt`, in a definitions directory of its own. */
+function saltcrmDefinitions(): string {
+  const raw = JSON.parse(readFileSync(new URL('../../integrations/hubspot.json', import.meta.url), 'utf8')) as Record<string, unknown> & { auth: { context_capture?: unknown[] } };
+  delete raw.$schema;
+  const def = { ...raw, name: 'saltcrm', display_name: 'SaltCRM', auth: { ...raw.auth, context_capture: [...(raw.auth.context_capture ?? []), { from: 'signing_salt', required: false, secret: true }] } };
+  const dir = mkdtempSync(join(tmpdir(), 'crm-defs-salt-'));
+  writeFileSync(join(dir, 'saltcrm.json'), JSON.stringify(def));
+  return dir;
 }
 
 const account: LinkedAccount = {
@@ -33,14 +34,11 @@ const account: LinkedAccount = {
 
 describe('definition-marked secret context fields are masked wherever accounts are shown', () => {
   it('the operator runtime names them; show/list and a masked export hide them; --include-secrets keeps them', async () => {
-    const kv = createMemoryKv();
-    const accounts = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
+    const config = writeConfigFile({ definitionDirs: [saltcrmDefinitions()] });
+    const dataDir = mkdtempSync(join(tmpdir(), 'crm-salt-data-'));
+    const rt = await openOperatorRuntime({ config, dataDir }, { stdout: () => {}, stderr: () => {}, env: {}, stdoutIsTty: false });
+    const { accounts } = rt;
     await accounts.put(account);
-    const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
-    const rt = buildOperatorRuntime({
-      kv, accounts, deps, sealer: { seal: (s) => s, open: (s) => s }, registry: createRegistry([withSecretCapture()]), tokens: { getAccessToken: async () => { throw new Error('unused'); } },
-      audit: createAuditTrail({ kv, clock: systemClock, random: cryptoRandom }) as never, webhooks: { authenticationError: async () => {}, reactivated: async () => {} } as never, env: {}, close: async () => {},
-    });
     const fields = rt.integration('saltcrm')?.secretContextFields;
     expect(fields).toEqual(['signing_salt']);
 
@@ -56,5 +54,6 @@ describe('definition-marked secret context fields are masked wherever accounts a
     const full = JSON.stringify(await exportAccounts(deps2, { includeSecrets: true, handOff: false }));
     expect(full).toContain(SALT);
     expect(full).toContain(TOKEN);
+    await rt.close();
   });
 });

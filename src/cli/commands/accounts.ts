@@ -1,7 +1,7 @@
 /** `crm-mcp accounts`: see src/connect/cli/accounts.ts. */
-import { openOperatorRuntime } from '../../connect/open-runtime.js';
+import { openOperatorRuntime } from '../open.js';
 import { runAccounts } from '../../connect/cli/accounts.js';
-import type { OpenOperatorRuntime } from '../../connect/runtime.js';
+import type { OpenOperatorRuntime } from '../open.js';
 import type { CliIo } from '../io.js';
 
 export function run(argv: string[], io: CliIo): Promise<number> {

@@ -1,7 +1,7 @@
 /** `crm-mcp audit`: see src/connect/cli/audit.ts. */
-import { openOperatorRuntime } from '../../connect/open-runtime.js';
+import { openOperatorRuntime } from '../open.js';
 import { runAudit } from '../../connect/cli/audit.js';
-import type { OpenOperatorRuntime } from '../../connect/runtime.js';
+import type { OpenOperatorRuntime } from '../open.js';
 import type { CliIo } from '../io.js';
 
 export function run(argv: string[], io: CliIo): Promise<number> {

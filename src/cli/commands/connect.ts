@@ -1,7 +1,7 @@
 /** `crm-mcp connect`: see src/connect/cli/connect.ts. */
-import { openOperatorRuntime } from '../../connect/open-runtime.js';
+import { openOperatorRuntime } from '../open.js';
 import { runConnect } from '../../connect/cli/connect.js';
-import type { OpenOperatorRuntime } from '../../connect/runtime.js';
+import type { OpenOperatorRuntime } from '../open.js';
 import type { CliIo } from '../io.js';
 
 export function run(argv: string[], io: CliIo): Promise<number> {

@@ -51,13 +51,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr('crm-mcp demo: --log-level must be debug, info, warn or error\n');
     return 2;
   }
-  const [{ runDemo }, { createLogger }] = await Promise.all([import('../../demo/run.js'), import('../../core/logger.js')]);
+  const { runDemo } = await import('../../demo/run.js');
   const quiet = values.once && values.json;
   const print = quiet ? () => {} : (line: string) => io.stdout(line + '\n');
-  const logger = createLogger({ level: level as 'warn', sink: (l) => io.stderr(l + '\n') });
   let demo;
   try {
-    demo = await runDemo({ port, fallbackToFreePort: values.port === undefined, logger, print });
+    demo = await runDemo({ port, fallbackToFreePort: values.port === undefined, logLevel: level as 'warn', stderr: io.stderr, print });
   } catch (err) {
     io.stderr(`crm-mcp demo: ${(err as Error).message}\n`);
     return 1;

@@ -3,9 +3,8 @@
  * request); bearer MCP access tokens (`crm-mcp tokens create`) pick the tenant's account per
  * request. `--account <id> --no-auth` serves one account without tokens, loopback only.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../../mcp/runtime.js';
+import { openRuntime, RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../open.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [--allowed-hosts <h1,h2>] [--sse]
@@ -21,7 +20,7 @@ const USAGE = `Usage: crm-mcp serve [--port <p>] [--host <addr>] [--stateful] [-
 ${RUNTIME_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
+  return runWith(argv, io, openRuntime);
 }
 
 /** `run` with the runtime opener injected (tests pass an in-memory one). */
@@ -78,39 +77,24 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     io.stderr(`crm-mcp serve: warning: bound to '${values.host}' but only loopback Host names are accepted; pass --allowed-hosts <your public host name>\n`);
   }
 
-  const [{ startHttpServer }, { createAccessTokenStore }] = await Promise.all([
-    import('../../http/server.js'),
-    import('../../access-tokens/store.js'),
-  ]);
   const rt = await openRuntime(runtimeFlags(values), io);
   if (values['no-auth'] && !(await rt.accounts.get(values.account!))) {
     io.stderr(`crm-mcp serve: account '${values.account}' not found\n`);
     await rt.close();
-    return 1;
+    return 3;
   }
   const reconnectUrl = values['reconnect-url'] ?? io.env.CRM_MCP_RECONNECT_URL;
-  // Mounted before the server listens; the handler needs the listening URL (callback base).
-  const connect: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean> } = {};
-  const srv = await startHttpServer({
-    mounts: [async (req, res) => (connect.handle ? connect.handle(req, res) : false)],
+  const { serveHttp } = await import('../../app/serve-http.js');
+  const serving = await serveHttp(rt, {
     port,
     host: values.host,
-    engine: rt.engine,
-    deps: rt.deps,
-    accounts: rt.accounts,
-    auth: values['no-auth'] ? { mode: 'none', accountId: values.account! } : { mode: 'tokens', tokens: createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random }) },
+    ...(values['no-auth'] ? { noAuthAccountId: values.account! } : {}),
     allowedHosts,
     stateful: values.stateful,
     jsonResponse: !values.sse,
-    crmName: (i) => rt.crmName(i),
     ...(reconnectUrl ? { reconnectUrl } : {}),
   });
-  if (rt.connectHandler) connect.handle = rt.connectHandler(srv.url);
-  if (rt.scheduler) {
-    const scheduled = await rt.scheduler.rebuild();
-    rt.scheduler.start();
-    rt.deps.logger.info('refresh scheduler started', { scheduled });
-  }
+  const srv = serving.http;
   // One machine-readable line on stdout so scripts and tests can find the port.
   io.stdout(`${JSON.stringify({ listening: `${srv.url}/mcp`, mode: values.stateful ? 'stateful' : 'stateless', auth: values['no-auth'] ? 'none' : 'tokens' })}\n`);
   rt.deps.logger.info('listening', { url: srv.url, stateful: values.stateful, allowed_hosts: allowedHosts });
@@ -125,7 +109,7 @@ export async function runWith(argv: string[], io: CliIo, openRuntime: OpenRuntim
     if (opts.stop?.aborted) stop();
     opts.stop?.addEventListener('abort', stop, { once: true });
   });
-  await srv.close();
+  await serving.close();
   await rt.close();
   return 0;
 }

@@ -1,7 +1,7 @@
 /** `crm-mcp status`: see src/connect/cli/status.ts. */
-import { openOperatorRuntime } from '../../connect/open-runtime.js';
+import { openOperatorRuntime } from '../open.js';
 import { runStatus } from '../../connect/cli/status.js';
-import type { OpenOperatorRuntime } from '../../connect/runtime.js';
+import type { OpenOperatorRuntime } from '../open.js';
 import type { CliIo } from '../io.js';
 
 export function run(argv: string[], io: CliIo): Promise<number> {

@@ -5,7 +5,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type McpRuntime, type OpenRuntime } from '../../mcp/runtime.js';
+import type { McpRuntime } from '../../mcp/runtime.js';
+import { openRuntime, RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../open.js';
 import { startFastInit } from '../../mcp/stdio-fast-init.js';
 import type { CliIo } from '../io.js';
 
@@ -17,7 +18,7 @@ Serves the unified CRM tools of one linked account over stdio (for Claude Deskto
 ${RUNTIME_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
+  return runWith(argv, io, openRuntime);
 }
 
 /** `run` with the runtime opener injected (tests pass an in-memory one). */
@@ -74,7 +75,7 @@ export async function serveStdio(
   if (!account) {
     io.stderr(`crm-mcp stdio: account '${opts.accountId}' not found\n`);
     await rt.close();
-    return 1;
+    return 3;
   }
   const [{ createServer }, { StdioServerTransport }] = await Promise.all([
     import('../../mcp/server.js'),

@@ -3,7 +3,7 @@
  * printed once at creation and stored only as its SHA-256 (src/access-tokens/STORAGE.md).
  */
 import { parseArgs } from 'node:util';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../../mcp/runtime.js';
+import { openRuntime, RUNTIME_OPTIONS, RUNTIME_USAGE, runtimeFlags, type OpenRuntime } from '../open.js';
 import type { CliIo } from '../io.js';
 
 const USAGE = `Usage:
@@ -13,7 +13,7 @@ const USAGE = `Usage:
 ${RUNTIME_USAGE}`;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  return runWith(argv, io, async (flags, cliIo) => (await import('../../mcp/runtime.js')).openRuntime(flags, cliIo));
+  return runWith(argv, io, openRuntime);
 }
 
 /** `run` with the runtime opener injected (tests pass an in-memory one). */

@@ -1,28 +1,27 @@
 /**
- * The operator runtime as production composes it (composeCore + buildOperatorRuntime: real
- * definitions, engine, token manager, scheduler, audit trail, webhook sender, encrypting codec)
- * over an in-memory KvStore, with the `sandbox` environment's definitions pointed at the faithful
- * fakes of src/sandbox. `openStack` can be called twice against the same fakes to get a second,
+ * The operator runtime as production composes it (openApp: real definitions, engine, token
+ * manager, scheduler, audit trail, webhook sender, encrypted SQLite store in a temp directory),
+ * on an injected clock, with the `sandbox` environment's definitions pointed at the faithful
+ * fakes of src/sandbox by a config file. `openStack` can be called twice against the same fakes to get a second,
  * fresh instance (export → import).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { composeCore, type Core } from '../../../src/app/core.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Core } from '../../../src/app/core.js';
+import { openApp } from '../../../src/app/open-app.js';
 import type { OpenedStore } from '../../../src/app/open-store.js';
 import type { LinkedAccount } from '../../../src/accounts/model.js';
-import { operatorRuntimeOnCore } from '../../../src/connect/on-core.js';
 import { createConnectFlow } from '../../../src/connect/flow.js';
-import { connectHandlerFor } from '../../../src/connect/mount.js';
+import { connectHandlerFor } from '../../../src/connect/handler.js';
 import type { OperatorRuntime } from '../../../src/connect/runtime.js';
-import { cryptoRandom, type Clock } from '../../../src/core/deps.js';
-import { createMemoryLogger } from '../../../src/core/logger.js';
-import { createEncryptingCodec } from '../../../src/crypto/encrypting-codec.js';
-import { createKeyring, generateKey } from '../../../src/crypto/keyring.js';
-import { loadRegistry, secretContextKeys, type Json } from '../../../src/integrations/index.js';
+import type { Clock } from '../../../src/core/deps.js';
+import type { Json } from '../../../src/integrations/index.js';
 import { startFakeHubSpot, startFakeSalesforce, type FakeHubSpot, type FakeSalesforce } from '../../../src/sandbox/index.js';
-import { createAccountStore } from '../../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../../src/store/memory-kv.js';
 import type { WebhookEndpoint } from '../../../src/webhooks/sender.js';
+import { writeConfigFile } from '../../helpers/dist-cli.js';
 import { manualClock } from '../../http/helpers.js';
 
 export const ENVIRONMENT = 'sandbox';
@@ -60,7 +59,8 @@ export interface Stack {
   rt: OperatorRuntime;
   core: Core;
   store: OpenedStore;
-  logger: ReturnType<typeof createMemoryLogger>;
+  /** What the app logged (debug and up), one line each. */
+  logger: { lines: string[] };
   /** Mounts /connect/* (as `serve` does) on loopback; returns its base URL. */
   serveConnect(): Promise<string>;
   /** A whole consent flow (link → authorize → callback) for a new account; returns it. */
@@ -69,18 +69,16 @@ export interface Stack {
 }
 
 export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpoints?: WebhookEndpoint[] } = {}): Promise<Stack> {
-  const registry = loadRegistry();
-  const kv = createMemoryKv(clock);
-  const keyring = createKeyring(generateKey());
-  const codec = createEncryptingCodec({ keyring, secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []) });
-  const store: OpenedStore = { kv, accounts: createAccountStore({ kv, codec, clock }), keyring, keyringSource: 'generated', codec, redis: undefined, close: () => kv.close() };
-  const logger = createMemoryLogger();
-  const deps = { clock, random: cryptoRandom, logger };
-  const envOverrides = sandboxOverrides(p);
-  const extraAllowedHosts = ['127.0.0.1'];
-  const parts = { deps, registry, store, env: CLIENT_ENV, envOverrides, extraAllowedHosts, webhookEndpoints: opts.webhookEndpoints ?? [] };
-  const core = composeCore(parts);
-  const rt = operatorRuntimeOnCore({ deps, registry, store, core, parts }, { close: async () => {} });
+  const dir = mkdtempSync(join(tmpdir(), 'crm-stack-'));
+  const config = writeConfigFile({ environments: sandboxOverrides(p), extraProviderHosts: ['127.0.0.1'] });
+  const hook = opts.webhookEndpoints?.[0];
+  const env = { ...CLIENT_ENV, ...(hook ? { CRM_MCP_WEBHOOK_URL: hook.url, CRM_MCP_WEBHOOK_SECRET: hook.secret } : {}) };
+  const logger = { lines: [] as string[] };
+  const app = await openApp({ flags: { config, dataDir: dir, logLevel: 'debug' }, env, clock, stderr: (l) => void logger.lines.push(l.trimEnd()) });
+  const { core, store } = app;
+  // Commands close the runtime they were given; the stack's outlives them. The stack stands for
+  // `serve`'s process, whose schedule is the real one (it is not started: the clock is manual).
+  const rt: OperatorRuntime = { ...(await app.operator()), scheduler: core.scheduler, close: async () => {} };
   const servers: Array<() => Promise<void>> = [];
   let base: string | undefined;
   const stack: Stack = {
@@ -114,9 +112,9 @@ export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpo
       return found.at(-1)!;
     },
     async close() {
-      core.scheduler.stop();
       await Promise.all(servers.map((s) => s()));
-      await store.close();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return stack;

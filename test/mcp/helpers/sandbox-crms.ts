@@ -15,6 +15,7 @@ import { openStore } from '../../../src/app/open-store.js';
 import type { Clock } from '../../../src/core/deps.js';
 import type { Json } from '../../../src/integrations/index.js';
 import { startSandboxes, type FakeHubSpotOptions, type Sandboxes } from '../../../src/sandbox/index.js';
+import { writeConfigFile } from '../../helpers/dist-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Fixed so that tests can check it never leaks; any 32-byte key works. */
@@ -30,6 +31,8 @@ export interface SandboxCrms {
   extraAllowedHosts: string[];
   /** Holds nodeals.json. */
   definitionsDir: string;
+  /** The config file (environments, definitionDirs, extraProviderHosts) that points crm-mcp at the fakes; in `envFor` as CRM_MCP_CONFIG. */
+  configFile: string;
   /** Every secret handed out so far (access and refresh tokens, client secrets). */
   secrets: string[];
   /** Accounts backed by grants minted now (one set per store, so no two processes share a refresh token). */
@@ -39,7 +42,7 @@ export interface SandboxCrms {
    * environment. `keyFile`: no key in the environment, the store generates <dataDir>/keys.json.
    */
   seedStore(opts?: { keyFile?: boolean }): Promise<{ dataDir: string; env: Record<string, string>; accounts: LinkedAccount[] }>;
-  /** Environment for a process that opens `dataDir` (key, OAuth clients, test-only redirects). */
+  /** Environment for a process that opens `dataDir` (key, OAuth clients, the config file). */
   envFor(dataDir: string): Record<string, string>;
   close(): Promise<void>;
 }
@@ -74,6 +77,8 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
     },
   };
   const extraAllowedHosts = [new URL(hs.url).host, new URL(sf.url).host];
+  // The fakes reached the way an operator points crm-mcp anywhere: a config file.
+  const configFile = writeConfigFile({ environments: envOverrides, definitionDirs: [definitionsDir], extraProviderHosts: extraAllowedHosts });
   const secrets = [g.hubspot.clientSecret, g.salesforce.clientSecret, TEST_ENCRYPTION_KEY.slice(3)];
   const now = new Date().toISOString();
 
@@ -116,9 +121,7 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
     CRM_MCP_NODEALS_CLIENT_SECRET: g.hubspot.clientSecret,
     CRM_MCP_SALESFORCE_CLIENT_ID: g.salesforce.clientId,
     CRM_MCP_SALESFORCE_CLIENT_SECRET: g.salesforce.clientSecret,
-    CRM_MCP_TEST_ENV_OVERRIDES: JSON.stringify(envOverrides),
-    CRM_MCP_TEST_ALLOWED_HOSTS: extraAllowedHosts.join(','),
-    CRM_MCP_TEST_DEFINITIONS_DIR: definitionsDir,
+    CRM_MCP_CONFIG: configFile,
   });
 
   return {
@@ -126,6 +129,7 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
     envOverrides,
     extraAllowedHosts,
     definitionsDir,
+    configFile,
     secrets,
     mintAccounts,
     envFor,

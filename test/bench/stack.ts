@@ -1,30 +1,27 @@
 /**
  * The product as the benches run it: the HubSpot sandbox on loopback (rate limits raised so the
- * bench measures us, not throttling), the embedded encrypted SQLite store in a temp directory,
- * the credential core (composeCore: token manager, scheduler) refreshing at the sandbox, the
- * engine over integrations/hubspot.json (buildMcpRuntime, as `crm-mcp serve` composes them)
- * and the real Streamable HTTP server with bearer MCP access tokens. Plus the two clients the benches compare: a raw JSON-RPC
+ * bench measures us, not throttling), and the app opened and served exactly as `crm-mcp serve`
+ * does (openApp + serveHttp: embedded encrypted SQLite store in a temp directory, token manager
+ * refreshing at the sandbox, engine over integrations/hubspot.json, Streamable HTTP with bearer
+ * MCP access tokens). Plus the two clients the benches compare: a raw JSON-RPC
  * `tools/call` over HTTP, and a direct undici request for the same page from the provider.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
-import { createAccessTokenStore, type AccessTokenStore } from '../access-tokens/store.js';
-import type { LinkedAccount } from '../accounts/model.js';
-import { loadConfig } from '../app/config.js';
-import { composeCore } from '../app/core.js';
-import { openStore, type OpenedStore } from '../app/open-store.js';
-import { cryptoRandom, systemClock, type Deps } from '../core/deps.js';
-import { createLogger } from '../core/logger.js';
-import { DEMO_ENVIRONMENT, sandboxWiring } from '../demo/sandbox-env.js';
-import { startHttpServer, type RunningHttpServer } from '../http/server.js';
-import { loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
-import { buildMcpRuntime } from '../mcp/compose.js';
-import type { McpRuntime } from '../mcp/runtime.js';
-import { startSandboxes, type Sandboxes } from '../sandbox/index.js';
-import type { TokenManager } from '../tokens/manager.js';
-import type { TokenProvider } from '../tokens/types.js';
+import type { AccessTokenStore } from '../../src/access-tokens/store.js';
+import type { LinkedAccount } from '../../src/accounts/model.js';
+import { openApp } from '../../src/app/open-app.js';
+import type { OpenedStore } from '../../src/app/open-store.js';
+import { serveHttp } from '../../src/app/serve-http.js';
+import type { Deps } from '../../src/core/deps.js';
+import { DEMO_ENVIRONMENT, sandboxConfig } from '../../src/demo/sandbox-env.js';
+import type { RunningHttpServer } from '../../src/http/server.js';
+import type { IntegrationRegistry } from '../../src/integrations/index.js';
+import type { McpRuntime } from '../../src/mcp/runtime.js';
+import { startSandboxes, type Sandboxes } from '../../src/sandbox/index.js';
+import type { TokenManager } from '../../src/tokens/manager.js';
 
 export const ACCOUNT_ID = 'bench-hubspot';
 export const PAGE = 100;
@@ -62,33 +59,27 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
   const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-'));
   const sb = await startSandboxes({ hubspot: { rateLimit: { ...RAISED_LIMIT, searchPerSecond: false } } });
   const grant = sb.grants!.hubspot;
-  const registry = loadRegistry();
-  // Production log level (info), lines formatted and redacted, then dropped instead of written.
-  const deps: Deps = { clock: systemClock, random: cryptoRandom, logger: createLogger({ level: 'info', sink: () => {} }), dispatcher: new Agent({ connections: 256 }) };
-  const config = loadConfig({ env: { CRM_MCP_DATA_DIR: dir }, cwd: dir });
-  const store = await openStore(config, {
-    notice: () => {},
-    secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
-  });
+  // The demo's wiring (the sandbox environment's endpoints on the fakes, the sandbox's OAuth
+  // clients as the operator's own), opened by the same composition root as `serve`.
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(sandboxConfig(sb)));
+  // Production log level (info): lines formatted and redacted, then dropped instead of written.
+  const app = await openApp({ flags: { config: configFile, dataDir: dir, logLevel: 'info' }, env: {}, stderr: () => {}, dispatcher: new Agent({ connections: 256 }) });
+  const { registry, deps, store } = app;
   const def = registry.get('hubspot');
-  // The demo's wiring: the sandbox environment moves API and token endpoints to the fakes and the
-  // sandbox's OAuth clients are the operator's own. Token manager + scheduler as every entry point has them.
-  const { envOverrides, extraAllowedHosts, oauthClients } = sandboxWiring(sb);
-  const core = composeCore({ deps, registry, store, env: {}, envOverrides, extraAllowedHosts, webhookEndpoints: [], oauthClients });
-  const tokens = core.tokens;
-  // The engine's token provider, timed: how long each tool call waited for its access token.
+  const tokens = app.core.tokens;
+  // How long each tool call waited for its access token: the engine's token provider, timed in place.
   let waits: number[] | undefined;
-  const timedTokens: TokenProvider = {
-    async getAccessToken(id, o) {
-      const t0 = performance.now();
-      try {
-        return await tokens.getAccessToken(id, o);
-      } finally {
-        waits?.push(performance.now() - t0);
-      }
-    },
+  const untimed = tokens.getAccessToken.bind(tokens);
+  tokens.getAccessToken = async (...args: Parameters<TokenManager['getAccessToken']>) => {
+    const t0 = performance.now();
+    try {
+      return await untimed(...args);
+    } finally {
+      waits?.push(performance.now() - t0);
+    }
   };
-  const rt = buildMcpRuntime({ kv: store.kv, accounts: store.accounts, deps, registry, tokens: timedTokens, envOverrides, extraAllowedHosts, close: () => store.close() });
+  const rt = app.mcp;
   const now = new Date().toISOString();
   const account = await store.accounts.put({
     id: ACCOUNT_ID,
@@ -102,9 +93,10 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
     updated_at: now,
     version: 0,
   });
-  const accessTokens = createAccessTokenStore({ kv: store.kv, clock: deps.clock, random: deps.random });
+  const accessTokens = app.accessTokens;
   const mcpToken = (await accessTokens.create({ tenantId: account.tenant_id, accountId: account.id })).token;
-  const http = await startHttpServer({ port: 0, engine: rt.engine, deps, accounts: store.accounts, auth: { mode: 'tokens', tokens: accessTokens }, crmName: (i) => rt.crmName(i) });
+  const serving = await serveHttp(rt, { port: 0 });
+  const http = serving.http;
 
   const client = new Agent({ connections: opts.clientConnections ?? 1024, pipelining: 1 });
   const mcpUrl = `${http.url}/accounts/${ACCOUNT_ID}/mcp`;
@@ -146,9 +138,9 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
       sb.hubspot.oauth.expireAllAccessTokens();
     },
     async close() {
-      await http.close();
+      await serving.close();
       await client.close();
-      await rt.close();
+      await app.close();
       await sb.close();
       await deps.dispatcher?.close();
       rmSync(dir, { recursive: true, force: true });

@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../app/config.js';
-import { openStore } from '../app/open-store.js';
+import { loadConfig } from '../../src/app/config.js';
+import { openStore } from '../../src/app/open-store.js';
 import { median, round, since } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,8 +6,8 @@
  * step the engine runs (mapping + unified record schema).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { mapRecord } from '../engine/response.js';
-import { createExpressionCompiler, type IntegrationRegistry } from '../integrations/index.js';
+import { mapRecord } from '../../src/engine/response.js';
+import { createExpressionCompiler, type IntegrationRegistry } from '../../src/integrations/index.js';
 import { median, round, timeEach } from './stats.js';
 
 export interface JsonataResult {

@@ -8,16 +8,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LinkedAccount } from '../accounts/model.js';
-import { loadConfig } from '../app/config.js';
-import { openStore } from '../app/open-store.js';
-import { cryptoRandom, systemClock } from '../core/deps.js';
-import { silentLogger } from '../core/logger.js';
-import { createAccountStore } from '../store/kv-account-store.js';
-import { createMemoryKv } from '../store/memory-kv.js';
-import { createMemoryDueQueue } from '../tokens/due-queue.js';
-import { createTokenManager } from '../tokens/manager.js';
-import { createRefreshScheduler } from '../tokens/scheduler.js';
+import type { LinkedAccount } from '../../src/accounts/model.js';
+import { loadConfig } from '../../src/app/config.js';
+import { openStore } from '../../src/app/open-store.js';
+import { cryptoRandom, systemClock } from '../../src/core/deps.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { createAccountStore } from '../../src/store/kv-account-store.js';
+import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryDueQueue } from '../../src/tokens/due-queue.js';
+import { createTokenManager } from '../../src/tokens/manager.js';
+import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
 
 const [backend = 'sqlite', nArg = '10000', mArg = '1000'] = process.argv.slice(2);
 const n = Number(nArg);

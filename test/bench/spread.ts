@@ -11,16 +11,16 @@ function steppedClock(start: number): Clock & { set(t: number): void } {
   return { now: () => now, setTimer: systemClock.setTimer, sleep: systemClock.sleep, set: (t) => void (now = t) };
 }
 import { Agent } from 'undici';
-import type { LinkedAccount } from '../accounts/model.js';
-import { cryptoRandom, systemClock, type Clock } from '../core/deps.js';
-import { createLogger } from '../core/logger.js';
-import { startFakeHubSpot } from '../sandbox/index.js';
-import { plainCodec } from '../store/codec.js';
-import { createAccountStore } from '../store/kv-account-store.js';
-import { createMemoryKv } from '../store/memory-kv.js';
-import { createMemoryDueQueue } from '../tokens/due-queue.js';
-import { createTokenManager } from '../tokens/manager.js';
-import { createRefreshScheduler } from '../tokens/scheduler.js';
+import type { LinkedAccount } from '../../src/accounts/model.js';
+import { cryptoRandom, systemClock, type Clock } from '../../src/core/deps.js';
+import { createLogger } from '../../src/core/logger.js';
+import { startFakeHubSpot } from '../../src/sandbox/index.js';
+import { plainCodec } from '../../src/store/codec.js';
+import { createAccountStore } from '../../src/store/kv-account-store.js';
+import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryDueQueue } from '../../src/tokens/due-queue.js';
+import { createTokenManager } from '../../src/tokens/manager.js';
+import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
 import { RAISED_LIMIT } from './stack.js';
 import { round, since } from './stats.js';
 

@@ -3,13 +3,13 @@
  * HTTP vs a direct undici request for the same page from the sandbox, at concurrency 1 and 32
  * — and where the time goes, each piece of the MCP path timed on its own in-process.
  */
-import { decideAccess } from '../http/auth.js';
-import { createExpressionCompiler } from '../integrations/index.js';
-import { mapRecord } from '../engine/response.js';
-import { successResult } from '../mcp/results.js';
-import { listOutput } from '../mcp/schemas.js';
-import { createServer } from '../mcp/server.js';
-import { shapeFor } from '../mcp/tools/unified-tool.js';
+import { decideAccess } from '../../src/http/auth.js';
+import { createExpressionCompiler } from '../../src/integrations/index.js';
+import { mapRecord } from '../../src/engine/response.js';
+import { successResult } from '../../src/mcp/results.js';
+import { listOutput } from '../../src/mcp/schemas.js';
+import { createServer } from '../../src/mcp/server.js';
+import { shapeFor } from '../../src/mcp/tools/unified-tool.js';
 import { ACCOUNT_ID, PAGE, type BenchStack } from './stack.js';
 import { median, round, summarize, timeConcurrent, timeEach, type Failures, type Summary } from './stats.js';
 

@@ -1,0 +1,131 @@
+/**
+ * The composition root: the one function that wires parts. Every entry point — `serve`,
+ * `stdio`, every operator command, the demo and the benchmarks — opens the app here:
+ *   config → logger → definitions → encrypted store → credential core (audit, webhooks, OAuth
+ *   clients, token manager, scheduler) → engine → MCP runtime → operator runtime (lazily).
+ * Nothing outside src/app/ (and tests) constructs the store, the core or the engine.
+ */
+import { createAccessTokenStore, type AccessTokenStore } from '../access-tokens/store.js';
+import type { ConnectHandler } from '../connect/handler.js';
+import type { OperatorRuntime } from '../connect/runtime.js';
+import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type Random } from '../core/deps.js';
+import { createLogger } from '../core/logger.js';
+import { createEngine } from '../engine/engine.js';
+import type { Engine } from '../engine/types.js';
+import { loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
+import type { McpRuntime } from '../mcp/runtime.js';
+import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
+import { composeCore, webhookEndpointsFromEnv, type Core } from './core.js';
+import { openStore, type OpenedStore } from './open-store.js';
+
+export interface OpenAppOptions {
+  flags?: ConfigFlags;
+  env: NodeJS.ProcessEnv;
+  /** Where log lines go (stderr: stdout stays protocol-only for stdio). */
+  stderr: (text: string) => void;
+  /** Where one-time notices (a key was generated) go; default `stderr`. */
+  notice?: (line: string) => void;
+  cwd?: string;
+  /** Injected for tests; production uses the system clock, crypto randomness, the global dispatcher. */
+  clock?: Clock;
+  random?: Random;
+  dispatcher?: Deps['dispatcher'];
+}
+
+export interface App {
+  config: AppConfig;
+  deps: Deps;
+  registry: IntegrationRegistry;
+  store: OpenedStore;
+  core: Core;
+  /** The engine over the token manager: what tool calls run through. */
+  engine: Engine;
+  accessTokens: AccessTokenStore;
+  /** The view `stdio` and `serve` consume. */
+  mcp: McpRuntime;
+  /** The view the operator commands and the connect endpoints consume; built on first use. */
+  operator(): Promise<OperatorRuntime>;
+  /** Where `serve` is reachable for connect links (CRM_MCP_PUBLIC_URL, else the config file). */
+  publicBaseUrl?: string;
+  /** True once this process runs the proactive refresh schedule (`serve`, the demo). */
+  schedulerRunning(): boolean;
+  /** Stops the scheduler and closes the store. */
+  close(): Promise<void>;
+}
+
+export async function openApp(o: OpenAppOptions): Promise<App> {
+  const config = loadConfig({ env: o.env, ...(o.flags ? { flags: o.flags } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
+  const deps: Deps = {
+    clock: o.clock ?? systemClock,
+    random: o.random ?? cryptoRandom,
+    logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
+    ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
+  };
+  const registry = loadRegistry({ extraDirs: config.definitionDirs });
+  const store = await openStore(config, {
+    clock: deps.clock,
+    notice: o.notice ?? ((l) => o.stderr(l + '\n')),
+    secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
+  });
+  const oauthClients = config.oauthClients();
+  const envOverrides = config.environments;
+  const extraAllowedHosts = config.extraProviderHosts;
+  const core = composeCore({
+    deps,
+    registry,
+    store,
+    env: o.env,
+    ...(oauthClients ? { oauthClients } : {}),
+    envOverrides,
+    extraAllowedHosts,
+    webhookEndpoints: webhookEndpointsFromEnv(o.env),
+  });
+  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, extraAllowedHosts });
+  const publicBaseUrl = o.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
+  const close = async () => {
+    core.scheduler.stop();
+    await store.close();
+  };
+  let operator: Promise<OperatorRuntime> | undefined;
+  let scheduling = false;
+  const mcp: McpRuntime = {
+    accounts: store.accounts,
+    kv: store.kv,
+    engine,
+    deps,
+    scheduler: {
+      ...core.scheduler,
+      start() {
+        scheduling = true;
+        core.scheduler.start();
+      },
+    },
+    // The connect endpoints share this process's store and token manager, so a reconnect
+    // reactivates the account being served; their modules load on the first /connect/ request.
+    connectHandler(listeningUrl) {
+      let handler: Promise<ConnectHandler> | undefined;
+      return async (req, res) => {
+        handler ??= Promise.all([app.operator(), import('../connect/handler.js')]).then(([rt, m]) => m.connectHandlerFor(rt, app.publicBaseUrl ?? listeningUrl));
+        return (await handler)(req, res);
+      };
+    },
+    crmName: (integration) => (registry.has(integration) ? registry.get(integration).display_name : undefined),
+    close,
+  };
+  const app: App = {
+    config,
+    deps,
+    registry,
+    store,
+    core,
+    engine,
+    accessTokens: createAccessTokenStore({ kv: store.kv, clock: deps.clock, random: deps.random }),
+    mcp,
+    // Loaded on first use: `stdio` never pays for the connect flow's modules.
+    operator: () => (operator ??= import('./operator.js').then((m) => m.buildOperatorRuntime(app))),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    schedulerRunning: () => scheduling,
+    close,
+  };
+  return app;
+}

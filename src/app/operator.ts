@@ -1,0 +1,51 @@
+/**
+ * The operator runtime on an opened app: what the operator commands and `serve`'s connect
+ * endpoints use. It shares the app's store, core (token manager, OAuth clients, definitions as
+ * resolved per environment, audit trail, webhooks) and settings; it adds two validators over
+ * engines of its own (a just-minted grant is validated with the stored token, never refreshed;
+ * import --verify goes through the token manager).
+ */
+import type { LinkedAccount } from '../accounts/model.js';
+import type { OperatorRuntime } from '../connect/runtime.js';
+import { revokeGrant } from '../connect/revoke.js';
+import { engineValidator, storedTokenProvider } from '../connect/validators.js';
+import { createEngine } from '../engine/engine.js';
+import { connectSpec, overrideProblem, secretContextKeys, tokenEndpointSpec } from '../integrations/index.js';
+import type { App } from './open-app.js';
+
+export function buildOperatorRuntime(app: App): OperatorRuntime {
+  const { registry, store, core, deps, config } = app;
+  const extraAllowedHosts = config.extraProviderHosts;
+  const engineOpts = { registry, deps, envOverrides: config.environments, extraAllowedHosts };
+  // The schedule is only worth reporting where it is real: shared on Redis, or run by this process.
+  const scheduler = store.redis || app.schedulerRunning() ? core.scheduler : { tokenStored: core.scheduler.tokenStored, forget: core.scheduler.forget };
+  return {
+    kv: store.kv,
+    accounts: store.accounts,
+    deps,
+    audit: core.audit,
+    sealer: core.sealer,
+    oauthClients: core.clients,
+    webhooks: core.webhooks,
+    scheduler,
+    retryRefresh: async (id: string) => (await core.tokens.retryRefresh(id)).account,
+    connectValidator: engineValidator(createEngine({ ...engineOpts, tokens: storedTokenProvider(store.accounts) })),
+    verifier: engineValidator(app.engine),
+    integration(name) {
+      if (!registry.has(name)) return undefined;
+      const def = registry.get(name);
+      return { name, authMethods: [def.auth.type], secretContextFields: secretContextKeys(def), overrideProblem: (account) => overrideProblem(registry, account) };
+    },
+    async connectSpec(integration, environment) {
+      return { ...connectSpec(core.definition(integration, environment)), extraAllowedHosts };
+    },
+    async revoke(account: LinkedAccount) {
+      if (account.authentication_method !== 'oauth2' || !registry.has(account.integration)) return { attempted: false, ok: true };
+      const spec = tokenEndpointSpec(core.definition(account.integration, account.environment));
+      const client = await core.clients.resolveOAuthClient(account.integration, account.environment).catch(() => undefined);
+      return revokeGrant(spec.revokeUrl, account, client, deps.dispatcher);
+    },
+    ...(app.publicBaseUrl ? { publicBaseUrl: app.publicBaseUrl } : {}),
+    close: () => app.close(),
+  };
+}
