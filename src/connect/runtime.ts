@@ -1,10 +1,9 @@
 /**
  * Everything the operator commands (links, connect, accounts, status, audit) need, in one
- * seam. `openOperatorRuntime` (runtime-impl.ts) composes it from the store, crypto, token
- * manager, engine and definition registry; tests build one in memory.
+ * seam. The composition root (src/app/operator.ts) builds it from the opened app; tests build
+ * one in memory.
  */
 import type { LinkedAccount } from '../accounts/model.js';
-import type { CliIo } from '../cli/io.js';
 import type { Deps } from '../core/deps.js';
 import type { OAuthClientResolver } from '../oauth-clients/resolve.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -76,12 +75,3 @@ export interface OperatorRuntime {
   publicBaseUrl?: string;
   close(): Promise<void>;
 }
-
-export interface OperatorFlags {
-  store?: string | undefined;
-  redisUrl?: string | undefined;
-  config?: string | undefined;
-  logLevel?: string | undefined;
-}
-
-export type OpenOperatorRuntime = (flags: OperatorFlags, io: CliIo) => Promise<OperatorRuntime>;

@@ -7,7 +7,7 @@ import { ACCOUNT_STATUSES } from '../../accounts/model.js';
 import type { CliIo } from '../../cli/io.js';
 import { maskContext, resumeAccounts } from '../../transfer/export.js';
 import { IMPORT_FP_PREFIX } from '../../transfer/import.js';
-import type { OpenOperatorRuntime } from '../runtime.js';
+import type { OpenOperatorRuntime } from '../../cli/open.js';
 import { runCreate } from './accounts-create.js';
 import { runExport } from './accounts-export.js';
 import { runImport } from './accounts-import.js';

@@ -1,6 +1,6 @@
 /** `crm-mcp audit`: the credential-operation trail, filtered. Entries never hold secrets. */
 import type { CliIo } from '../../cli/io.js';
-import type { OpenOperatorRuntime } from '../runtime.js';
+import type { OpenOperatorRuntime } from '../../cli/open.js';
 import { EXIT, EXIT_CODES_DOC, flagsOf, out, parse, parseTimeFlag, runCommand, STORE_FLAGS_DOC, usageError } from './kit.js';
 
 export const AUDIT_USAGE = `Usage:

@@ -2,7 +2,7 @@
 import type { CliIo } from '../../cli/io.js';
 import { createConnectFlow } from '../flow.js';
 import { DEFAULT_LOOPBACK_PORT, runLoopbackConnect } from '../loopback.js';
-import type { OpenOperatorRuntime } from '../runtime.js';
+import type { OpenOperatorRuntime } from '../../cli/open.js';
 import { EXIT, EXIT_CODES_DOC, failure, flagsOf, out, parse, parseDurationFlag, runCommand, STORE_FLAGS_DOC, usageError } from './kit.js';
 import { maskedAccount } from './accounts.js';
 

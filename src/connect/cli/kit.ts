@@ -7,7 +7,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from '../../cli/io.js';
 import { isCrmMcpError } from '../../core/errors.js';
-import type { OpenOperatorRuntime, OperatorFlags, OperatorRuntime } from '../runtime.js';
+import type { OpenOperatorRuntime, RuntimeFlags as OperatorFlags } from '../../cli/open.js';
+import type { OperatorRuntime } from '../runtime.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 export const EXIT_CODES_DOC = 'Exit codes: 0 ok, 1 failure, 2 usage error, 3 not found.';

@@ -1,7 +1,7 @@
 /** `crm-mcp links create`: a time-bound, single-use connect link for a customer. */
 import type { CliIo } from '../../cli/io.js';
 import { createConnectFlow } from '../flow.js';
-import type { OpenOperatorRuntime } from '../runtime.js';
+import type { OpenOperatorRuntime } from '../../cli/open.js';
 import { EXIT, EXIT_CODES_DOC, flagsOf, out, parse, parseDurationFlag, runCommand, STORE_FLAGS_DOC, usageError } from './kit.js';
 
 export const LINKS_USAGE = `Usage:

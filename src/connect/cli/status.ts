@@ -1,7 +1,7 @@
 /** `crm-mcp status`: accounts by state, long-stuck needs_reauth accounts, next refreshes. */
 import type { LinkedAccount } from '../../accounts/model.js';
 import type { CliIo } from '../../cli/io.js';
-import type { OpenOperatorRuntime } from '../runtime.js';
+import type { OpenOperatorRuntime } from '../../cli/open.js';
 import { EXIT, EXIT_CODES_DOC, flagsOf, out, parse, parseDurationFlag, runCommand, STORE_FLAGS_DOC, usageError } from './kit.js';
 
 export const STATUS_USAGE = `Usage:
