@@ -3,7 +3,7 @@
  * the store — the embedded SQLite file, or the in-memory KvStore under the same encrypting
  * codec — then schedules M proactive refreshes with the real token manager and scheduler, and
  * prints one JSON line of process.memoryUsage() before and after (after a GC when exposed).
- *   node --expose-gc dist/bench/memory-child.js <sqlite|memory> <accounts> <scheduled>
+ *   node --expose-gc --import tsx test/bench/memory-child.ts <sqlite|memory> <accounts> <scheduled>
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

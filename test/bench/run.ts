@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (node dist/bench/run.js [--quick] [--only a,b] [--out <file>]): runs the
+ * `npm run bench` (node --import tsx test/bench/run.ts [--quick] [--only a,b] [--out <file>]): runs the
  * benchmarks, prints the table and writes the JSON (default bench/results.json). A composition
  * root like the CLI: nothing in the core imports it. Goals are reported, never asserted.
  */

@@ -160,13 +160,13 @@ export async function benchStartup(o: { quick: boolean; runs?: number }): Promis
 }
 
 async function pass(node: string, n: number, store: { dir: string; accountId: string }): Promise<StartupTargets> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const cli = fromSource ? ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')] : [join(ROOT, 'dist/cli/main.js')];
+  // Always the built CLI, as users run it (`npm run bench` and the test setup build it first).
+  const cli = [join(ROOT, 'dist/cli/main.js')];
   const hubspotBin = join(ROOT, 'node_modules/@hubspot/mcp-server/dist/index.js');
   const bare = "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'; import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'; await new McpServer({ name: 'bare', version: '1' }, { capabilities: { tools: {} } }).connect(new StdioServerTransport());";
   const floor = "let b='';process.stdin.on('data',c=>{b+=c;if(b.includes('\\n')){b='';process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:1,result:{}})+'\\n');process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:2,result:{tools:[]}})+'\\n');}})";
   const specs: Array<[TargetKey, string, Spec | undefined]> = [
-    ['crm_mcp', `crm-mcp stdio --account (${fromSource ? 'tsx source' : 'dist'})`, { command: node, args: [...cli, 'stdio', '--account', store.accountId], env: { CRM_MCP_DATA_DIR: store.dir } }],
+    ['crm_mcp', 'crm-mcp stdio --account (dist)', { command: node, args: [...cli, 'stdio', '--account', store.accountId], env: { CRM_MCP_DATA_DIR: store.dir } }],
     ['hubspot_mcp_server', '@hubspot/mcp-server 0.4.0', existsSync(hubspotBin) ? { command: node, args: [hubspotBin], env: { PRIVATE_APP_ACCESS_TOKEN: 'pat-na1-00000000-0000-0000-0000-000000000000' } } : undefined],
     ['bare_sdk_mcp_server', 'bare SDK McpServer (stdio)', { command: node, args: ['--input-type=module', '-e', bare] }],
     ['node_floor', 'node answering one line', { command: node, args: ['-e', floor] }],
@@ -174,7 +174,7 @@ async function pass(node: string, n: number, store: { dir: string; accountId: st
   const runs = new Map<TargetKey, Run[]>(specs.map(([k]) => [k, []]));
   // Interleaved, so machine noise hits every target alike.
   for (let i = 0; i < n; i++) {
-    for (const [key, , spec] of specs) runs.get(key)!.push(spec ? await once(spec, fromSource ? 20_000 : 10_000) : { init: null, list: null, tools: null, error: 'not installed' });
+    for (const [key, , spec] of specs) runs.get(key)!.push(spec ? await once(spec, 10_000) : { init: null, list: null, tools: null, error: 'not installed' });
   }
   const out = { node: { path: node, version: versionOf(node) } } as StartupTargets;
   for (const [key, name] of specs) out[key] = summarizeRuns(name, runs.get(key)!);
