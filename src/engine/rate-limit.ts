@@ -1,9 +1,9 @@
 /**
- * Rate-limit normalization from the definition's declared headers (no per-provider code) and
- * the IETF header view (draft-ietf-httpapi-ratelimit-headers) used by the MCP layer.
+ * Rate-limit normalization from the definition's declared headers (no per-provider code). The
+ * IETF header view of the result is built where it crosses the wire (src/mcp/results.ts).
  */
 import type { RateLimitSpec } from '../integrations/schema.js';
-import type { RateLimitHeaders, RateLimitInfo } from './types.js';
+import type { RateLimitInfo } from './types.js';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 
@@ -60,15 +60,4 @@ export function normalizeRateLimit(
     if (info.remaining === null) info.remaining = 0;
   }
   return info;
-}
-
-/** IETF header names; fields the provider did not send are omitted. */
-export function toIetfHeaders(info: RateLimitInfo | null | undefined): RateLimitHeaders {
-  const out: RateLimitHeaders = {};
-  if (!info) return out;
-  if (info.limit !== null) out['ratelimit-limit'] = String(info.limit);
-  if (info.remaining !== null) out['ratelimit-remaining'] = String(info.remaining);
-  if (info.reset_seconds !== null) out['ratelimit-reset'] = String(Math.ceil(info.reset_seconds));
-  if (info.retry_after_seconds != null) out['retry-after'] = String(Math.ceil(info.retry_after_seconds));
-  return out;
 }

@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import { CrmMcpError } from '../../src/core/errors.js';
-import { createEngine } from '../../src/engine/index.js';
+import { createEngine } from '../../src/engine/engine.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import type { TokenProvider } from '../../src/tokens/types.js';
 import { account, fixedClock, silentLogger } from './helpers/accounts.js';

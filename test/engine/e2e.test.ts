@@ -5,7 +5,7 @@
  * witnesses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toIetfHeaders } from '../../src/engine/index.js';
+import { rateLimitHeaders } from '../../src/mcp/results.js';
 import type { RateLimitInfo } from '../../src/engine/types.js';
 import { listAll, ok, startSandboxRig, type Crm, type SandboxRig } from './helpers/sandbox-rig.js';
 
@@ -66,7 +66,7 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
         expect(second).toEqual({ limit: 15000, remaining: 15000 - rig.sb.salesforce.usage.used, reset_seconds: 86400, policy: 'daily' });
         expect(first.remaining).toBe((second.remaining ?? 0) + 1);
       }
-      expect(toIetfHeaders(second)).toEqual({ 'ratelimit-limit': String(second.limit), 'ratelimit-remaining': String(second.remaining), 'ratelimit-reset': String(second.reset_seconds) });
+      expect(rateLimitHeaders(second)).toEqual({ 'ratelimit-limit': String(second.limit), 'ratelimit-remaining': String(second.remaining), 'ratelimit-reset': String(second.reset_seconds) });
     });
 
     it('updates a deal and reads it back (Salesforce answers the PATCH with 204)', async () => {
@@ -131,7 +131,7 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
         expect(res.error).toMatchObject({ code: 'rate_limited', status: 403, provider_code: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.', retry_after_seconds: 86400 });
         expect(res.rate_limit).toEqual({ limit: 15000, remaining: 0, reset_seconds: 86400, retry_after_seconds: 86400, policy: 'daily' });
       }
-      expect(toIetfHeaders(res.rate_limit)).toMatchObject({ 'ratelimit-remaining': '0', 'retry-after': crm === 'hubspot' ? '10' : '86400' });
+      expect(rateLimitHeaders(res.rate_limit)).toMatchObject({ 'ratelimit-remaining': '0', 'retry-after': crm === 'hubspot' ? '10' : '86400' });
     });
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeRateLimit, parseRetryAfter, toIetfHeaders } from '../../src/engine/rate-limit.js';
+import { normalizeRateLimit, parseRetryAfter } from '../../src/engine/rate-limit.js';
+import { rateLimitHeaders } from '../../src/mcp/results.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 
 const reg = loadRegistry();
@@ -13,7 +14,7 @@ describe('rate-limit normalization from declared headers', () => {
       { nowMs: now },
     );
     expect(info).toEqual({ limit: 100, remaining: 42, reset_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' });
-    expect(toIetfHeaders(info)).toEqual({ 'ratelimit-limit': '100', 'ratelimit-remaining': '42', 'ratelimit-reset': '10' });
+    expect(rateLimitHeaders(info)).toEqual({ 'ratelimit-limit': '100', 'ratelimit-remaining': '42', 'ratelimit-reset': '10' });
   });
 
   it('HubSpot 429: retry-after from Retry-After, else the interval; policy from the body', () => {
@@ -24,7 +25,7 @@ describe('rate-limit normalization from declared headers', () => {
     });
     const noHeader = normalizeRateLimit(spec, h, { nowMs: now, throttled: true });
     expect(noHeader?.retry_after_seconds).toBe(10);
-    expect(toIetfHeaders(noHeader)['retry-after']).toBe('10');
+    expect(rateLimitHeaders(noHeader)['retry-after']).toBe('10');
   });
 
   it('Salesforce Sforce-Limit-Info api-usage=n/m (with api-bursts) → remaining m-n, daily window', () => {
@@ -40,6 +41,6 @@ describe('rate-limit normalization from declared headers', () => {
   it('Retry-After as an HTTP date; unparsable values ignored', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 12:00:30 GMT', now)).toBe(30);
     expect(parseRetryAfter('soon', now)).toBeNull();
-    expect(toIetfHeaders(null)).toEqual({});
+    expect(rateLimitHeaders(null)).toEqual({});
   });
 });

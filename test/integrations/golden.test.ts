@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/index.js';
+import { createEngine } from '../../src/engine/engine.js';
 import { decodeCursor } from '../../src/engine/cursor.js';
 import type { EngineRequest } from '../../src/engine/types.js';
 import { loadRegistry } from '../../src/integrations/index.js';

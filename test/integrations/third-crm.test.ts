@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/index.js';
+import { createEngine } from '../../src/engine/engine.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import type { TokenProvider } from '../../src/tokens/types.js';
 import { account, fixedClock, silentLogger } from '../engine/helpers/accounts.js';

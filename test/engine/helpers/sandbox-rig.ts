@@ -7,7 +7,7 @@
 import { Agent } from 'undici';
 import type { LinkedAccount } from '../../../src/accounts/model.js';
 import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
-import { createEngine } from '../../../src/engine/index.js';
+import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine, EngineRequest, EngineResult } from '../../../src/engine/types.js';
 import { contextCaptures, loadRegistry, resolveDefinition, tokenEndpointSpec, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
 import type { OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
