@@ -38,7 +38,7 @@ describe('definition-marked secret context fields are masked wherever accounts a
     await accounts.put(account);
     const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
     const rt = buildOperatorRuntime({
-      kv, accounts, deps, sealer: { seal: (s) => s, open: (s) => s }, registry: createRegistry([withSecretCapture()]), tokens: { getAccessToken: async () => { throw new Error('unused'); } },
+      kv, accounts, deps, sealer: { seal: (_p, s) => s, open: (_p, s) => ({ plaintext: s }) }, registry: createRegistry([withSecretCapture()]), tokens: { getAccessToken: async () => { throw new Error('unused'); } },
       audit: createAuditTrail({ kv, clock: systemClock, random: cryptoRandom }) as never, webhooks: { authenticationError: async () => {}, reactivated: async () => {} } as never, env: {}, close: async () => {},
     });
     const fields = rt.integration('saltcrm')?.secretContextFields;
