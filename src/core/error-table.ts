@@ -11,7 +11,7 @@ import { isCrmMcpError, type ErrorCode } from './errors.js';
  * its call. Rate limits and provider validation errors come from provider responses, not
  * from thrown errors, so they have no row here.
  */
-export type ToolErrorCategory =
+type ToolErrorCategory =
   | 'needs_reauth'
   | 'transient_auth'
   | 'not_found'
@@ -25,9 +25,9 @@ export type ToolErrorCategory =
   | 'internal';
 
 /** 1 failure, 2 usage (bad flags or input), 3 not found; 0 is success and never an error's. */
-export type ErrorExitCode = 1 | 2 | 3;
+type ErrorExitCode = 1 | 2 | 3;
 
-export interface ErrorOutcome {
+interface ErrorOutcome {
   tool: ToolErrorCategory;
   http: number;
   exit: ErrorExitCode;

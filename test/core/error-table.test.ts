@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWith as links } from '../../src/cli/commands/links.js';
 import { toFailure } from '../../src/connect/cli/kit.js';
 import { cryptoRandom } from '../../src/core/deps.js';
-import { ERROR_TABLE, type ErrorOutcome } from '../../src/core/error-table.js';
+import { ERROR_TABLE } from '../../src/core/error-table.js';
 import { CrmMcpError, type ErrorCode } from '../../src/core/errors.js';
 import { createMemoryLogger } from '../../src/core/logger.js';
 import { createEngine } from '../../src/engine/index.js';
@@ -24,7 +24,7 @@ import { testAccount } from '../mcp/helpers/accounts.js';
 import { createMemoryEngine } from '../mcp/helpers/memory-engine.js';
 import { manualClock } from '../http/helpers.js';
 
-const ROWS = Object.entries(ERROR_TABLE) as Array<[ErrorCode, ErrorOutcome]>;
+const ROWS = Object.entries(ERROR_TABLE) as Array<[ErrorCode, (typeof ERROR_TABLE)[ErrorCode]]>;
 const registry = loadRegistry();
 const memEngine = createMemoryEngine();
 let client: Client;
@@ -51,7 +51,7 @@ async function viaEngine(err: CrmMcpError) {
   return engine.execute({ account: account('hubspot'), resource: 'contacts', method: 'list' });
 }
 
-async function viaHttp(err: CrmMcpError): Promise<{ status: number; body: string }> {
+async function viaHttp(err: unknown): Promise<{ status: number; body: string }> {
   const srv = await startHttpServer({
     port: 0,
     engine: memEngine,
@@ -107,7 +107,7 @@ describe('every error code has one outcome, and every layer shows it', () => {
     const tool = (await client.callTool({ name: 'list_contacts', arguments: {} })) as CallToolResult;
     expect((tool.structuredContent as { error: { code: string } }).error.code).toBe('internal');
     expect(JSON.stringify(tool.content)).not.toContain('10.0.0.7');
-    expect((await viaHttp(err as unknown as CrmMcpError)).status).toBe(500);
+    expect((await viaHttp(err)).status).toBe(500);
     expect(toFailure(err).exitCode).toBe(1);
   });
 
