@@ -10,7 +10,7 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import { createAuditTrail } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
-import { decryptValue, encryptValue } from '../crypto/envelope.js';
+import { createSealer, type Sealer } from '../crypto/sealer.js';
 import { contextCaptures, createDefinitionResolver, tokenEndpointSpec, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
@@ -23,8 +23,6 @@ import { createRedisDueQueue } from '../tokens/redis-due-queue.js';
 import { createRefreshScheduler, type RefreshScheduler } from '../tokens/scheduler.js';
 import { createWebhookSender, type WebhookEndpoint } from '../webhooks/sender.js';
 import type { OpenedStore } from './open-store.js';
-
-const SEAL_AAD = 'crm-mcp:sealed-secret';
 
 export interface CoreParts {
   deps: Deps;
@@ -43,7 +41,7 @@ export interface CoreParts {
 export interface Core {
   audit: ReturnType<typeof createAuditTrail>;
   webhooks: ReturnType<typeof createWebhookSender>;
-  sealer: { seal(s: string): string; open(s: string): string };
+  sealer: Sealer;
   clients: OAuthClientResolver;
   tokens: TokenManager;
   scheduler: RefreshScheduler;
@@ -60,7 +58,7 @@ export function webhookEndpointsFromEnv(env: NodeJS.ProcessEnv): WebhookEndpoint
 export function composeCore(p: CoreParts): Core {
   const { deps, registry, store } = p;
   const extra = p.extraAllowedHosts ?? [];
-  const sealer = { seal: (s: string) => encryptValue(store.keyring, s, SEAL_AAD), open: (s: string) => decryptValue(store.keyring, s, SEAL_AAD) };
+  const sealer = createSealer(store.keyring);
   const audit = createAuditTrail({ kv: store.kv, clock: deps.clock, random: deps.random });
   const webhooks = createWebhookSender({ ...deps, endpoints: p.webhookEndpoints ?? webhookEndpointsFromEnv(p.env) });
   const clients = createOAuthClientResolver({ env: p.env, store: createOAuthClientStore({ kv: store.kv, sealer }), ...(p.oauthClients ? { config: p.oauthClients } : {}) });

@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import type { Clock, Random } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
+import type { Sealer } from '../crypto/sealer.js';
 import type { KvStore } from '../store/kv.js';
 import { base64url, sha256Hex } from './hash.js';
-import type { SecretSealer } from './ports.js';
 
 export const STATE_PREFIX = 'oauth-state:';
 export const DEFAULT_STATE_TTL_MS = 10 * 60 * 1000;
@@ -40,7 +40,7 @@ export interface OAuthStateStore {
   consume(state: string): Promise<PendingAuthorization>;
 }
 
-export function createOAuthStateStore(opts: { kv: KvStore; clock: Clock; random: Random; sealer: SecretSealer }): OAuthStateStore {
+export function createOAuthStateStore(opts: { kv: KvStore; clock: Clock; random: Random; sealer: Sealer }): OAuthStateStore {
   const { kv, clock, random, sealer } = opts;
   return {
     async create(pending, ttlMs = DEFAULT_STATE_TTL_MS) {
@@ -48,7 +48,7 @@ export function createOAuthStateStore(opts: { kv: KvStore; clock: Clock; random:
       const { code_verifier, ...rest } = pending;
       const stored: z.infer<typeof StoredStateSchema> = {
         ...rest,
-        ...(code_verifier ? { code_verifier_sealed: sealer.seal(code_verifier) } : {}),
+        ...(code_verifier ? { code_verifier_sealed: sealer.seal('pkce-verifier', code_verifier) } : {}),
         expires_at: new Date(clock.now() + ttlMs).toISOString(),
       };
       await kv.set(STATE_PREFIX + sha256Hex(state), JSON.stringify(stored), { ttlMs });
@@ -64,7 +64,7 @@ export function createOAuthStateStore(opts: { kv: KvStore; clock: Clock; random:
       const parsed = StoredStateSchema.safeParse(JSON.parse(raw));
       if (!parsed.success || Date.parse(parsed.data.expires_at) <= clock.now()) throw refused();
       const { code_verifier_sealed, expires_at: _e, ...rest } = parsed.data;
-      return { ...rest, ...(code_verifier_sealed ? { code_verifier: sealer.open(code_verifier_sealed) } : {}) };
+      return { ...rest, ...(code_verifier_sealed ? { code_verifier: sealer.open('pkce-verifier', code_verifier_sealed).plaintext } : {}) };
     },
   };
 }

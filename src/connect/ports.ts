@@ -37,8 +37,4 @@ export interface AccountValidator {
   validate(account: LinkedAccount): Promise<ValidationOutcome>;
 }
 
-/** Seals short-lived secrets (PKCE verifiers, client secrets) before they reach a KvStore. */
-export interface SecretSealer {
-  seal(plaintext: string): string;
-  open(sealed: string): string;
-}
+export type { Sealer as SecretSealer } from '../crypto/sealer.js';

@@ -1,7 +1,7 @@
 /**
- * Local errors carry a stable string `code`; `cause` is always passed along. Errors that
- * cross the MCP wire are built from these in one place (src/mcp). Messages never contain
- * secret values.
+ * Local errors carry a stable string `code`; `cause` is always passed along. What each code
+ * becomes in a tool result, an HTTP status and a CLI exit code is one row of error-table.ts.
+ * Messages never contain secret values.
  */
 export type ErrorCode =
   | 'illegal_transition'
@@ -22,15 +22,9 @@ export type ErrorCode =
   | 'needs_reauth'
   | 'transient_auth'
   | 'oauth_client_misconfigured'
-  | 'refresh_backoff'
-  | 'lock_timeout'
-  | 'validation'
-  | 'not_found'
-  | 'rate_limited'
   | 'provider_unavailable'
   | 'provider_error'
   | 'unauthorized'
-  | 'forbidden'
   | 'invalid_input';
 
 export class CrmMcpError extends Error {

@@ -8,6 +8,6 @@ export { addCurrentKey, createKeyFileIfAbsent, readKeyFile, removeKey } from './
 export { loadKeyring } from './load-keyring.js';
 export type { KeyringSource, KeySources } from './load-keyring.js';
 export { rotate } from './rotate.js';
-export type { RotateResult } from './rotate.js';
+export type { ResealResult, RotateResult, SealedSecretSet } from './rotate.js';
 export { createSealer } from './sealer.js';
-export type { Sealer } from './sealer.js';
+export type { SealPurpose, Sealer, Unsealed } from './sealer.js';

@@ -1,8 +1,10 @@
 /**
- * Key rotation: re-encrypts every stored account under the keyring's current key. Safe while
- * a server keeps running: each account goes through AccountStore.update (compare-and-set on
- * the exact stored string), so a concurrent token refresh is re-read, never overwritten.
- * Accounts that cannot be read (corrupt, unknown key, tampered) are reported by id and skipped.
+ * Key rotation: re-encrypts every stored account under the keyring's current key, then has each
+ * set of sealed secrets (e.g. the OAuth client store) re-seal its values under the current key
+ * and their purpose. Safe while a server keeps running: each account goes through
+ * AccountStore.update (compare-and-set on the exact stored string), so a concurrent token
+ * refresh is re-read, never overwritten. Accounts that cannot be read (corrupt, unknown key,
+ * tampered) are reported by id and skipped; so are sealed values, by key.
  */
 import { isCrmMcpError } from '../core/errors.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -21,6 +23,22 @@ export interface RotateResult {
   /** Deleted between the scan and the rewrite. */
   vanished: number;
   failed: { id: string; code: string; message: string }[];
+  /** Sealed secrets kept outside accounts. */
+  sealed: ResealResult;
+}
+
+export interface ResealResult {
+  total: number;
+  resealed: number;
+  /** Already sealed for their purpose under the current key. */
+  unchanged: number;
+  failed: { key: string; code: string; message: string }[];
+}
+
+/** Sealed values kept outside accounts, which `rotate` has re-sealed under the current key. */
+export interface SealedSecretSet {
+  /** Re-seals every value not yet under the current key and its purpose AAD; values that do not open are reported, not fatal. */
+  resealAll(): Promise<ResealResult>;
 }
 
 /** Where a rotation run is recorded (the audit trail); one entry per run, never key material. */
@@ -33,10 +51,12 @@ export async function rotate(opts: {
   accounts: AccountStore;
   codec: EncryptingCodec;
   keyring: Keyring;
+  sealed?: readonly SealedSecretSet[];
   audit?: { trail: RotationAudit; actor: string };
 }): Promise<RotateResult> {
   const { kv, accounts, codec, keyring } = opts;
-  const result: RotateResult = { kid: keyring.current.kid, total: 0, rotated: 0, unchanged: 0, vanished: 0, failed: [] };
+  const sealed: ResealResult = { total: 0, resealed: 0, unchanged: 0, failed: [] };
+  const result: RotateResult = { kid: keyring.current.kid, total: 0, rotated: 0, unchanged: 0, vanished: 0, failed: [], sealed };
   const ids: string[] = [];
   for await (const [key] of kv.scan(keys.accountPrefix)) ids.push(keys.idFromAccountKey(key));
   ids.sort();
@@ -67,11 +87,21 @@ export async function rotate(opts: {
       result.failed.push({ id, code: err.code, message: err.message });
     }
   }
+  for (const set of opts.sealed ?? []) {
+    const r = await set.resealAll();
+    sealed.total += r.total;
+    sealed.resealed += r.resealed;
+    sealed.unchanged += r.unchanged;
+    sealed.failed.push(...r.failed);
+  }
   await opts.audit?.trail.append({
     operation: 'key_rotation',
-    outcome: result.failed.length === 0 ? 'success' : 'failure',
+    outcome: result.failed.length === 0 && sealed.failed.length === 0 ? 'success' : 'failure',
     actor: opts.audit.actor,
-    details: { kid: result.kid, total: result.total, rotated: result.rotated, unchanged: result.unchanged, vanished: result.vanished, failed: result.failed.map((f) => ({ id: f.id, code: f.code })) },
+    details: {
+      kid: result.kid, total: result.total, rotated: result.rotated, unchanged: result.unchanged, vanished: result.vanished, failed: result.failed.map((f) => ({ id: f.id, code: f.code })),
+      sealed: { total: sealed.total, resealed: sealed.resealed, unchanged: sealed.unchanged, failed: sealed.failed.map((f) => ({ key: f.key, code: f.code })) },
+    },
   });
   return result;
 }

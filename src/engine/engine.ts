@@ -7,6 +7,7 @@
 import { request } from 'undici';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
+import { ERROR_TABLE } from '../core/error-table.js';
 import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { createExpressionCompiler, type ExpressionBounds, type ExpressionCompiler } from '../integrations/expressions.js';
 import { createDefinitionResolver, type Json } from '../integrations/overrides.js';
@@ -42,15 +43,6 @@ export interface EngineOptions {
 class Sent {
   count = 0;
 }
-
-const TOKEN_ERROR_CODES: Partial<Record<string, EngineErrorCode>> = {
-  needs_reauth: 'needs_reauth',
-  transient_auth: 'transient_auth',
-  refresh_backoff: 'transient_auth',
-  lock_timeout: 'transient_auth',
-  oauth_client_misconfigured: 'transient_auth',
-  account_not_found: 'not_found',
-};
 
 export function createEngine(opts: EngineOptions): Engine {
   const bounds: ExpressionBounds = { timeoutMs: opts.mappingTimeoutMs ?? 250, maxDepth: opts.mappingMaxDepth ?? 300 };
@@ -225,10 +217,7 @@ export function createEngine(opts: EngineOptions): Engine {
         const r = await run(req, sent, rl);
         return r.ok ? r : { ...r, provider_requests: sent.count };
       } catch (e) {
-        const code: EngineErrorCode =
-          e instanceof CrmMcpError
-            ? (TOKEN_ERROR_CODES[e.code] ?? (ENGINE_CODES.has(e.code as EngineErrorCode) ? (e.code as EngineErrorCode) : e.code === 'invalid_input' ? 'validation' : e.code === 'override_invalid' ? 'mapping_failed' : 'provider_error'))
-            : 'provider_error';
+        const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
         if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
         const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
         return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
@@ -236,8 +225,3 @@ export function createEngine(opts: EngineOptions): Engine {
     },
   };
 }
-
-const ENGINE_CODES = new Set<EngineErrorCode>([
-  'rate_limited', 'needs_reauth', 'validation', 'not_found', 'provider_unavailable', 'transient_auth', 'unsupported',
-  'mapping_failed', 'mapping_timeout', 'host_not_allowed', 'provider_error',
-]);

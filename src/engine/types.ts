@@ -38,7 +38,9 @@ export type EngineErrorCode =
   /** A mapping expression exceeded its time/depth bound (that call only). */
   | 'mapping_timeout'
   | 'host_not_allowed'
-  | 'provider_error';
+  | 'provider_error'
+  /** A fault of this server (store, keys, configuration), not of the provider: see core/error-table.ts. */
+  | 'internal';
 
 export interface EngineError {
   code: EngineErrorCode;

@@ -1,5 +1,6 @@
 /** Wire responses the HTTP layer writes itself (everything else is the MCP transport's). */
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { errorOutcome } from '../core/error-table.js';
 import type { AccessDecision } from './auth.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -14,6 +15,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** JSON-RPC shaped error for MCP endpoints (id unknown at this layer). */
 export function sendRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code: -32000, message }, id: null }, headers);
+}
+
+/** An error no handler answered: the status comes from the error table; the body names only the status, never the error. */
+export function sendFailure(res: ServerResponse, err: unknown): void {
+  const status = errorOutcome(err).http;
+  sendRpcError(res, status, status === 500 ? 'Internal server error' : (STATUS_CODES[status] ?? 'Error'));
 }
 
 export function sendAccessDenied(res: ServerResponse, d: Extract<AccessDecision, { ok: false }>): void {

@@ -17,7 +17,7 @@ import { rateLimitHeaders } from '../mcp/results.js';
 import type { AccountStore } from '../store/account-store.js';
 import { decideAccess, type AuthMode, type Principal } from './auth.js';
 import { checkHostAndOrigin, LOOPBACK_HOSTS } from './host-guard.js';
-import { sendAccessDenied, sendJson, sendRpcError } from './respond.js';
+import { sendAccessDenied, sendFailure, sendJson, sendRpcError } from './respond.js';
 
 export interface HttpAppOptions {
   engine: Engine;
@@ -186,7 +186,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         return sendJson(res, 404, { error: 'not_found' });
       } catch (err) {
         log.error('request failed', { err });
-        if (!res.headersSent) sendRpcError(res, 500, 'Internal server error');
+        if (!res.headersSent) sendFailure(res, err);
         else res.end();
       }
     },

@@ -6,11 +6,12 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { LinkedAccount } from '../accounts/model.js';
+import { errorOutcome } from '../core/error-table.js';
 import { isCrmMcpError } from '../core/errors.js';
 import { redactString } from '../core/redact.js';
 import type { EngineError, EngineErrorCode, EngineResult, RateLimitHeaders, RateLimitInfo } from '../engine/types.js';
 
-export type ToolErrorCode = EngineErrorCode | 'account_unavailable' | 'internal';
+export type ToolErrorCode = EngineErrorCode | 'account_unavailable';
 
 export interface ToolError {
   code: ToolErrorCode;
@@ -158,31 +159,13 @@ export function accountStateResult(account: LinkedAccount | undefined, accountId
 }
 
 /**
- * An exception escaped the engine. Known local errors keep their code; anything else becomes
- * 'internal' with a generic message (the details go to the log, never to the client).
+ * An exception escaped the engine. Known local errors take their category from the error
+ * table; 'internal' ones and anything else get a generic message (the details go to the log,
+ * never to the client).
  */
 export function thrownResult(err: unknown, reconnectUrl?: string, accountId?: string): CallToolResult {
-  if (isCrmMcpError(err)) {
-    switch (err.code) {
-      case 'needs_reauth': {
-        const link = accountId ? reconnectLink(reconnectUrl, accountId) : undefined;
-        return errorResult({ code: 'needs_reauth', message: err.message, ...(link ? { reconnect_url: link } : {}) });
-      }
-      case 'transient_auth':
-      case 'refresh_backoff':
-      case 'lock_timeout':
-        return errorResult({ code: 'transient_auth', message: err.message });
-      case 'rate_limited':
-        return errorResult({ code: 'rate_limited', message: err.message, retry_after_seconds: Number(err.details.retryAfterSeconds ?? 1) });
-      case 'validation':
-      case 'not_found':
-      case 'provider_unavailable':
-      case 'host_not_allowed':
-      case 'mapping_failed':
-        return errorResult({ code: err.code, message: err.message });
-      default:
-        break;
-    }
-  }
-  return errorResult({ code: 'internal', message: 'internal error while calling the CRM; see server logs' });
+  const { tool } = errorOutcome(err);
+  if (tool === 'internal' || !isCrmMcpError(err)) return errorResult({ code: 'internal', message: 'internal error while calling the CRM; see server logs' });
+  const link = tool === 'needs_reauth' && accountId ? reconnectLink(reconnectUrl, accountId) : undefined;
+  return errorResult({ code: tool, message: err.message, ...(link ? { reconnect_url: link } : {}) });
 }

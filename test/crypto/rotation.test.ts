@@ -1,7 +1,8 @@
 /**
  * Key rotation through the real composition (config → openStore → rotate, and the CLI
  * command in-process): written under key 1, rotated to key 2, all readable; key 1 removed,
- * still all readable; a concurrent writer during rotation is never overwritten.
+ * still all readable; a concurrent writer during rotation is never overwritten; sealed OAuth
+ * client secrets are re-sealed under key 2 and their purpose.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,11 @@ import type { CliIo } from '../../src/cli/io.js';
 import { createAuditTrail } from '../../src/audit/log.js';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';
 import { createEncryptingCodec } from '../../src/crypto/encrypting-codec.js';
+import { decryptValue, encryptValue } from '../../src/crypto/envelope.js';
 import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
 import { rotate } from '../../src/crypto/rotate.js';
+import { createSealer } from '../../src/crypto/sealer.js';
+import { createOAuthClientStore } from '../../src/oauth-clients/store.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
 import type { KvStore } from '../../src/store/kv.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
@@ -152,6 +156,46 @@ describe('key rotation', () => {
     const text = JSON.stringify(entries);
     for (const s of [k1.material, k2.material, 'SECRETACCESS', 'SECRETREFRESH']) expect(text).not.toContain(s);
     await o2.close();
+  });
+
+  it('keys rotate re-seals OAuth client secrets (legacy AAD or old key) under the current key and their purpose; one that does not open is reported', async () => {
+    const store = join(dir, 'sealed.sqlite');
+    const o1 = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k1) } }), { notice: () => {} });
+    await o1.accounts.put(makeAccount('s1'));
+    const clients1 = createOAuthClientStore({ kv: o1.kv, sealer: createSealer(o1.keyring) });
+    await clients1.set('salesforce', { client_id: 'sf-id', client_secret: 'sf-secret-KNOWN' });
+    await clients1.set('pipedrive', { client_id: 'pd-id' });
+    await o1.kv.set('oauth-client:hubspot:*', JSON.stringify({ client_id: 'hs-id', client_secret_sealed: encryptValue(o1.keyring, 'hs-legacy-KNOWN', 'crm-mcp:sealed-secret') }));
+    await o1.kv.set('oauth-client:zoho:*', JSON.stringify({ client_id: 'z-id', client_secret_sealed: encryptValue(createKeyring(generateKey('lost')), 'z', 'seal:oauth-client-secret') }));
+    await o1.close();
+
+    const env12 = { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k2), CRM_MCP_ENCRYPTION_KEYS: spec(k1) };
+    const io = memIo(env12);
+    expect(await keysCommand(['rotate', '--json'], io)).toBe(1);
+    const out = JSON.parse(io.out.join(''));
+    expect(out).toMatchObject({ ok: false, kid: 'key2', rotated: 1, failed: [], sealed: { total: 3, resealed: 2, unchanged: 0, failed: [{ key: 'oauth-client:zoho:*', code: 'crypto_unknown_key' }] } });
+    expect(io.out.join('') + io.err.join('')).not.toMatch(/KNOWN/);
+
+    const o2 = await openStore(loadConfig({ env: { CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k2) } }), { notice: () => {} });
+    try {
+      for (const k of ['oauth-client:hubspot:*', 'oauth-client:salesforce:*']) {
+        const sealed = JSON.parse((await o2.kv.get(k))!).client_secret_sealed as string;
+        expect(sealed).toMatch(/^v1\.key2\./);
+        expect(() => decryptValue(o2.keyring, sealed, 'crm-mcp:sealed-secret')).toThrow(expect.objectContaining({ code: 'crypto_tampered' }));
+      }
+      const clients2 = createOAuthClientStore({ kv: o2.kv, sealer: createSealer(o2.keyring) });
+      expect(await clients2.get('hubspot')).toMatchObject({ client_secret: 'hs-legacy-KNOWN' });
+      expect(await clients2.get('salesforce')).toMatchObject({ client_secret: 'sf-secret-KNOWN' });
+      const [entry] = await createAuditTrail({ kv: o2.kv, clock: systemClock, random: cryptoRandom }).query({ operation: 'key_rotation' });
+      expect(entry).toMatchObject({ outcome: 'failure', details: { sealed: { total: 3, resealed: 2, failed: [{ key: 'oauth-client:zoho:*', code: 'crypto_unknown_key' }] } } });
+    } finally {
+      await o2.close();
+    }
+
+    const again = memIo(env12);
+    await keysCommand(['rotate'], again);
+    expect(again.out.join('')).toContain('re-sealed 0, already current 2, failed 1 of 3 sealed secrets');
+    expect(again.err.join('')).toContain("sealed secret 'oauth-client:zoho:*' skipped: crypto_unknown_key");
   });
 
   it('CLI with the key file: rotate --new-key, then remove the old key; refused while in use', async () => {

@@ -1,7 +1,7 @@
 /**
  * crm-mcp keys: encryption key management.
  *   keys generate [--kid <id>]                 print a new key as `kid:base64` (for CRM_MCP_ENCRYPTION_KEY)
- *   keys rotate [--new-key]                    re-encrypt every account under the current key
+ *   keys rotate [--new-key]                    re-encrypt every account and sealed secret under the current key
  *   keys remove <kid>                          drop an old key from the key file once nothing uses it
  * Rotation is safe while a server runs: each account is rewritten through AccountStore.update.
  * Exit codes: 0 ok, 1 failure (incl. accounts that could not be re-encrypted), 2 usage error.
@@ -15,6 +15,8 @@ import { CrmMcpError, isCrmMcpError } from '../../core/errors.js';
 import { addCurrentKey, removeKey } from '../../crypto/key-file.js';
 import { generateKey, KID_PATTERN } from '../../crypto/keyring.js';
 import { rotate } from '../../crypto/rotate.js';
+import { createSealer } from '../../crypto/sealer.js';
+import { createOAuthClientStore } from '../../oauth-clients/store.js';
 import { keys as storeKeys } from '../../store/keys.js';
 import type { CliIo } from '../io.js';
 
@@ -84,13 +86,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     const opened = await openStore(config, { notice: (l) => io.stderr(l + '\n') });
     try {
       const trail = createAuditTrail({ kv: opened.kv, clock: systemClock, random: cryptoRandom });
-      const r = await rotate({ kv: opened.kv, accounts: opened.accounts, codec: opened.codec, keyring: opened.keyring, audit: { trail, actor: 'cli' } });
-      if (o.json) io.stdout(JSON.stringify({ ok: r.failed.length === 0, ...r }) + '\n');
+      const sealed = [createOAuthClientStore({ kv: opened.kv, sealer: createSealer(opened.keyring) })];
+      const r = await rotate({ kv: opened.kv, accounts: opened.accounts, codec: opened.codec, keyring: opened.keyring, sealed, audit: { trail, actor: 'cli' } });
+      const ok = r.failed.length === 0 && r.sealed.failed.length === 0;
+      if (o.json) io.stdout(JSON.stringify({ ok, ...r }) + '\n');
       else {
         io.stdout(`rotated ${r.rotated}, already current ${r.unchanged}, failed ${r.failed.length} of ${r.total} accounts (current key '${r.kid}')\n`);
+        if (r.sealed.total > 0) io.stdout(`re-sealed ${r.sealed.resealed}, already current ${r.sealed.unchanged}, failed ${r.sealed.failed.length} of ${r.sealed.total} sealed secrets\n`);
         for (const f of r.failed) io.stderr(`crm-mcp keys: account '${f.id}' skipped: ${f.code}\n`);
+        for (const f of r.sealed.failed) io.stderr(`crm-mcp keys: sealed secret '${f.key}' skipped: ${f.code}\n`);
       }
-      if (r.failed.length > 0) exit = 1;
+      if (!ok) exit = 1;
     } finally {
       await opened.close();
     }

@@ -6,6 +6,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from '../../cli/io.js';
+import { errorOutcome } from '../../core/error-table.js';
 import { isCrmMcpError } from '../../core/errors.js';
 import type { OpenOperatorRuntime, RuntimeFlags as OperatorFlags } from '../../cli/open.js';
 import type { OperatorRuntime } from '../runtime.js';
@@ -61,11 +62,7 @@ export function oneLine(s: string): string {
 
 export function toFailure(err: unknown): CliFailure {
   if (err instanceof CliFailure) return err;
-  if (isCrmMcpError(err)) {
-    const nf = err.code === 'account_not_found' || err.code === 'integration_unknown' || err.code === 'not_found';
-    const usage = err.code === 'invalid_input';
-    return new CliFailure(nf ? EXIT.notFound : usage ? EXIT.usage : EXIT.failure, err.code, err.message);
-  }
+  if (isCrmMcpError(err)) return new CliFailure(errorOutcome(err).exit, err.code, err.message);
   return new CliFailure(EXIT.failure, 'error', err instanceof Error ? err.message : String(err));
 }
 

@@ -11,6 +11,8 @@ import type { OAuthConnectSpec } from '../../../src/connect/spec.js';
 import { cryptoRandom } from '../../../src/core/deps.js';
 import { CrmMcpError } from '../../../src/core/errors.js';
 import { createMemoryLogger } from '../../../src/core/logger.js';
+import { createKeyring, generateKey } from '../../../src/crypto/keyring.js';
+import { createSealer } from '../../../src/crypto/sealer.js';
 import { createOAuthClientResolver } from '../../../src/oauth-clients/resolve.js';
 import { plainCodec } from '../../../src/store/codec.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
@@ -39,11 +41,8 @@ export function memoryAudit(clock: { now(): number }): AuditLog & { entries: Aud
   };
 }
 
-/** Reversible, visibly-not-plaintext sealing for tests that do not exercise crypto. */
-export const testSealer: SecretSealer = {
-  seal: (s) => 'sealed:' + Buffer.from(s).toString('base64url').split('').reverse().join(''),
-  open: (s) => Buffer.from(s.slice('sealed:'.length).split('').reverse().join(''), 'base64url').toString(),
-};
+/** The real sealer under a throwaway key. */
+export const testSealer: SecretSealer = createSealer(createKeyring(generateKey('test-seal')));
 
 export function scriptedValidator(fn: (a: LinkedAccount) => ValidationOutcome | Promise<ValidationOutcome> = () => ({ ok: true })): AccountValidator & { calls: string[] } {
   const calls: string[] = [];

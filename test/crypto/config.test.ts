@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
-import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
 import { loadKeyring } from '../../src/crypto/load-keyring.js';
-import { createSealer } from '../../src/crypto/sealer.js';
 
 describe('loadConfig', () => {
   let dir: string;
@@ -62,16 +60,5 @@ describe('loadConfig', () => {
     expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
       expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('keys.json') }),
     );
-  });
-});
-
-describe('createSealer', () => {
-  it('seals and opens only for the same purpose', () => {
-    const ring = createKeyring(generateKey('s1'));
-    const a = createSealer(ring, 'oauth-client:hubspot:production');
-    const sealed = a.seal('client-secret-XYZ');
-    expect(sealed).toMatch(/^v1\.s1\./);
-    expect(a.open(sealed)).toBe('client-secret-XYZ');
-    expect(() => createSealer(ring, 'oauth-client:salesforce:production').open(sealed)).toThrow(expect.objectContaining({ code: 'crypto_tampered' }));
   });
 });
