@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/deps.js';
+import { errorOutcome } from '../core/error-table.js';
 import { isCrmMcpError } from '../core/errors.js';
 import type { ConnectOutcome } from './complete.js';
 import { createConnectFlow, type ConnectFlow } from './flow.js';
@@ -63,13 +64,14 @@ export function createConnectHandler(opts: ConnectHandlerOptions): ConnectHandle
       page(res, 404, 'Not found', 'Unknown connect path.');
       return true;
     } catch (err) {
+      const { http, tool } = errorOutcome(err);
       if (isCrmMcpError(err, 'unauthorized')) {
-        page(res, 410, 'Link not usable', err.message);
+        page(res, http, 'Link not usable', err.message);
         return true;
       }
-      const msg = isCrmMcpError(err) ? err.message : 'internal error';
       log.error('connect request failed', { path: url.pathname, error: err });
-      page(res, isCrmMcpError(err) ? 400 : 500, 'Connection failed', msg);
+      // A fault of this server (store, keys, a bug) is not the visitor's to read about.
+      page(res, http, 'Connection failed', isCrmMcpError(err) && tool !== 'internal' ? err.message : 'internal error');
       return true;
     }
   };

@@ -14,7 +14,7 @@ import { cryptoRandom } from '../../src/core/deps.js';
 import { ERROR_TABLE } from '../../src/core/error-table.js';
 import { CrmMcpError, type ErrorCode } from '../../src/core/errors.js';
 import { createMemoryLogger } from '../../src/core/logger.js';
-import { createEngine } from '../../src/engine/index.js';
+import { createEngine } from '../../src/engine/engine.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import { createServer } from '../../src/mcp/server.js';
