@@ -15,7 +15,7 @@ import { run as stdioRun } from '../../src/cli/commands/stdio.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { openRuntimeImpl } from '../../src/mcp/runtime-impl.js';
-import { manualClock } from '../http/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { ACCOUNT_IDS, startSandboxCrms } from '../mcp/helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -119,10 +119,10 @@ for (let n = 1; ; n++) {
 describe('embedded store housekeeping', () => {
   it('entries whose TTL passed are gone after a reopen; live ones stay', async () => {
     const { createSqliteKv } = await import('../../src/store/sqlite-kv.js');
-    const { createManualClock } = await import('../helpers/manual-clock.js');
+    const { manualClock } = await import('../helpers/manual-clock.js');
     const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-purge-'));
     try {
-      const clock = createManualClock();
+      const clock = manualClock();
       const kv1 = await createSqliteKv({ path: join(dir, 's.sqlite'), clock });
       await kv1.set('old', 'x', { ttlMs: 1_000 });
       await kv1.set('keep', 'y', { ttlMs: 60_000 });

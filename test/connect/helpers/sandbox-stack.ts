@@ -23,7 +23,7 @@ import { startFakeHubSpot, startFakeSalesforce, type FakeHubSpot, type FakeSales
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../../src/store/memory-kv.js';
 import type { WebhookEndpoint } from '../../../src/webhooks/sender.js';
-import { manualClock } from '../../http/helpers.js';
+import { manualClock } from '../../helpers/manual-clock.js';
 
 export const ENVIRONMENT = 'sandbox';
 export const CLIENTS = {
