@@ -2,9 +2,6 @@
  * The one Clock tests move by hand. Time moves only through `advance` (or `set`); `setTimer`
  * callbacks and `sleep` promises fire when `advance` passes their due time, in due order (ties in
  * the order they were scheduled), with the clock reading each one's due time as it fires.
- *
- * `sleepAdvances: true` is for code whose only wait is its own `sleep` (backoff, lock polling) in
- * tests that never advance the clock: each `sleep(ms)` then moves the clock forward by `ms` itself.
  */
 import type { Clock, TimerHandle } from '../../src/core/deps.js';
 
@@ -17,12 +14,6 @@ export interface ManualClock extends Clock {
   pending(): number;
 }
 
-export interface ManualClockOptions {
-  sleepAdvances?: boolean;
-}
-
-export const MANUAL_CLOCK_START = Date.UTC(2026, 0, 1);
-
 interface Timer {
   at: number;
   seq: number;
@@ -32,7 +23,7 @@ interface Timer {
 /** Lets the microtasks and immediates a fired timer started run before the next one fires. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function manualClock(start = MANUAL_CLOCK_START, opts: ManualClockOptions = {}): ManualClock {
+export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
   let now = start;
   let seq = 0;
   const timers = new Set<Timer>();
@@ -48,11 +39,7 @@ export function manualClock(start = MANUAL_CLOCK_START, opts: ManualClockOptions
       timers.add(t);
       return { cancel: () => void timers.delete(t) };
     },
-    sleep(ms) {
-      const slept = new Promise<void>((resolve) => clock.setTimer(resolve, ms));
-      if (opts.sleepAdvances) void clock.advance(Math.max(0, ms));
-      return slept;
-    },
+    sleep: (ms) => new Promise<void>((resolve) => clock.setTimer(resolve, ms)),
     async advance(ms) {
       const target = now + ms;
       for (let t = nextDue(target); t; t = nextDue(target)) {
