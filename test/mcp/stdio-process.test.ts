@@ -1,16 +1,17 @@
 /**
  * `stdio` as a process: nothing but JSON-RPC on stdout, redacted JSON log lines on stderr, exit
- * when stdin closes. Run both as src/cli/main.ts (the crm-mcp binary, own store) and through the
+ * when stdin closes. Run both as the built crm-mcp binary (dist/cli/main.js, own store) and through the
  * sandbox launcher (same command and composition, definitions pointed at the HubSpot fake).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST_CLI } from '../helpers/dist.js';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = ['--import', 'tsx', 'src/cli/main.ts'];
+const MAIN = [DIST_CLI];
 const SANDBOX_CLI = ['--import', 'tsx', 'test/mcp/helpers/sandbox-cli.ts'];
 
 let crms: SandboxCrms;
@@ -52,7 +53,7 @@ describe('crm-mcp stdio as a process', () => {
     for (const s of crms.secrets) expect(p.io.out + p.io.err).not.toContain(s);
   }, 60_000);
 
-  it('src/cli/main.ts: serves the store and key named by flags; an unknown account or a missing --account exits non-zero with one reason on stderr', async () => {
+  it('dist/cli/main.js: serves the store and key named by flags; an unknown account or a missing --account exits non-zero with one reason on stderr', async () => {
     const { dataDir, env: seeded } = await crms.seedStore({ keyFile: true });
     // Only flags say where the store and the key are.
     const { CRM_MCP_DATA_DIR: _dir, ...env } = seeded;
