@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/helpers/redis-notice.ts'],
+    globalSetup: ['test/helpers/redis-notice.ts', 'test/helpers/build-dist.ts'],
     reporters: ['default'],
   },
 });

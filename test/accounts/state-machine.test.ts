@@ -4,7 +4,7 @@ import { plainCodec } from '../../src/store/codec.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
 import { makeAccount } from '../helpers/accounts.js';
-import { createManualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import type { AccountEvent, AccountEventType } from '../../src/accounts/state-machine.js';
 import { IllegalTransitionError, canTransition, legalTransitions, transition } from '../../src/accounts/state-machine.js';
 
@@ -61,7 +61,7 @@ describe('account state machine', () => {
   }
 
   it('an illegal transition inside a store update throws and writes nothing', async () => {
-    const clock = createManualClock();
+    const clock = manualClock();
     const store = createAccountStore({ kv: createMemoryKv(clock), codec: plainCodec, clock });
     const saved = await store.put(makeAccount('sm1', { status: 'connecting' }));
     await expect(store.update('sm1', (a) => ({ ...a, status: transition(a.status, { type: 'auth_revoked', reason: 'x' }) }))).rejects.toBeInstanceOf(IllegalTransitionError);

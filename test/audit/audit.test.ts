@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AUDIT_PREFIX, createAuditTrail } from '../../src/audit/log.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
-import { manualClock } from '../tokens/helpers/setup.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 describe('audit trail', () => {
   it('appends time-ordered entries under audit: and filters by account, tenant, operation and time', async () => {

@@ -137,7 +137,7 @@ describe('operator commands in-process', () => {
     await rt.accounts.put(oauthAccount({ id: 'fresh' }));
     await rt.accounts.put(oauthAccount({ id: 'old', status: 'active' }));
     await rt.accounts.update('old', (a) => ({ ...a, status: 'needs_reauth', last_error: { code: 'invalid_grant', message: 'refresh token is invalid, expired or revoked', at: '2026-01-01T00:00:00.000Z' } }));
-    rt.clock.advance(8 * 86400e3);
+    await rt.clock.advance(8 * 86400e3);
     await rt.accounts.put(oauthAccount({ id: 'new-reauth', status: 'active' }));
     await rt.accounts.update('new-reauth', (a) => ({ ...a, status: 'needs_reauth' }));
     const r = await exec(status, rt, ['--json']);
@@ -153,7 +153,7 @@ describe('operator commands in-process', () => {
   it('audit filters by account, tenant, operation and time', async () => {
     const rt = memoryOperatorRuntime();
     await rt.audit.append({ operation: 'import_account', outcome: 'success', actor: 'cli', tenant_id: 't1', account_id: 'a' });
-    rt.clock.advance(3600e3);
+    await rt.clock.advance(3600e3);
     await rt.audit.append({ operation: 'delete', outcome: 'success', actor: 'cli', tenant_id: 't2', account_id: 'b' });
     const all = JSON.parse((await exec(audit, rt, ['--json'])).stdout).entries;
     expect(all).toHaveLength(2);

@@ -68,7 +68,7 @@ describe('an operator session', () => {
     expect(((await ok(accounts, ['resume', '--all'])).resumed as string[]).sort()).toEqual(imported.map((a) => a.id).sort());
 
     await s.rt.accounts.update(linked!.id, (a) => ({ ...a, status: 'needs_reauth', last_error: { code: 'invalid_grant', message: 'refresh token is invalid, expired or revoked', at: new Date(clock.now()).toISOString() } }));
-    clock.advance(8 * 86400e3);
+    await clock.advance(8 * 86400e3);
     const st = await ok(status, []);
     expect(st).toMatchObject({ total: 3, counts: { active: 2, needs_reauth: 1 }, stale_needs_reauth: [{ id: linked!.id, days: 8 }], next_refreshes_source: 'scheduler' });
     // The refresh scheduler (serve's, here in-process) has the two imported accounts; the needs_reauth one left it.

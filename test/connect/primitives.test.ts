@@ -7,7 +7,7 @@ import { codeChallengeS256 } from '../../src/connect/pkce.js';
 import { allowedUrl } from '../../src/connect/spec.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
-import { manualClock } from '../http/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { testSealer } from '../cli/helpers/operator-runtime.js';
 
 describe('connect primitives', () => {
@@ -27,7 +27,7 @@ describe('connect primitives', () => {
     await expect(links.consume(token)).resolves.toMatchObject({ tenant_id: 'tenant-CLEAR' });
     await expect(links.consume(token)).rejects.toMatchObject({ code: 'unauthorized' });
     const again = await links.create({ tenantId: 't', integration: 'hubspot', environment: 'production', ttlMs: 1000 });
-    clock.advance(1001);
+    await clock.advance(1001);
     await expect(links.consume(again.token)).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(links.consume('lnk_' + 'x'.repeat(43))).rejects.toMatchObject({ code: 'unauthorized' });
   });

@@ -17,7 +17,7 @@ import { runWith as tokensCmd } from '../../src/cli/commands/tokens.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { openOperatorRuntime, openRuntime } from '../../src/cli/open.js';
 import { systemClock } from '../../src/core/deps.js';
-import { writeConfigFile } from '../helpers/dist-cli.js';
+import { writeConfigFile } from '../helpers/dist.js';
 import { CLIENT_ENV, ENVIRONMENT, sandboxOverrides, startProviders, type Providers } from './helpers/sandbox-stack.js';
 
 let p: Providers;

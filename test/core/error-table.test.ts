@@ -18,11 +18,11 @@ import { createEngine } from '../../src/engine/engine.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import { createServer } from '../../src/mcp/server.js';
-import { account, fixedClock, silentLogger } from '../engine/helpers/accounts.js';
+import { account, silentLogger } from '../engine/helpers/accounts.js';
 import { captureIo, memoryOperatorRuntime } from '../cli/helpers/operator-runtime.js';
 import { testAccount } from '../mcp/helpers/accounts.js';
 import { createMemoryEngine } from '../mcp/helpers/memory-engine.js';
-import { manualClock } from '../http/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const ROWS = Object.entries(ERROR_TABLE) as Array<[ErrorCode, (typeof ERROR_TABLE)[ErrorCode]]>;
 const registry = loadRegistry();
@@ -47,7 +47,7 @@ async function viaToolCall(err: CrmMcpError): Promise<CallToolResult> {
 }
 
 async function viaEngine(err: CrmMcpError) {
-  const engine = createEngine({ registry, tokens: { getAccessToken: () => Promise.reject(err) }, deps: { clock: fixedClock, logger: silentLogger() } });
+  const engine = createEngine({ registry, tokens: { getAccessToken: () => Promise.reject(err) }, deps: { clock: manualClock(), logger: silentLogger() } });
   return engine.execute({ account: account('hubspot'), resource: 'contacts', method: 'list' });
 }
 

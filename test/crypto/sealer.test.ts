@@ -13,7 +13,7 @@ import { createSealer } from '../../src/crypto/sealer.js';
 import { createOAuthClientStore } from '../../src/oauth-clients/store.js';
 import type { KvStore } from '../../src/store/kv.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
-import { manualClock } from '../http/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const LEGACY_AAD = 'crm-mcp:sealed-secret';
 const CLIENT_KEY = 'oauth-client:hubspot:*';

@@ -1,16 +1,15 @@
 /**
  * The quickstart's main job as a process: `crm-mcp demo --once` starts the sandboxes, seeds the
  * tenant in a fresh encrypted store, serves MCP over HTTP and runs the example agent through
- * both CRMs. `.ci/run` also runs it from the built dist in the fresh clone.
+ * both CRMs, from the built dist/ as `.ci/run` does in the fresh clone.
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const root = new URL('../..', import.meta.url).pathname;
+import { DIST_CLI } from '../helpers/dist.js';
 
 function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--once', '--port', '0', ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [DIST_CLI, 'demo', '--once', '--port', '0', ...args], { env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,7 +9,8 @@ import { CrmMcpError } from '../../src/core/errors.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import type { TokenProvider } from '../../src/tokens/types.js';
-import { account, fixedClock, silentLogger } from './helpers/accounts.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { account, FIXED_NOW, silentLogger } from './helpers/accounts.js';
 import { startReplayServer, type ReplayServer } from './helpers/replay.js';
 
 const registry = loadRegistry();
@@ -50,7 +51,7 @@ function setup(integration: 'hubspot' | 'salesforce', tokens?: TokenProvider) {
   const engine = createEngine({
     registry,
     tokens: tokens ?? t.tokens,
-    deps: { clock: fixedClock, logger: silentLogger(lines), dispatcher },
+    deps: { clock: manualClock(FIXED_NOW), logger: silentLogger(lines), dispatcher },
     envOverrides: { test: { hubspot: { base_url: srv.url } } },
     extraAllowedHosts: [srv.host],
   });

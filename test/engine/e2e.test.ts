@@ -57,7 +57,7 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
     });
 
     it('rate-limit figures are the fake\'s own headers, normalized', async () => {
-      rig.clock.advance(11_000); // HubSpot: a fresh 10 s rolling window
+      await rig.clock.advance(11_000); // HubSpot: a fresh 10 s rolling window
       const first = ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 5 })).rate_limit as RateLimitInfo;
       const second = ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 5 })).rate_limit as RateLimitInfo;
       if (crm === 'hubspot') {
@@ -107,7 +107,7 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
     it('a throttled response is a typed rate_limited result with retry-after; the fake saw exactly one request and nothing was retried', async () => {
       const fake = rig.sb[crm];
       if (crm === 'hubspot') {
-        rig.clock.advance(11_000); // a fresh 10 s window, then a budget of one request
+        await rig.clock.advance(11_000); // a fresh 10 s window, then a budget of one request
         rig.sb.hubspot.limiter.config.max = 1;
         ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 1 }));
       } else {

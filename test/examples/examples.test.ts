@@ -15,8 +15,8 @@ import { run as stdioRun } from '../../src/cli/commands/stdio.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { openRuntime } from '../../src/cli/open.js';
-import { cliArgs } from '../helpers/dist-cli.js';
-import { manualClock } from '../http/helpers.js';
+import { cliArgs } from '../helpers/dist.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { ACCOUNT_IDS, startSandboxCrms } from '../mcp/helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

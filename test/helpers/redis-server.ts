@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const redisAvailable: boolean = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-export const redisSkipReason = 'redis-server is not installed (apt-get install -y redis-server); .ci/run installs it';
+/** Put in the title of every suite skipped for want of Redis; `.ci/run` recognises the "[skip: …]" marker. */
+export const redisSkipReason = '[skip: redis-server missing] apt-get install -y redis-server; .ci/run installs it';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

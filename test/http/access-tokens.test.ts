@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAccessTokenStore, parseDuration } from '../../src/access-tokens/store.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
-import { manualClock } from './helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 describe('access token store', () => {
   it('stores only the SHA-256, verifies, lists without hashes, revokes and expires', async () => {
@@ -21,7 +21,7 @@ describe('access token store', () => {
     expect(await store.verify('nonsense')).toEqual({ ok: false, reason: 'malformed' });
     expect(JSON.stringify(await store.list())).not.toContain('sha256');
 
-    clock.advance(3_600_000);
+    await clock.advance(3_600_000);
     expect(await store.verify(token)).toEqual({ ok: false, reason: 'expired' });
 
     const other = await store.create({ tenantId: 't2', accountId: 'a2' });

@@ -1,29 +1,4 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
-import type { Clock } from '../../src/core/deps.js';
-
-/** A clock tests move by hand; timers fire when `advance` passes their due time. */
-export function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void; timers(): number } {
-  let now = start;
-  const timers = new Set<{ due: number; fn: () => void }>();
-  return {
-    now: () => now,
-    advance(ms) {
-      now += ms;
-      for (const t of [...timers].sort((a, b) => a.due - b.due)) {
-        if (t.due > now) continue;
-        timers.delete(t);
-        t.fn();
-      }
-    },
-    timers: () => timers.size,
-    setTimer(fn, ms) {
-      const t = { due: now + ms, fn };
-      timers.add(t);
-      return { cancel: () => timers.delete(t) };
-    },
-    sleep: async () => {},
-  };
-}
 
 export const INIT = {
   jsonrpc: '2.0',

@@ -11,7 +11,8 @@ import { createAccountStore } from '../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
 import { testAccount } from '../mcp/helpers/accounts.js';
 import { createMemoryEngine } from '../mcp/helpers/memory-engine.js';
-import { INIT, LIST_CALL, manualClock, mcpPost, rawPost } from './helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { INIT, LIST_CALL, mcpPost, rawPost } from './helpers.js';
 
 const running: RunningHttpServer[] = [];
 afterEach(async () => {
@@ -91,7 +92,7 @@ describe('Streamable HTTP server', () => {
 
     const fresh = await tokens.create({ tenantId: 'tenant-a', accountId: 'a-acct', expiresInMs: 1000 });
     expect((await mcpPost(`${srv.url}/mcp`, INIT, { authorization: `Bearer ${fresh.token}` })).status).toBe(200);
-    clock.advance(1000);
+    await clock.advance(1000);
     const expired = await mcpPost(`${srv.url}/mcp`, INIT, { authorization: `Bearer ${fresh.token}` });
     expect(expired.status).toBe(401);
     expect(((await expired.json()) as { error_description: string }).error_description).toBe('token expired');
@@ -139,7 +140,7 @@ describe('Streamable HTTP server', () => {
     const hijack = await mcpPost(`${st.srv.url}/mcp`, LIST_CALL, { authorization: `Bearer ${st.tokenB}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
     expect(hijack.status).toBe(404);
     expect(st.srv.app.sessionCount()).toBe(1);
-    st.clock.advance(30 * 60_000);
+    await st.clock.advance(30 * 60_000);
     await expect.poll(() => st.srv.app.sessionCount()).toBe(0);
     const expired = await mcpPost(`${st.srv.url}/mcp`, LIST_CALL, { authorization: `Bearer ${lasting}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
     expect(expired.status).toBe(404);

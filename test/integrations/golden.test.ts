@@ -13,7 +13,8 @@ import { decodeCursor } from '../../src/engine/cursor.js';
 import type { EngineRequest } from '../../src/engine/types.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import { UNIFIED_RESOURCES } from '../../src/unified/models.js';
-import { account, fixedClock, silentLogger, staticTokens } from '../engine/helpers/accounts.js';
+import { account, FIXED_NOW, silentLogger, staticTokens } from '../engine/helpers/accounts.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { startReplayServer, type ReplayResponse, type ReplayServer } from '../engine/helpers/replay.js';
 
 const ROOT = new URL('../fixtures/golden/', import.meta.url).pathname;
@@ -43,7 +44,7 @@ function engineFor(integration: string) {
   const engine = createEngine({
     registry,
     tokens,
-    deps: { clock: fixedClock, logger: silentLogger(), dispatcher },
+    deps: { clock: manualClock(FIXED_NOW), logger: silentLogger(), dispatcher },
     envOverrides: { test: { hubspot: { base_url: server.url } } },
     extraAllowedHosts: [server.host],
   });

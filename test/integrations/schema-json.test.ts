@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INTEGRATIONS_DIR, definitionJsonSchemaText } from '../../src/integrations/index.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../../src/unified/models.js';
+import { distModule } from '../helpers/dist.js';
 
 const SCHEMA = join(DEFAULT_INTEGRATIONS_DIR, 'schema.json');
 
@@ -26,7 +27,7 @@ describe('integrations/schema.json', () => {
   it('the regeneration script: --check reports a stale file with exit 1 and leaves it; a plain run rewrites it to the generated text', () => {
     const run = (args: string[]) => {
       try {
-        return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/integrations/write-schema.ts', ...args], { encoding: 'utf8', cwd: join(DEFAULT_INTEGRATIONS_DIR, '..') }) };
+        return { code: 0, out: execFileSync(process.execPath, [distModule('integrations/write-schema'), ...args], { encoding: 'utf8', cwd: join(DEFAULT_INTEGRATIONS_DIR, '..') }) };
       } catch (e) {
         return { code: (e as { status: number }).status, out: String((e as { stdout: unknown }).stdout) };
       }

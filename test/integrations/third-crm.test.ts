@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import type { TokenProvider } from '../../src/tokens/types.js';
-import { account, fixedClock, silentLogger } from '../engine/helpers/accounts.js';
+import { account, FIXED_NOW, silentLogger } from '../engine/helpers/accounts.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const FIX = new URL('../fixtures/integrations/', import.meta.url).pathname;
 const KEY = 'tiny-key-secret-123';
@@ -84,7 +85,7 @@ describe('a third CRM from a definition file only', () => {
     const engine = createEngine({
       registry,
       tokens: noTokens,
-      deps: { clock: fixedClock, logger: silentLogger(), dispatcher },
+      deps: { clock: manualClock(FIXED_NOW), logger: silentLogger(), dispatcher },
       envOverrides: { test: { tinycrm: { base_url: base } } },
       extraAllowedHosts: [new URL(base).host],
     });

@@ -17,7 +17,7 @@ import { runWith as serve } from '../../src/cli/commands/serve.js';
 import { runWith as tokensCmd } from '../../src/cli/commands/tokens.js';
 import { openRuntime, type RuntimeFlags } from '../../src/cli/open.js';
 import type { McpRuntime } from '../../src/mcp/runtime.js';
-import { cliArgs } from '../helpers/dist-cli.js';
+import { cliArgs } from '../helpers/dist.js';
 import { LIST_CALL, mcpPost } from '../http/helpers.js';
 import { exerciseAllTools } from './helpers/exercise.js';
 import { ACCOUNT_IDS, TENANTS, startSandboxCrms, type Kind, type SandboxCrms } from './helpers/sandbox-crms.js';

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
-import { cliArgs } from '../helpers/dist-cli.js';
+import { cliArgs } from '../helpers/dist.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSPECTOR = join(ROOT, 'node_modules/.bin/mcp-inspector');
 // The inspector writes state under ~/.mcp-inspector: keep it out of the real home.
 const HOME = mkdtempSync(join(tmpdir(), 'inspector-home-'));
-/** The crm-mcp binary, and the same stdio command with definitions pointed at the fakes. */
+/** The built crm-mcp binary, and the same stdio command with definitions pointed at the fakes. */
 const MAIN = [process.execPath, ...cliArgs('stdio', '--account', ACCOUNT_IDS.salesforce)];
 let crms: SandboxCrms;
 let serverEnv: Record<string, string>;
@@ -44,7 +44,7 @@ function inspector(server: string[], args: string[]): Promise<{ code: number | n
 }
 
 describe('MCP Inspector CLI against crm-mcp stdio', () => {
-  it('lists the tools of src/cli/main.ts stdio', async () => {
+  it('lists the tools of the built crm-mcp stdio', async () => {
     const r = await inspector(MAIN, ['--method', 'tools/list']);
     expect(r.code, r.err).toBe(0);
     const names = (JSON.parse(r.out) as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name);

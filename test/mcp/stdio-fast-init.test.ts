@@ -27,8 +27,12 @@ async function session(earlyInit: boolean, protocolVersion?: string) {
     }
   });
   const fast = startFastInit(stdin, stdout);
-  if (earlyInit) stdin.write(init(1, protocolVersion));
-  await new Promise((r) => setTimeout(r, 10));
+  // Early: wait for the answer to the initialize written before the SDK exists. Late: nothing has been
+  // written, so there is no answer to wait for (a spurious one would still show in the final count).
+  if (earlyInit) {
+    stdin.write(init(1, protocolVersion));
+    await expect.poll(() => lines.length).toBeGreaterThan(0);
+  }
   const answeredEarly = lines.length;
   const built = await createServer({ account: testAccount(), engine: createMemoryEngine(), deps: { clock: systemClock, random: cryptoRandom, logger: silentLogger } });
   await built.server.connect(new StdioServerTransport(fast.input, fast.output));

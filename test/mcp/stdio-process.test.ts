@@ -1,6 +1,6 @@
 /**
  * `stdio` as a process: nothing but JSON-RPC on stdout, redacted JSON log lines on stderr, exit
- * when stdin closes. Run both as src/cli/main.ts (the crm-mcp binary, own store) and through the
+ * when stdin closes. Run both as the built crm-mcp binary (dist/cli/main.js, own store) and through the
  * sandbox launcher (same command and composition, definitions pointed at the HubSpot fake).
  */
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_IDS, startSandboxCrms, type SandboxCrms } from './helpers/sandbox-crms.js';
-import { cliArgs } from '../helpers/dist-cli.js';
+import { cliArgs } from '../helpers/dist.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = cliArgs();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeHubSpot, type FakeHubSpot, type FakeHubSpotOptions } from '../../src/sandbox/index.js';
-import { call, manualClock } from './helpers/clock.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { call } from './helpers/call.js';
 
 let hs: FakeHubSpot | undefined;
 afterEach(async () => {
@@ -87,7 +88,7 @@ describe('fake HubSpot CRM', () => {
   it('401 EXPIRED_AUTHENTICATION for an expired token, INVALID_AUTHENTICATION for an unknown one', async () => {
     const clock = manualClock();
     const { hs, g } = await start({ clock });
-    clock.advance(1800_000 + 5_000);
+    await clock.advance(1800_000 + 5_000);
     const exp = await call(`${hs.url}/crm/v3/objects/contacts`, { token: g.accessToken });
     expect(exp.status).toBe(401);
     expect(exp.json).toEqual({
@@ -119,7 +120,7 @@ describe('fake HubSpot CRM', () => {
     const t = await call(`${hs.url}/crm/v3/objects/companies`, { token: 'AT-1' });
     expect(t.status).toBe(429);
     expect(t.json).toEqual({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: expect.any(String), policyName: 'TEN_SECONDLY_ROLLING', requestId: expect.any(String) });
-    clock.advance(10_001);
+    await clock.advance(10_001);
     expect((await call(`${hs.url}/crm/v3/objects/companies`, { token: 'AT-1' })).status).toBe(200);
     expect(hs.log.count('/crm/v3/objects/companies', 'GET')).toBe(5);
   });
@@ -172,7 +173,7 @@ describe('fake HubSpot OAuth extras', () => {
   it('legacy access-token info reports seconds left; v3 introspection and legacy refresh-token DELETE', async () => {
     const clock = manualClock();
     const { hs } = await start({ clock });
-    clock.advance(100_000);
+    await clock.advance(100_000);
     const info = await call(`${hs.url}/oauth/v1/access-tokens/AT-1`);
     expect(info.json).toMatchObject({ expires_in: 1700, token_type: 'access', hub_id: expect.any(Number) });
     const intro = await fetch(`${hs.url}/oauth/v3/token/introspect`, { method: 'POST', body: new URLSearchParams({ token: 'AT-1', client_id: 'fake-client-id', client_secret: 'fake-client-secret' }) });

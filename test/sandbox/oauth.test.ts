@@ -2,22 +2,10 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startFakeOAuthServer, type FakeOAuthServer } from '../../src/sandbox/oauth/index.js';
-import type { Clock } from '../../src/core/deps.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const CID = 'fake-client-id';
 const SECRET = 'fake-client-secret';
-
-function manualClock(start = 1_700_000_000_000): Clock & { advance(ms: number): void } {
-  let t = start;
-  return {
-    now: () => t,
-    setTimer: () => ({ cancel: () => undefined }),
-    sleep: async () => undefined,
-    advance(ms: number) {
-      t += ms;
-    },
-  };
-}
 
 async function post(url: string, form: Record<string, string>, headers: Record<string, string> = {}) {
   const res = await request(url, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
@@ -122,7 +110,7 @@ describe('fake OAuth token endpoint', () => {
     // access tokens expire on the injected clock (default session 2 h)
     const at = r2.json.access_token as string;
     expect(s.provider.checkAccessToken(at).state).toBe('valid');
-    clock.advance(7200_000);
+    await clock.advance(7200_000);
     expect(s.provider.checkAccessToken(at).state).toBe('expired');
   });
 
@@ -201,7 +189,7 @@ describe('fake OAuth authorize + code exchange', () => {
     const clock = manualClock();
     const s = await start({ flavor: 'salesforce', clock });
     const a = await authorize(s, { code_challenge: challenge, code_challenge_method: 'S256' });
-    clock.advance(16 * 60_000);
+    await clock.advance(16 * 60_000);
     expect((await exchange(s, a.location.searchParams.get('code') ?? '', { code_verifier: verifier })).json.error).toBe('invalid_grant');
     s.provider.settings.consent = 'deny';
     expect((await authorize(s, { code_challenge: challenge, code_challenge_method: 'S256' })).location.searchParams.get('error')).toBe('access_denied');

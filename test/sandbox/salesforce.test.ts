@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeSalesforce, type FakeSalesforce, type FakeSalesforceOptions } from '../../src/sandbox/index.js';
-import { call, manualClock } from './helpers/clock.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { call } from './helpers/call.js';
 
 let sf: FakeSalesforce | undefined;
 afterEach(async () => {
@@ -78,7 +79,7 @@ describe('fake Salesforce REST', () => {
     expect(acct.json).toEqual({ id: expect.stringMatching(/^001/), errors: [], success: true });
     const opp = await call(`${api}/sobjects/Opportunity/`, { method: 'POST', token: 'AT-SF', json: { Name: 'Big', StageName: 'Prospecting', CloseDate: '2026-12-31', Amount: 5000, AccountId: acct.json.id } });
     expect(opp.status).toBe(201);
-    clock.advance(60_000);
+    await clock.advance(60_000);
     const upd = await call(`${api}/sobjects/Opportunity/${opp.json.id}`, { method: 'PATCH', token: 'AT-SF', json: { StageName: 'Closed Won' } });
     expect([upd.status, upd.text]).toEqual([204, '']);
     const got = await call(`${api}/sobjects/Opportunity/${opp.json.id}`, { token: 'AT-SF' });
@@ -112,7 +113,7 @@ describe('fake Salesforce REST', () => {
   it('401 INVALID_SESSION_ID with WWW-Authenticate: Token for expired and unknown tokens', async () => {
     const clock = manualClock();
     const { api, g, sf } = await start({ clock });
-    clock.advance(2 * 3600_000);
+    await clock.advance(2 * 3600_000);
     for (const token of [g.accessToken, 'garbage']) {
       const r = await call(`${api}/query?q=SELECT+Id+FROM+Contact`, { token });
       expect([r.status, r.headers.get('www-authenticate'), r.json]).toEqual([401, 'Token', [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]]);
@@ -130,7 +131,7 @@ describe('fake Salesforce REST', () => {
     expect([over.status, over.json]).toEqual([403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]]);
     expect(over.headers.get('sforce-limit-info')).toBe('api-usage=3/3');
     sf.oauth.seedGrant({ accessToken: 'AT-LONG', accessTokenTtlSeconds: 3 * 86_400 });
-    clock.advance(86_400_001);
+    await clock.advance(86_400_001);
     expect((await call(`${api}/query?q=SELECT+Id+FROM+Contact`, { token: 'AT-LONG' })).status).toBe(200);
     expect(sf.log.count(/^\/services\/data\//)).toBe(5);
   });

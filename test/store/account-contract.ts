@@ -11,13 +11,13 @@ import type { AccountStore } from '../../src/store/account-store.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
 import type { KvStore } from '../../src/store/kv.js';
 import { makeAccount } from '../helpers/accounts.js';
-import { createManualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 export function accountStoreContract(name: string, openKv: () => Promise<KvStore>, skip: string | false = false): void {
   describe.skipIf(skip)(`AccountStore contract: ${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     let kv: KvStore;
     let store: AccountStore;
-    const clock = createManualClock();
+    const clock = manualClock();
     const keyring = createKeyring(generateKey('k1'));
     beforeEach(async () => {
       kv = await openKv();

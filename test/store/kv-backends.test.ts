@@ -6,16 +6,16 @@ import { afterAll, beforeAll } from 'vitest';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
 import { createRedisKv } from '../../src/store/redis-kv.js';
 import { createSqliteKv } from '../../src/store/sqlite-kv.js';
-import { createManualClock } from '../helpers/manual-clock.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
 import { kvContract } from './kv-contract.js';
 
-const memClock = createManualClock();
+const memClock = manualClock();
 kvContract({ name: 'memory', open: async () => createMemoryKv(memClock), advance: (ms) => memClock.advance(ms), ttlMs: 1_000 });
 
 const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-sqlite-kv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const sqlClock = createManualClock();
+const sqlClock = manualClock();
 let n = 0;
 kvContract({
   name: 'sqlite',

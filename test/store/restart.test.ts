@@ -11,8 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { openStore } from '../../src/app/open-store.js';
 import { makeAccount } from '../helpers/accounts.js';
-
-const root = new URL('../..', import.meta.url).pathname;
+import { distModule } from '../helpers/dist.js';
 
 describe('embedded store across processes', () => {
   let dir: string;
@@ -31,11 +30,11 @@ describe('embedded store across processes', () => {
     expect(notices[0]).toContain('0600');
     expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600);
 
-    const script = join(dir, 'reader.mts');
+    const script = join(dir, 'reader.mjs');
     writeFileSync(
       script,
-      `import { loadConfig } from ${JSON.stringify(join(root, 'src/app/config.ts'))};
-import { openStore } from ${JSON.stringify(join(root, 'src/app/open-store.ts'))};
+      `import { loadConfig } from ${JSON.stringify(distModule('app/config'))};
+import { openStore } from ${JSON.stringify(distModule('app/open-store'))};
 const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }));
 const even = await o.accounts.listByTenant('even');
 const p7 = await o.accounts.get('p7');
@@ -43,7 +42,7 @@ console.log(JSON.stringify({ even: even.map((a) => a.id), p7: p7?.context.oauth?
 await o.close();
 `,
     );
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script, dir], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, [script, dir], { encoding: 'utf8', timeout: 60_000 });
     expect(child.status, child.stderr).toBe(0);
     // The second start found the key file: no second notice.
     expect(child.stderr).not.toContain('generated');
@@ -54,21 +53,20 @@ await o.close();
   });
 
   it('a process killed in the middle of writing leaves every account whole and readable', async () => {
-    const script = join(dir, 'writer.mts');
+    const script = join(dir, 'writer.mjs');
     writeFileSync(
       script,
-      `import { loadConfig } from ${JSON.stringify(join(root, 'src/app/config.ts'))};
-import { openStore } from ${JSON.stringify(join(root, 'src/app/open-store.ts'))};
-import { makeAccount } from ${JSON.stringify(join(root, 'test/helpers/accounts.ts'))};
+      `import { loadConfig } from ${JSON.stringify(distModule('app/config'))};
+import { openStore } from ${JSON.stringify(distModule('app/open-store'))};
 const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }), { notice: () => {} });
-for (let i = 0; i < 20; i++) await o.accounts.put(makeAccount('w' + i));
+for (const a of ${JSON.stringify(Array.from({ length: 20 }, (_, i) => makeAccount(`w${i}`)))}) await o.accounts.put(a);
 for (let n = 1; ; n++) {
   await o.accounts.update('w' + (n % 20), (a) => ({ ...a, context: { ...a.context, gen: n, oauth: { token: { ...a.context.oauth.token, access_token: 'at-gen-' + n + '-SECRET', refresh_token: 'rt-gen-' + n + '-SECRET' } } } }));
   if (n === 300) process.stdout.write('busy\\n');
 }
 `,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -119,10 +117,10 @@ for (let n = 1; ; n++) {
 describe('embedded store housekeeping', () => {
   it('entries whose TTL passed are gone after a reopen; live ones stay', async () => {
     const { createSqliteKv } = await import('../../src/store/sqlite-kv.js');
-    const { createManualClock } = await import('../helpers/manual-clock.js');
+    const { manualClock } = await import('../helpers/manual-clock.js');
     const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-purge-'));
     try {
-      const clock = createManualClock();
+      const clock = manualClock();
       const kv1 = await createSqliteKv({ path: join(dir, 's.sqlite'), clock });
       await kv1.set('old', 'x', { ttlMs: 1_000 });
       await kv1.set('keep', 'y', { ttlMs: 60_000 });

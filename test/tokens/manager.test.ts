@@ -13,7 +13,8 @@ import { reactivateAccount } from '../../src/tokens/reactivate.js';
 import { createWebhookSender } from '../../src/webhooks/sender.js';
 import { startTestOAuth, type TestOAuthOptions } from './helpers/oauth.js';
 import { startReceiver } from './helpers/receiver.js';
-import { manualClock, memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
 
 const SECRET = 'whsec_' + Buffer.from('test-webhook-secret-0123456789ab').toString('base64');
 const cleanups: Array<() => Promise<void>> = [];
@@ -25,7 +26,7 @@ async function rig(fakeOpts: TestOAuthOptions = {}, cfgOver: Partial<OAuthRefres
   const fake = await startTestOAuth(fakeOpts);
   const receiver = await startReceiver();
   cleanups.push(() => fake.close(), () => receiver.close());
-  const clock = manualClock();
+  const clock = manualClock(Date.now());
   const deps = testDeps(clock);
   const { kv, store } = memoryStore(clock);
   const audit = createAuditTrail({ kv, clock, random: deps.random });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';
 import { isCrmMcpError } from '../../src/core/errors.js';
@@ -10,19 +11,53 @@ import { LOCK_PREFIX } from '../../src/tokens/lock.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
 import { createRedisDueQueue } from '../../src/tokens/redis-due-queue.js';
 import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
+import { ROOT } from '../helpers/dist.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
 import { startTestOAuth, type TestOAuth } from './helpers/oauth.js';
 import { oauthAccount } from './helpers/setup.js';
 
-const worker = new URL('./fixtures/worker.ts', import.meta.url).pathname;
+/** What test/tokens/fixtures/worker.mjs sends over its IPC channel. */
+type WorkerMessage =
+  | { type: 'ready' | 'lock-held' | 'sending' }
+  | { type: 'done'; tokens: string[]; errors: string[]; lock: { attempts: number; acquired: number; denied: number } };
 
-function run(args: string[]): { child: ChildProcess; out: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
+interface Worker {
+  child: ChildProcess;
+  /** The first message of `type`; rejects with the worker's stderr if it exits before sending one. */
+  next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>>;
+  exited: Promise<NodeJS.Signals | null>;
+}
+
+function run(args: string[]): Worker {
+  const child = spawn(process.execPath, [join(ROOT, 'test/tokens/fixtures/worker.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const got: WorkerMessage[] = [];
+  const changed = new Set<() => void>();
   let err = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  let exit: string | undefined;
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  return { child, out: new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}: ${err}`))))) };
+  child.on('message', (m: WorkerMessage) => {
+    got.push(m);
+    for (const f of changed) f();
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (code, signal) => {
+      exit = `worker exited ${code ?? signal}`;
+      for (const f of changed) f();
+      resolve(signal);
+    }),
+  );
+  const next = <T extends WorkerMessage['type']>(type: T) =>
+    new Promise<Extract<WorkerMessage, { type: T }>>((resolve, reject) => {
+      const check = () => {
+        const m = got.find((x): x is Extract<WorkerMessage, { type: T }> => x.type === type);
+        if (m || exit) changed.delete(check);
+        if (m) resolve(m);
+        else if (exit) reject(new Error(`${exit} before sending '${type}': ${err}`));
+      };
+      changed.add(check);
+      check();
+    });
+  return { child, next, exited };
 }
 
 describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailable ? '' : ` (${redisSkipReason})`}`, () => {
@@ -41,30 +76,73 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     await redis?.stop();
   });
 
-  it('4 processes × 50 concurrent callers: one token request, no invalid_grant, account active, newest refresh token stored', async () => {
-    const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
-    fake.seed('rt_multi_0');
-    await store.put(oauthAccount('multi', { access: 'at_multi_old', refresh: 'rt_multi_0', expiresAt: Date.now() - 1000 }));
-    const before = fake.provider.stats.tokenRequests;
-    const startAt = Date.now() + 2500;
-    const runs = Array.from({ length: 4 }, () => run(['refresh', redis.url, fake.tokenUrl, 'multi', '50', String(startAt)]));
-    const outs = (await Promise.all(runs.map((r) => r.out))).map((o) => JSON.parse(o.trim()) as { tokens: string[]; errors: string[] });
-    expect(outs.flatMap((o) => o.errors)).toEqual([]);
-    const tokens = outs.flatMap((o) => o.tokens);
-    expect(tokens).toHaveLength(200);
-    expect(new Set(tokens).size).toBe(1);
-    expect(fake.provider.stats.tokenRequests - before).toBe(1);
-    expect(fake.provider.stats.invalidGrants).toBe(0);
-    expect(fake.provider.stats.reuseRevocations).toBe(0);
-    expect(tokens[0]).toBe(fake.provider.stats.issuedAccessTokens.at(-1));
-    const stored = await store.get('multi');
-    expect(stored?.status).toBe('active');
-    const newest = fake.provider.currentRefreshToken('rt_multi_0');
-    expect(newest).toBeDefined();
-    expect(newest).not.toBe('rt_multi_0');
-    expect(stored?.context.oauth?.token.refresh_token).toBe(newest);
-    expect(fake.provider.isGrantRevoked('rt_multi_0')).toBe(false);
-    expect(fake.provider.refreshTokenStatus('rt_multi_0')).toBe('consumed');
+  it('4 processes × 50 concurrent callers, released together: the three that find the lock taken wait on it; one token request, no invalid_grant, account active, newest refresh token stored', async () => {
+    // A provider of its own whose answers wait for this test. The test releases the answer once the
+    // one refresh is at the provider and each of the three other workers has found the lock taken,
+    // or as soon as that can no longer happen (a second request arrived, a worker finished or died).
+    const seen = { requests: 0, lockHeld: 0, finished: 0 };
+    let recheck = () => {};
+    const decided = new Promise<void>((resolve) => {
+      recheck = () => {
+        if ((seen.requests === 1 && seen.lockHeld === 3) || seen.requests > 1 || seen.finished > 0) resolve();
+      };
+    });
+    let releaseAnswer!: () => void;
+    const released = new Promise<void>((r) => (releaseAnswer = r));
+    const gated = await startTestOAuth({ rotateRefreshTokens: true, reuseDetection: true, holdAnswer: () => {
+        seen.requests++;
+        recheck();
+        return released;
+      },
+    });
+    const workers: Worker[] = [];
+    try {
+      const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
+      gated.seed('rt_multi_0');
+      await store.put(oauthAccount('multi', { access: 'at_multi_old', refresh: 'rt_multi_0', expiresAt: Date.now() - 1000 }));
+      for (let i = 0; i < 4; i++) workers.push(run(['refresh', redis.url, gated.tokenUrl, 'multi', '50']));
+      for (const w of workers) {
+        void w.next('lock-held').then(() => {
+          seen.lockHeld++;
+          recheck();
+        }, () => undefined);
+        void w.exited.then(() => {
+          seen.finished++;
+          recheck();
+        });
+      }
+      // Barrier: every worker connected and built its token manager, then all start at once.
+      await Promise.all(workers.map((w) => w.next('ready')));
+      for (const w of workers) w.child.send({ type: 'go' });
+      await decided;
+      expect(seen).toEqual({ requests: 1, lockHeld: 3, finished: 0 });
+      releaseAnswer();
+      const outs = await Promise.all(workers.map((w) => w.next('done')));
+      // Contention happened: every worker went for the lock; all but the one that refreshed found it taken.
+      expect(outs.every((o) => o.lock.attempts > 0)).toBe(true);
+      expect(outs.filter((o) => o.lock.denied > 0)).toHaveLength(3);
+      expect(outs.filter((o) => o.lock.denied === 0 && o.lock.acquired === 1)).toHaveLength(1);
+      expect(outs.flatMap((o) => o.errors)).toEqual([]);
+      const tokens = outs.flatMap((o) => o.tokens);
+      expect(tokens).toHaveLength(200);
+      expect(new Set(tokens).size).toBe(1);
+      expect(gated.provider.stats.tokenRequests).toBe(1);
+      expect(gated.provider.stats.invalidGrants).toBe(0);
+      expect(gated.provider.stats.reuseRevocations).toBe(0);
+      expect(tokens[0]).toBe(gated.provider.stats.issuedAccessTokens.at(-1));
+      const stored = await store.get('multi');
+      expect(stored?.status).toBe('active');
+      const newest = gated.provider.currentRefreshToken('rt_multi_0');
+      expect(newest).toBeDefined();
+      expect(newest).not.toBe('rt_multi_0');
+      expect(stored?.context.oauth?.token.refresh_token).toBe(newest);
+      expect(gated.provider.isGrantRevoked('rt_multi_0')).toBe(false);
+      expect(gated.provider.refreshTokenStatus('rt_multi_0')).toBe('consumed');
+    } finally {
+      releaseAnswer();
+      for (const w of workers) w.child.kill();
+      await gated.close();
+    }
   }, 60_000);
 
   it('a lock holder killed before sending its request blocks the account only until the lock TTL; the account stays active', async () => {
@@ -74,15 +152,13 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     const before = fake.provider.stats.tokenRequests;
     const TTL = 3000;
     const holder = run(['die-in-refresh', redis.url, fake.tokenUrl, 'dead', String(TTL)]);
-    holder.out.catch(() => undefined);
-    await new Promise<void>((resolve) => holder.child.stdout!.on('data', (b: Buffer) => b.toString().includes('sending') && resolve()));
+    await holder.next('sending');
     const lockKey = `${kv.prefix}${LOCK_PREFIX}dead`;
     const remaining = await kv.client.pTTL(lockKey);
     expect(remaining).toBeGreaterThan(0);
     expect(remaining).toBeLessThanOrEqual(TTL);
-    const exited = new Promise((r) => holder.child.once('exit', r));
     holder.child.kill('SIGKILL');
-    await exited;
+    expect(await holder.exited).toBe('SIGKILL');
     expect(fake.provider.stats.tokenRequests - before).toBe(0); // it died before its request reached the provider
     const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
     const cfg = async () => fake.config();

@@ -4,7 +4,8 @@ import { createTokenManager } from '../../src/tokens/manager.js';
 import { createMemoryDueQueue } from '../../src/tokens/due-queue.js';
 import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
 import { startTestOAuth } from './helpers/oauth.js';
-import { manualClock, memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

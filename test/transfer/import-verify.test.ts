@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runWith as accounts } from '../../src/cli/commands/accounts.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { ENVIRONMENT, openStack, startProviders, type Providers, type Stack } from '../connect/helpers/sandbox-stack.js';
-import { manualClock } from '../http/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const clock = manualClock(Date.now());
 let p: Providers;

@@ -11,7 +11,7 @@ import type { LinkedAccount } from '../../src/accounts/model.js';
 import { openOperatorRuntime } from '../../src/cli/open.js';
 import { maskedAccount } from '../../src/connect/cli/accounts.js';
 import { exportAccounts } from '../../src/transfer/export.js';
-import { writeConfigFile } from '../helpers/dist-cli.js';
+import { writeConfigFile } from '../helpers/dist.js';
 
 const SALT = 'salt-VALUE-that-must-not-show-9f3a';
 const TOKEN = 'at-KNOWN-token-1234567890';

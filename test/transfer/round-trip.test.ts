@@ -14,7 +14,7 @@ import type { OperatorRuntime } from '../../src/connect/runtime.js';
 import { exportAccounts } from '../../src/transfer/export.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { CLIENTS, openStack, startProviders } from '../connect/helpers/sandbox-stack.js';
-import { manualClock } from '../http/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -110,7 +110,7 @@ describe('export --hand-off with the real scheduler and token manager', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).map((r: { id: string; handed_off?: boolean }) => [r.id, r.handed_off])).toEqual([[give.id, undefined]]);
     expect((await s.core.scheduler.upcoming(10)).map((u) => u.account_id)).toEqual([keep.id]);
 
-    clock.advance(31 * 60_000);
+    await clock.advance(31 * 60_000);
     expect(await s.core.scheduler.tick(clock.now())).toEqual([keep.id]);
     expect(p.hubspot.oauth.stats.byGrantType.refresh_token).toBe(1);
     expect((await s.rt.accounts.get(keep.id))!.context.oauth!.token.access_token).not.toBe(keep.context.oauth!.token.access_token);

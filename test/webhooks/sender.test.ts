@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookSender } from '../../src/webhooks/sender.js';
 import { startReceiver } from '../tokens/helpers/receiver.js';
-import { manualClock, oauthAccount, testDeps } from '../tokens/helpers/setup.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { oauthAccount, testDeps } from '../tokens/helpers/setup.js';
 
 const SECRET = 'whsec_' + Buffer.from('another-webhook-secret-abcdefgh').toString('base64');
 const cleanups: Array<() => Promise<void>> = [];
@@ -14,17 +15,19 @@ describe('webhook sender', () => {
   it('retries failed deliveries with backoff on the injected clock; the same id and a valid signature each time; no secrets in the body', async () => {
     const rec = await startReceiver(2);
     cleanups.push(() => rec.close());
-    const clock = manualClock();
+    const clock = manualClock(Date.now());
     const deps = testDeps(clock);
     const sender = createWebhookSender({ ...deps, endpoints: [{ url: rec.url, secret: SECRET }], retryDelaysMs: [1000, 5000, 30000] });
     const account = { ...oauthAccount('w1', { access: 'at_webhook_secret', refresh: 'rt_webhook_secret', expiresAt: clock.now() }), status: 'needs_reauth' as const };
     const done = sender.authenticationError(account, 'provider rejected the refresh token (invalid_grant)');
-    await new Promise((r) => setTimeout(r, 50));
+    // Each failed attempt ends with the sender waiting on its next retry delay.
+    await expect.poll(() => clock.pending(), { timeout: 10_000 }).toBe(1);
     expect(rec.attempts()).toBe(1);
     await clock.advance(999);
+    expect(clock.pending()).toBe(1);
     expect(rec.attempts()).toBe(1);
     await clock.advance(1);
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => clock.pending(), { timeout: 10_000 }).toBe(1);
     expect(rec.attempts()).toBe(2);
     await clock.advance(5000);
     await done;

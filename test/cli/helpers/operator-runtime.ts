@@ -17,7 +17,7 @@ import { createOAuthClientResolver } from '../../../src/oauth-clients/resolve.js
 import { plainCodec } from '../../../src/store/codec.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../../src/store/memory-kv.js';
-import { manualClock } from '../../http/helpers.js';
+import { manualClock } from '../../helpers/manual-clock.js';
 
 export function memoryAudit(clock: { now(): number }): AuditLog & { entries: AuditEntry[] } {
   const entries: AuditEntry[] = [];

@@ -21,8 +21,8 @@ import type { Clock } from '../../../src/core/deps.js';
 import type { Json } from '../../../src/integrations/index.js';
 import { startFakeHubSpot, startFakeSalesforce, type FakeHubSpot, type FakeSalesforce } from '../../../src/sandbox/index.js';
 import type { WebhookEndpoint } from '../../../src/webhooks/sender.js';
-import { writeConfigFile } from '../../helpers/dist-cli.js';
-import { manualClock } from '../../http/helpers.js';
+import { writeConfigFile } from '../../helpers/dist.js';
+import { manualClock } from '../../helpers/manual-clock.js';
 
 export const ENVIRONMENT = 'sandbox';
 export const CLIENTS = {

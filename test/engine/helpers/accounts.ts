@@ -3,7 +3,6 @@ import type { Logger } from '../../../src/core/deps.js';
 import type { TokenProvider } from '../../../src/tokens/types.js';
 
 export const FIXED_NOW = Date.parse('2026-11-22T12:00:00.000Z');
-export const fixedClock = { now: () => FIXED_NOW, setTimer: () => ({ cancel() {} }), sleep: async () => {} };
 
 export function silentLogger(lines: string[] = []): Logger {
   const l: Logger = {

@@ -17,7 +17,7 @@ import { plainCodec } from '../../../src/store/codec.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../../src/store/memory-kv.js';
 import { createTokenManager, type TokenManager } from '../../../src/tokens/manager.js';
-import { manualClock, type ManualClock } from '../../sandbox/helpers/clock.js';
+import { manualClock, type ManualClock } from '../../helpers/manual-clock.js';
 import { account, silentLogger } from './accounts.js';
 
 export type Crm = 'hubspot' | 'salesforce';

@@ -5,7 +5,7 @@ import type { McpRuntime } from '../../../src/mcp/runtime.js';
 import { plainCodec } from '../../../src/store/codec.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../../src/store/memory-kv.js';
-import { manualClock } from '../../http/helpers.js';
+import { manualClock } from '../../helpers/manual-clock.js';
 import { testAccount } from './accounts.js';
 import { createMemoryEngine } from './memory-engine.js';
 

@@ -15,7 +15,7 @@ import { openStore } from '../../../src/app/open-store.js';
 import type { Clock } from '../../../src/core/deps.js';
 import type { Json } from '../../../src/integrations/index.js';
 import { startSandboxes, type FakeHubSpotOptions, type Sandboxes } from '../../../src/sandbox/index.js';
-import { writeConfigFile } from '../../helpers/dist-cli.js';
+import { writeConfigFile } from '../../helpers/dist.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Fixed so that tests can check it never leaks; any 32-byte key works. */

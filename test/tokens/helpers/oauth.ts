@@ -2,8 +2,9 @@
  * The token tests' OAuth provider is the sandbox's (src/sandbox/oauth): per-flavor wire bodies
  * from PROVIDERS.md, client authentication on every request, rotation whose reuse revokes the
  * whole grant, Salesforce without `expires_in`, Zoho's HTTP 200 `invalid_code`, queued faults
- * and request counts. This wrapper only adds an answer delay (real time) that widens race
- * windows (the provider has already acted; only the answer waits), and the refresh config a token manager needs to talk to it.
+ * and request counts. This wrapper only holds answers back (the provider has already acted; only
+ * the answer waits) — for a real-time delay that widens race windows, or until a test releases
+ * it — and gives the refresh config a token manager needs to talk to it.
  */
 import type { OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
 import { startLoopback } from '../../../src/sandbox/http.js';
@@ -24,6 +25,8 @@ export interface TestOAuth {
 export interface TestOAuthOptions extends FakeOAuthOptions {
   /** Real-time delay of each answer after the provider handled the request; a function gets the request's 1-based number. */
   delayMs?: number | ((n: number) => number);
+  /** Called once the provider has handled a request; the answer waits until the returned promise settles. */
+  holdAnswer?: () => Promise<unknown>;
 }
 
 export async function startTestOAuth(opts: TestOAuthOptions = {}): Promise<TestOAuth> {
@@ -33,6 +36,7 @@ export async function startTestOAuth(opts: TestOAuthOptions = {}): Promise<TestO
     const reply = (await routeOAuth(provider, call)) ?? { status: 404, json: { error: 'not_found' } };
     const delay = typeof opts.delayMs === 'function' ? opts.delayMs(++n) : (opts.delayMs ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (opts.holdAnswer) await opts.holdAnswer();
     return reply;
   });
   provider.issuerUrl = srv.url;
