@@ -79,10 +79,10 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
   // The engine's token provider, timed: how long each tool call waited for its access token.
   let waits: number[] | undefined;
   const timedTokens: TokenProvider = {
-    async getAccessToken(id, o) {
+    async getAccessToken(account, o) {
       const t0 = performance.now();
       try {
-        return await tokens.getAccessToken(id, o);
+        return await tokens.getAccessToken(account, o);
       } finally {
         waits?.push(performance.now() - t0);
       }

@@ -60,7 +60,7 @@ export function buildOperatorRuntime(p: OperatorParts): OperatorRuntime {
     webhooks: p.webhooks,
     ...(p.scheduler ? { scheduler: p.scheduler } : {}),
     ...(p.retryRefresh ? { retryRefresh: async (id: string) => (await p.retryRefresh!(id)).account } : {}),
-    connectValidator: engineValidator(createEngine({ ...engineOpts, tokens: storedTokenProvider(p.accounts) })),
+    connectValidator: engineValidator(createEngine({ ...engineOpts, tokens: storedTokenProvider() })),
     verifier: engineValidator(createEngine({ ...engineOpts, tokens: p.tokens })),
     integration(name) {
       if (!p.registry.has(name)) return undefined;
