@@ -74,7 +74,7 @@ export function buildOperatorRuntime(p: OperatorParts): OperatorRuntime {
       if (account.authentication_method !== 'oauth2' || !p.registry.has(account.integration)) return { attempted: false, ok: true };
       const spec = tokenEndpointSpec(definition(account.integration, account.environment));
       const client = await oauthClients.resolveOAuthClient(account.integration, account.environment).catch(() => undefined);
-      return revokeGrant(spec.revokeUrl, account, client, p.deps.dispatcher);
+      return revokeGrant(spec, account, client, p.deps.dispatcher);
     },
     ...(p.publicBaseUrl ? { publicBaseUrl: p.publicBaseUrl } : {}),
     close: p.close,

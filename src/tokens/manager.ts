@@ -14,11 +14,13 @@ import type { LinkedAccount, OAuthToken } from '../accounts/model.js';
 import { transition } from '../accounts/state-machine.js';
 import type { Deps } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
+import { captureContext } from '../oauth/context.js';
+import { sendOAuthRequest } from '../oauth/http.js';
 import { introspectExpiry } from '../oauth/introspect.js';
-import { buildRefreshRequest, classifyRefreshResponse, sendTokenRequest, type OAuthRefreshConfig, type RefreshFailure, type TokenSet } from '../oauth/refresh.js';
+import { buildRefreshRequest, processRefreshResponse, type OAuthRefreshConfig, type RefreshFailure } from '../oauth/refresh.js';
+import type { TokenSet } from '../oauth/token-response.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
-import { captureContext } from './context-capture.js';
 import { expiresAtFrom, knownExpiry } from './expiry.js';
 import { createExpiryCache } from './introspection-cache.js';
 import { acquireRefreshLock } from './lock.js';
@@ -189,10 +191,9 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     const cfg = await opts.resolveRefreshConfig(a);
     const used = tokenOf(a)?.refresh_token;
     if (!used) return handleFailure(a, cfg, { kind: 'revoked', reason: 'account has no refresh token' }, undefined);
-    const req = buildRefreshRequest(cfg, used);
-    const res = await sendTokenRequest(req, { ...(dispatcher ? { dispatcher } : {}), timeoutMs: cfg.timeoutMs ?? timeoutMs });
+    const res = await sendOAuthRequest(buildRefreshRequest(cfg, used), { ...(dispatcher ? { dispatcher } : {}), timeoutMs: cfg.timeoutMs ?? timeoutMs });
     const now = clock.now();
-    const out = classifyRefreshResponse(res, now);
+    const out = processRefreshResponse(cfg, res, now);
     if (!out.ok) return handleFailure(a, cfg, out.failure, used);
     return handleSuccess(a, cfg, out.tokens, used, now);
   }
@@ -211,8 +212,9 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       ...(ts.scope !== undefined ? { scope: ts.scope } : {}),
       ...(ts.token_type !== undefined ? { token_type: ts.token_type } : {}),
     };
-    const { context: captured, refused } = captureContext(ts.raw, cfg.captureContext ?? []);
-    for (const r of refused) log.warn('token response context rejected: host not allowed', { account_id: a.id, field: r.field, host: r.host });
+    // The host policy of connect applies; a refused value never replaces the context the account has.
+    const { context: captured, refused } = captureContext(ts.raw, cfg.captureContext ?? [], cfg.extraAllowedHosts);
+    for (const r of refused) log.warn('token response context rejected: host not allowed', { account_id: a.id, field: r.field, reason: r.reason });
     const nowIso = new Date(now).toISOString();
     let reactivated = false;
     // A successful refresh of a needs_reauth account (retryRefresh) is the `reauthorized` event.

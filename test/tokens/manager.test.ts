@@ -216,7 +216,8 @@ describe('token manager', () => {
   });
 
   it('Zoho: a revoked grant answers HTTP 200 {"error":"invalid_code"} and the account becomes needs_reauth', async () => {
-    const r = await rig({ flavor: 'zoho' });
+    // No Zoho definition ships; its token_errors would declare invalid_code a dead grant.
+    const r = await rig({ flavor: 'zoho' }, { tokenErrors: { revoked: [{ error: ['invalid_code'] }], misconfigured: [] } });
     await expired(r);
     r.fake.provider.revokeGrant(OLD_RT);
     const e = await tokenFor(r.manager, r.store, 'acct-1').catch((x: unknown) => x);
@@ -252,7 +253,7 @@ describe('token manager', () => {
   it('Salesforce: no expires_in, fixed duration from issued_at, instance_url captured from allowed hosts, refresh token kept', async () => {
     const r = await rig(
       { flavor: 'salesforce', instanceUrl: 'https://acme.my.salesforce.com' },
-      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] },
+      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ from: 'instance_url', hostPatterns: ['*.salesforce.com'] }] },
     );
     r.fake.seed('rt_sf_secret');
     // Imported with unknown expiry but issued 2 h ago: fixed duration says it is expired.
@@ -270,7 +271,7 @@ describe('token manager', () => {
   it('Salesforce: a tampered instance_url host is not captured', async () => {
     const r = await rig(
       { flavor: 'salesforce', instanceUrl: 'https://evil.example.com' },
-      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] },
+      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ from: 'instance_url', hostPatterns: ['*.salesforce.com'] }] },
     );
     r.fake.seed('rt_sf_secret');
     await r.store.put(oauthAccount('sf', { access: 'at_sf_old', refresh: 'rt_sf_secret', expiresAt: r.clock.now() - 1 }));
