@@ -9,9 +9,11 @@
  * A refresh token from the provider is persisted (conditionally on the one we used) before the
  * new access token is handed out; when the store fails, the tokens stay in memory, keep being
  * served, and persistence is retried (persistence.ts) — a refresh token is never dropped.
+ * The status changes a refresh makes (a dead grant → needs_reauth, an operator retry → active) go
+ * through the lifecycle service (lifecycle.ts) in the same write as the tokens.
  */
 import type { LinkedAccount, OAuthToken } from '../accounts/model.js';
-import { transition } from '../accounts/state-machine.js';
+import type { AuditInput } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
 import { captureContext } from '../oauth/context.js';
@@ -23,18 +25,10 @@ import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
 import { expiresAtFrom, knownExpiry } from './expiry.js';
 import { createExpiryCache } from './introspection-cache.js';
+import { applyStatusChange, changeStatus, type LifecycleDeps, type StatusChange } from './lifecycle.js';
 import { acquireRefreshLock } from './lock.js';
 import { createPendingPersistence } from './persistence.js';
 import type { AccessTokenResult, TokenProvider } from './types.js';
-
-export interface TokenManagerWebhooks {
-  authenticationError(account: LinkedAccount, reason: string): Promise<void>;
-  reactivated(account: LinkedAccount): Promise<void>;
-}
-
-export interface TokenManagerAudit {
-  append(entry: { operation: string; outcome: 'success' | 'failure'; actor: string; tenant_id?: string; account_id?: string; details?: Record<string, unknown> }): Promise<unknown>;
-}
 
 export interface TokenManagerOptions {
   deps: Deps;
@@ -42,8 +36,9 @@ export interface TokenManagerOptions {
   /** Lock and backoff keys; on Redis this is what makes refreshes single across processes. */
   kv: KvStore;
   resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig>;
-  webhooks?: TokenManagerWebhooks;
-  audit?: TokenManagerAudit;
+  /** Lifecycle webhooks (needs_reauth, reactivated) of the status changes a refresh makes. */
+  webhooks?: LifecycleDeps['webhooks'];
+  audit?: LifecycleDeps['audit'];
   /** Called after a refresh persisted (or is being retried) with the account as now known: schedule the next one. */
   onTokenRefreshed?(account: LinkedAccount): void | Promise<void>;
   /** A transient failure deferred the refresh until `at` (epoch ms): retry then. */
@@ -87,7 +82,8 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
   const inflight = new Map<string, Promise<AccessTokenResult>>();
   const pending = createPendingPersistence({ clock, logger: log, delaysMs: opts.persistRetryDelaysMs ?? [1_000, 5_000, 15_000, 60_000] });
   const expiries = createExpiryCache({ deps: { ...(dispatcher ? { dispatcher } : {}), logger: log }, store: opts.store, timeoutMs, onStored: (a) => notifyRefreshed(a) });
-  const audit = (e: Parameters<TokenManagerAudit['append']>[0]) => opts.audit?.append(e).catch((err: unknown) => log.warn('audit append failed', { err }));
+  const audit = (e: AuditInput) => opts.audit?.append(e).catch((err: unknown) => log.warn('audit append failed', { err }));
+  const lifecycle: LifecycleDeps = { accounts: opts.store, clock, logger: log, ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.webhooks ? { webhooks: opts.webhooks } : {}) };
 
   const tokenOf = (a: LinkedAccount): OAuthToken | undefined => a.context.oauth?.token;
 
@@ -215,21 +211,26 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     // The host policy of connect applies; a refused value never replaces the context the account has.
     const { context: captured, refused } = captureContext(ts.raw, cfg.captureContext ?? [], cfg.extraAllowedHosts);
     for (const r of refused) log.warn('token response context rejected: host not allowed', { account_id: a.id, field: r.field, reason: r.reason });
-    const nowIso = new Date(now).toISOString();
-    let reactivated = false;
     // A successful refresh of a needs_reauth account (retryRefresh) is the `reauthorized` event.
-    const apply = (cur: LinkedAccount): LinkedAccount => {
-      reactivated = cur.status === 'needs_reauth';
-      const status = reactivated ? transition(cur.status, { type: 'reauthorized' }) : cur.status;
-      return { ...cur, status, ...(reactivated ? { status_changed_at: nowIso } : {}), context: { ...cur.context, ...captured, oauth: { token } }, last_error: null };
+    const change: StatusChange = {
+      actor: 'token-manager',
+      decide: (cur) =>
+        tokenOf(cur)?.refresh_token === used
+          ? { ...(cur.status === 'needs_reauth' ? { event: { type: 'reauthorized' } } : {}), fields: { context: { ...cur.context, ...captured, oauth: { token } } } }
+          : undefined,
+      error: null,
+      reason: 'refresh succeeded',
     };
-    const write = () => opts.store.update(a.id, (cur) => (tokenOf(cur)?.refresh_token === used ? apply(cur) : undefined));
-    const next = apply(a);
+    const write = () => changeStatus(lifecycle, a.id, change);
     await opts.kv.delete(BACKOFF_PREFIX + a.id).catch(() => false);
     let stored: LinkedAccount;
     try {
-      stored = await write();
+      const r = await write();
+      stored = r.account;
+      // Not awaited: delivery retries (minutes) must not hold up the caller.
+      void r.delivered;
     } catch (err) {
+      const next = applyStatusChange(a, change, now) ?? a;
       log.error('persisting refreshed tokens failed; serving them from memory and retrying', { account_id: a.id, err });
       pending.hold(next, used, write);
       void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { persisted: false } });
@@ -242,11 +243,6 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       return result(stored);
     }
     pending.settled(a.id);
-    if (reactivated) {
-      void audit({ operation: 'transition', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { from: 'needs_reauth', to: stored.status, reason: 'refresh succeeded' } });
-      // Not awaited, like authentication_error: delivery retries must not hold up the caller.
-      void opts.webhooks?.reactivated(stored).catch((err: unknown) => log.error('reactivated webhook failed', { account_id: a.id, err }));
-    }
     const rotated = ts.refresh_token !== undefined && ts.refresh_token !== used;
     log.info('token refreshed', { account_id: a.id, integration: a.integration, rotated, expires_at: token.expires_at });
     void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { rotated } });
@@ -274,20 +270,17 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
           log.info('refresh token was rotated by a sibling; using its tokens', { account_id: a.id });
           return result(cur);
         }
-        let moved = false;
-        const nowIso = new Date(clock.now()).toISOString();
-        const next = await opts.store.update(a.id, (c) => {
-          if (c.status !== 'active' || (used !== undefined && tokenOf(c)?.refresh_token !== used)) return undefined;
-          moved = true;
-          return { ...c, status: transition(c.status, { type: 'auth_revoked', reason: f.reason }), status_changed_at: nowIso, last_error: { code: 'auth_revoked', message: f.reason, at: nowIso } };
+        const r = await changeStatus(lifecycle, a.id, {
+          actor: 'token-manager',
+          decide: (c) => (c.status === 'active' && (used === undefined || tokenOf(c)?.refresh_token === used) ? { event: { type: 'auth_revoked', reason: f.reason } } : undefined),
+          error: { code: 'auth_revoked', message: f.reason },
         });
-        if (moved) {
-          void audit({ ...base, operation: 'transition', outcome: 'success', details: { from: 'active', to: 'needs_reauth', reason: f.reason } });
+        if (r.changed) {
           await opts.onAccountInactive?.(a.id);
           // Not awaited: delivery retries (minutes) must not hold up the caller.
-          void opts.webhooks?.authenticationError(next, f.reason).catch((err: unknown) => log.error('authentication_error webhook failed', { account_id: a.id, err }));
-        } else if (next.status === 'active') {
-          return result(next);
+          void r.delivered;
+        } else if (r.account.status === 'active') {
+          return result(r.account);
         }
         throw new CrmMcpError('needs_reauth', `account ${a.id} needs to be reconnected: ${f.reason}`, { details: { account_id: a.id, reason: f.reason } });
       }
