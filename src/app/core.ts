@@ -11,11 +11,11 @@ import type { LinkedAccount } from '../accounts/model.js';
 import { createAuditTrail } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
 import { createSealer, type Sealer } from '../crypto/sealer.js';
-import { contextCaptures, createDefinitionResolver, tokenEndpointSpec, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
+import { createDefinitionResolver, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
 import { createOAuthClientStore } from '../oauth-clients/store.js';
-import type { OAuthRefreshConfig } from '../oauth/refresh.js';
+import { refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
 import { createMemoryDueQueue, type DueQueue } from '../tokens/due-queue.js';
 import { createTokenManager, type TokenManager } from '../tokens/manager.js';
 import type { RedisKv } from '../store/redis-kv.js';
@@ -67,26 +67,8 @@ export function composeCore(p: CoreParts): Core {
     resolver.resolve(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
 
   async function resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig> {
-    const def = definition(account.integration, account.environment);
-    const spec = tokenEndpointSpec(def);
     const client = await clients.resolveOAuthClient(account.integration, account.environment);
-    return {
-      tokenUrl: spec.tokenUrl,
-      clientId: client.client_id,
-      clientSecret: client.client_secret ?? '',
-      clientAuth: spec.clientAuth,
-      extraParams: spec.refreshParams,
-      expiry:
-        spec.expiry === 'expires_in'
-          ? { kind: 'expires_in' }
-          : spec.expiry === 'introspection'
-            ? { kind: 'introspection', url: spec.introspectUrl ?? '' }
-            : { kind: 'fixed', seconds: spec.expiry.fixed_seconds },
-      captureContext: contextCaptures(def)
-        .filter((c) => c.host_patterns)
-        .map((c) => ({ field: c.to ?? c.from, from: c.from, allowedHosts: [...c.host_patterns!, ...extra] })),
-      clientName: `${account.integration} OAuth client (${client.source})`,
-    };
+    return refreshConfigFor(definition(account.integration, account.environment), client, { extraAllowedHosts: extra, clientName: `${account.integration} OAuth client (${client.source})` });
   }
 
   // The scheduler and the token manager refer to each other; the callbacks run only after a

@@ -29,7 +29,7 @@ export function buildOperatorRuntime(app: App): OperatorRuntime {
     webhooks: core.webhooks,
     scheduler,
     retryRefresh: async (id: string) => (await core.tokens.retryRefresh(id)).account,
-    connectValidator: engineValidator(createEngine({ ...engineOpts, tokens: storedTokenProvider(store.accounts) })),
+    connectValidator: engineValidator(createEngine({ ...engineOpts, tokens: storedTokenProvider() })),
     verifier: engineValidator(app.engine),
     integration(name) {
       if (!registry.has(name)) return undefined;
@@ -43,7 +43,7 @@ export function buildOperatorRuntime(app: App): OperatorRuntime {
       if (account.authentication_method !== 'oauth2' || !registry.has(account.integration)) return { attempted: false, ok: true };
       const spec = tokenEndpointSpec(core.definition(account.integration, account.environment));
       const client = await core.clients.resolveOAuthClient(account.integration, account.environment).catch(() => undefined);
-      return revokeGrant(spec.revokeUrl, account, client, deps.dispatcher);
+      return revokeGrant(spec, account, client, deps.dispatcher);
     },
     ...(app.publicBaseUrl ? { publicBaseUrl: app.publicBaseUrl } : {}),
     close: () => app.close(),

@@ -1,13 +1,16 @@
 /**
  * After a successful code exchange: store the account (new: `connecting`; reconnect: same id,
  * same status, fresh tokens), make one lightweight call with the new token, then send the
- * lifecycle event. Every outcome is audited; nothing here ever logs or returns a token.
+ * lifecycle event through the lifecycle service (src/tokens/lifecycle.ts: status, last_error, the
+ * audit entry, a `reactivated` webhook for a reconnected needs_reauth account). Every outcome is
+ * audited; nothing here ever logs or returns a token.
  */
 import type { LinkedAccount, OAuthToken } from '../accounts/model.js';
-import { transition, type AccountEvent } from '../accounts/state-machine.js';
-import type { Clock, Random } from '../core/deps.js';
+import type { AccountEvent } from '../accounts/state-machine.js';
+import type { Clock, Logger, Random } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
 import type { AccountStore } from '../store/account-store.js';
+import { changeStatus } from '../tokens/lifecycle.js';
 import type { AccountValidator, AuditPort, WebhookPort } from './ports.js';
 
 export interface TokenScheduler {
@@ -25,6 +28,7 @@ export interface CompleteDeps {
   accounts: AccountStore;
   clock: Clock;
   random: Random;
+  logger: Logger;
   validator: AccountValidator;
   webhooks: WebhookPort;
   audit: AuditPort;
@@ -94,25 +98,26 @@ export async function completeConnection(deps: CompleteDeps, target: ConnectTarg
   const operation = reconnect ? 'reconnect' : 'connect';
 
   const verdict = await deps.validator.validate(stored);
+  const lifecycle = { accounts, clock, logger: deps.logger, audit: deps.audit, webhooks: deps.webhooks };
   if (verdict.ok) {
-    const previous = stored.status;
-    const event = successEvent(previous);
-    const final = await accounts.update(stored.id, (cur) => {
-      const ev = successEvent(cur.status);
-      return { ...cur, status: ev ? transition(cur.status, ev) : cur.status, last_error: null, ...(cur.handed_off ? { handed_off: false } : {}) };
+    const r = await changeStatus(lifecycle, stored.id, {
+      actor: deps.actor,
+      decide: (cur) => ({ event: successEvent(cur.status), ...(cur.handed_off ? { fields: { handed_off: false } } : {}) }),
+      error: null,
+      audit: { operation, outcome: 'success', details: () => auditBase.details },
     });
-    await deps.scheduler?.tokenStored(final);
-    if (previous === 'needs_reauth' && event) await deps.webhooks.reactivated(final);
-    await deps.audit.append({ ...auditBase, operation, outcome: 'success', account_id: final.id, details: { ...auditBase.details, from: previous, to: final.status } });
-    return { ok: true, account: final, reconnected: reconnect };
+    await deps.scheduler?.tokenStored(r.account);
+    await r.delivered;
+    return { ok: true, account: r.account, reconnected: reconnect };
   }
 
-  const lastError = { code: verdict.code, message: verdict.reason, at: nowIso() };
-  const final = await accounts.update(stored.id, (cur) =>
-    cur.status === 'connecting' ? { ...cur, status: transition(cur.status, { type: 'validation_failed', reason: verdict.reason }), last_error: lastError } : { ...cur, last_error: lastError },
-  );
-  await deps.audit.append({ ...auditBase, operation, outcome: 'failure', account_id: final.id, details: { ...auditBase.details, reason: verdict.reason, status: final.status } });
-  return { ok: false, code: verdict.code, reason: verdict.reason, account: final };
+  const r = await changeStatus(lifecycle, stored.id, {
+    actor: deps.actor,
+    decide: (cur) => ({ event: cur.status === 'connecting' ? { type: 'validation_failed', reason: verdict.reason } : undefined }),
+    error: { code: verdict.code, message: verdict.reason },
+    audit: { operation, outcome: 'failure', details: (a) => ({ ...auditBase.details, reason: verdict.reason, status: a.status }) },
+  });
+  return { ok: false, code: verdict.code, reason: verdict.reason, account: r.account };
 }
 
 export function assertOAuthAccount(account: LinkedAccount): void {

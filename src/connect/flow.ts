@@ -7,11 +7,13 @@ import type { Dispatcher } from 'undici';
 import type { Clock, Logger, Random } from '../core/deps.js';
 import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import type { OAuthClientResolver } from '../oauth-clients/resolve.js';
+import { buildAuthorizeUrl } from '../oauth/authorize.js';
+import { buildCodeExchangeRequest, processCodeExchangeResponse } from '../oauth/code-exchange.js';
+import { sendOAuthRequest } from '../oauth/http.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
 import { completeConnection, type ConnectOutcome, type ConnectTarget, type TokenScheduler } from './complete.js';
 import { createLinkTokenStore, type LinkRecord } from './link-tokens.js';
-import { buildAuthorizeUrl, buildCodeExchangeRequest, processCodeExchangeResponse, sendTokenRequest } from './oauth.js';
 import { createOAuthStateStore } from './oauth-state.js';
 import { codeChallengeS256, createCodeVerifier } from './pkce.js';
 import type { AccountValidator, AuditPort, SecretSealer, WebhookPort } from './ports.js';
@@ -77,7 +79,7 @@ export function createConnectFlow(deps: ConnectFlowDeps): ConnectFlow {
     const client = await deps.oauthClients.resolveOAuthClient(t.integration, t.environment);
     const verifier = spec.pkce ? createCodeVerifier(deps.random) : undefined;
     const state = await states.create({ ...t, redirect_uri: redirectUri, ...(verifier ? { code_verifier: verifier } : {}) });
-    return buildAuthorizeUrl(spec, client, { redirectUri, state, ...(verifier ? { codeChallenge: codeChallengeS256(verifier) } : {}) });
+    return buildAuthorizeUrl(spec, { clientId: client.client_id, scopes: client.scopes }, { redirectUri, state, ...(verifier ? { codeChallenge: codeChallengeS256(verifier) } : {}) });
   }
 
   const fail = async (code: string, reason: string, target?: Partial<ConnectTarget>): Promise<ConnectOutcome> => {
@@ -140,14 +142,10 @@ export function createConnectFlow(deps: ConnectFlowDeps): ConnectFlow {
 
       const spec = await deps.connectSpec(target.integration, target.environment);
       const client = await deps.oauthClients.resolveOAuthClient(target.integration, target.environment);
-      const req = buildCodeExchangeRequest(spec, client, { code: query.code, redirectUri: pending.redirect_uri, ...(pending.code_verifier ? { codeVerifier: pending.code_verifier } : {}) });
-      let res;
-      try {
-        res = await sendTokenRequest(req, deps.dispatcher);
-      } catch (err) {
-        return fail('provider_unavailable', (err as Error).message, target);
-      }
-      const exchanged = processCodeExchangeResponse(spec, res.status, res.body, deps.clock.now());
+      const credentials = { clientId: client.client_id, ...(client.client_secret ? { clientSecret: client.client_secret } : {}) };
+      const req = buildCodeExchangeRequest(spec, credentials, { code: query.code, redirectUri: pending.redirect_uri, ...(pending.code_verifier ? { codeVerifier: pending.code_verifier } : {}) });
+      const res = await sendOAuthRequest(req, { ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}), timeoutMs: 15_000 });
+      const exchanged = processCodeExchangeResponse(spec, res, deps.clock.now());
       if (!exchanged.ok) return fail(exchanged.code, exchanged.reason, target);
       return completeConnection({ ...deps, actor }, target, exchanged.token, exchanged.context);
     },

@@ -1,12 +1,11 @@
 /**
  * The "one lightweight call" as an AccountValidator over the execution engine: a list with
  * limit 1 on the first listable resource (contacts preferred). Engine results are data; this
- * maps them to the connect/verify outcome. `storedTokenProvider` hands out the token already
- * in the store, never refreshing — for validating a grant that was minted a moment ago.
+ * maps them to the connect/verify outcome. `storedTokenProvider` hands out the account's own
+ * token, never refreshing — for validating a grant that was minted a moment ago.
  */
 import type { Engine, EngineResult } from '../engine/types.js';
 import { CrmMcpError } from '../core/errors.js';
-import type { AccountStore } from '../store/account-store.js';
 import type { TokenProvider } from '../tokens/types.js';
 import type { AccountValidator, ValidationOutcome } from './ports.js';
 
@@ -29,11 +28,9 @@ export function engineValidator(engine: Engine): AccountValidator {
   };
 }
 
-export function storedTokenProvider(accounts: Pick<AccountStore, 'get'>): TokenProvider {
+export function storedTokenProvider(): TokenProvider {
   return {
-    async getAccessToken(accountId, opts) {
-      const account = await accounts.get(accountId);
-      if (!account) throw new CrmMcpError('account_not_found', `account '${accountId}' not found`);
+    async getAccessToken(account, opts) {
       const token = account.context.oauth?.token.access_token;
       if (!token || opts?.forceRefresh) throw new CrmMcpError('needs_reauth', 'the provider rejected the token it just issued');
       return { accessToken: token, account };

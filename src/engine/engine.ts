@@ -60,7 +60,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!key) throw new CrmMcpError('needs_reauth', 'this account has no API key; reconnect it');
       return { token: key, account };
     }
-    const r = await opts.tokens.getAccessToken(account.id, force ? { forceRefresh: true, rejectedToken: force.rejected } : undefined);
+    const r = await opts.tokens.getAccessToken(account, force ? { forceRefresh: true, rejectedToken: force.rejected } : undefined);
     return { token: r.accessToken, account: r.account };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Typed views of a definition for the token manager and the connect flow, so neither reads
- * the raw format. `classifyTokenErrorBody` is the declared hint table as a function; the token
- * manager keeps its own transient/backoff policy for everything it returns `unknown` for.
+ * the raw format. `classifyTokenErrorBody` is the declared `token_errors` table as a function;
+ * the OAuth response processor classifies by status (5xx, 429, 401) whatever it calls `unknown`.
  */
 import { CrmMcpError } from '../core/errors.js';
 import type { AuthSpec, ContextCapture, Definition, ExpirySource, OAuth2Auth, TokenErrorHints, TokenErrorMatcher } from './schema.js';
@@ -99,20 +99,32 @@ export function connectSpec(def: Definition): ConnectSpecView {
 
 export type TokenErrorClass = 'revoked' | 'misconfigured' | 'unknown';
 
+/** What RFC 6749 §5.2 says for every provider; a definition's `token_errors` add to these. */
+const RFC6749_TOKEN_ERRORS: TokenErrorHints = {
+  revoked: [{ error: ['invalid_grant'] }],
+  misconfigured: [{ error: ['invalid_client', 'unauthorized_client'] }],
+};
+
+const within = (values: string[], v: unknown) => typeof v === 'string' && values.some((x) => x.toLowerCase() === v.toLowerCase());
+
 function matches(m: TokenErrorMatcher, status: number, body: unknown): boolean {
   if (m.status && !m.status.includes(status)) return false;
   const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  if (m.error && !(typeof b.error === 'string' && m.error.includes(b.error))) return false;
-  if (m.body_status && !(typeof b.status === 'string' && m.body_status.includes(b.status))) return false;
+  if (m.error && !within(m.error, b.error)) return false;
+  if (m.body_status && !within(m.body_status, b.status)) return false;
   return Boolean(m.error || m.body_status || m.status);
 }
 
 /**
- * Classifies a token-endpoint response by the definition's hints. Call it for every response
- * with a parsed JSON body, including 200s (Zoho reports a dead grant as 200 {"error":"invalid_code"}).
+ * Classifies a failed token-endpoint response by the definition's hints plus the RFC 6749
+ * defaults; codes compare case-insensitively. The OAuth response processor
+ * (src/oauth/token-response.ts) calls it for every failure, including 200s (Zoho reports a dead
+ * grant as 200 {"error":"invalid_code"}); `unknown` leaves the status-based rules to decide.
  */
-export function classifyTokenErrorBody(hints: TokenErrorHints, status: number, body: unknown): TokenErrorClass {
-  if (hints.revoked.some((m) => matches(m, status, body))) return 'revoked';
-  if (hints.misconfigured.some((m) => matches(m, status, body))) return 'misconfigured';
+export function classifyTokenErrorBody(hints: TokenErrorHints | undefined, status: number, body: unknown): TokenErrorClass {
+  const revoked = [...(hints?.revoked ?? []), ...RFC6749_TOKEN_ERRORS.revoked];
+  const misconfigured = [...(hints?.misconfigured ?? []), ...RFC6749_TOKEN_ERRORS.misconfigured];
+  if (revoked.some((m) => matches(m, status, body))) return 'revoked';
+  if (misconfigured.some((m) => matches(m, status, body))) return 'misconfigured';
   return 'unknown';
 }

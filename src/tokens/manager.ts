@@ -1,34 +1,34 @@
 /**
- * The token manager: every provider call's access token comes from `getAccessToken`.
- * Concurrency is layered: in-process single-flight per account (callers share one promise), a
- * per-account async-mutex (serialises on-demand and proactive refreshes), and a KvStore lock
- * (one refresh per account across processes on Redis). After taking the lock the account is
- * re-read; a token another holder already minted is used instead of refreshing again.
+ * The token manager: every provider call's access token comes from `getAccessToken`, given the
+ * account the caller already loaded — a valid token costs no store read.
+ * Concurrency is layered: in-process single-flight per account (every entry point — on-demand,
+ * proactive, operator retry — joins the one refresh in flight, so a process never runs two for
+ * an account), and a KvStore lock (one refresh per account across processes on Redis). After
+ * taking the lock the account is re-read; a token another holder already minted is used instead
+ * of refreshing again.
  * A refresh token from the provider is persisted (conditionally on the one we used) before the
  * new access token is handed out; when the store fails, the tokens stay in memory, keep being
- * served, and persistence is retried — a refresh token is never dropped.
+ * served, and persistence is retried (persistence.ts) — a refresh token is never dropped.
+ * The status changes a refresh makes (a dead grant → needs_reauth, an operator retry → active) go
+ * through the lifecycle service (lifecycle.ts) in the same write as the tokens.
  */
-import { Mutex } from 'async-mutex';
 import type { LinkedAccount, OAuthToken } from '../accounts/model.js';
-import { transition } from '../accounts/state-machine.js';
+import type { AuditInput } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
+import { captureContext } from '../oauth/context.js';
+import { sendOAuthRequest } from '../oauth/http.js';
 import { introspectExpiry } from '../oauth/introspect.js';
-import { buildRefreshRequest, classifyRefreshResponse, hostAllowed, sendTokenRequest, type OAuthRefreshConfig, type RefreshFailure, type TokenSet } from '../oauth/refresh.js';
+import { buildRefreshRequest, processRefreshResponse, type OAuthRefreshConfig, type RefreshFailure } from '../oauth/refresh.js';
+import type { TokenSet } from '../oauth/token-response.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
 import { expiresAtFrom, knownExpiry } from './expiry.js';
+import { createExpiryCache } from './introspection-cache.js';
+import { applyStatusChange, changeStatus, type LifecycleDeps, type StatusChange } from './lifecycle.js';
 import { acquireRefreshLock } from './lock.js';
+import { createPendingPersistence } from './persistence.js';
 import type { AccessTokenResult, TokenProvider } from './types.js';
-
-export interface TokenManagerWebhooks {
-  authenticationError(account: LinkedAccount, reason: string): Promise<void>;
-  reactivated(account: LinkedAccount): Promise<void>;
-}
-
-export interface TokenManagerAudit {
-  append(entry: { operation: string; outcome: 'success' | 'failure'; actor: string; tenant_id?: string; account_id?: string; details?: Record<string, unknown> }): Promise<unknown>;
-}
 
 export interface TokenManagerOptions {
   deps: Deps;
@@ -36,8 +36,9 @@ export interface TokenManagerOptions {
   /** Lock and backoff keys; on Redis this is what makes refreshes single across processes. */
   kv: KvStore;
   resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig>;
-  webhooks?: TokenManagerWebhooks;
-  audit?: TokenManagerAudit;
+  /** Lifecycle webhooks (needs_reauth, reactivated) of the status changes a refresh makes. */
+  webhooks?: LifecycleDeps['webhooks'];
+  audit?: LifecycleDeps['audit'];
   /** Called after a refresh persisted (or is being retried) with the account as now known: schedule the next one. */
   onTokenRefreshed?(account: LinkedAccount): void | Promise<void>;
   /** A transient failure deferred the refresh until `at` (epoch ms): retry then. */
@@ -62,45 +63,34 @@ export interface TokenManager extends TokenProvider {
    * A refresh attempted even when the account is `needs_reauth` (operator retry, e.g. after the
    * provider restored access or answered invalid_grant spuriously). Success moves it back to
    * `active` with one `reactivated` webhook; failing again while already `needs_reauth` changes
-   * nothing and sends nothing. Same single-flight, mutex, lock and backoff as every refresh.
+   * nothing and sends nothing. Same single-flight, lock and backoff as every refresh.
    */
   retryRefresh(accountId: string): Promise<AccessTokenResult>;
-  /** Tokens held in memory because persisting them failed (retry pending). */
-  pendingPersistence(): string[];
 }
 
 const BACKOFF_PREFIX = 'token-backoff:';
 
 export function createTokenManager(opts: TokenManagerOptions): TokenManager {
-  const { clock, random } = opts.deps;
+  const { clock, random, dispatcher } = opts.deps;
   const log = opts.deps.logger.child({ component: 'token-manager' });
   const buffer = opts.expiryBufferMs ?? 30_000;
-  const learned = new Map<string, { token: string; exp: number }>();
-  const introspecting = new Map<string, Promise<number | undefined>>();
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   const lockTtl = opts.lockTtlMs ?? Math.max(timeoutMs * 3, 30_000);
   const lockWait = opts.lockWaitMs ?? lockTtl + 5_000;
   const bMin = opts.backoffMinMs ?? 180_000;
   const bMax = opts.backoffMaxMs ?? 300_000;
-  const persistDelays = opts.persistRetryDelaysMs ?? [1_000, 5_000, 15_000, 60_000];
   const inflight = new Map<string, Promise<AccessTokenResult>>();
-  const mutexes = new Map<string, Mutex>();
-  /** Newer-than-stored accounts whose write failed; served until persisted. */
-  const pending = new Map<string, { account: LinkedAccount; used: string }>();
-  const audit = (e: Parameters<TokenManagerAudit['append']>[0]) => opts.audit?.append(e).catch((err: unknown) => log.warn('audit append failed', { err }));
+  const pending = createPendingPersistence({ clock, logger: log, delaysMs: opts.persistRetryDelaysMs ?? [1_000, 5_000, 15_000, 60_000] });
+  const expiries = createExpiryCache({ deps: { ...(dispatcher ? { dispatcher } : {}), logger: log }, store: opts.store, timeoutMs, onStored: (a) => notifyRefreshed(a) });
+  const audit = (e: AuditInput) => opts.audit?.append(e).catch((err: unknown) => log.warn('audit append failed', { err }));
+  const lifecycle: LifecycleDeps = { accounts: opts.store, clock, logger: log, ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.webhooks ? { webhooks: opts.webhooks } : {}) };
 
   const tokenOf = (a: LinkedAccount): OAuthToken | undefined => a.context.oauth?.token;
 
   async function read(id: string): Promise<LinkedAccount> {
     const stored = await opts.store.get(id);
-    const mem = pending.get(id);
-    // Served while the stored account still holds the refresh token we replaced.
-    if (mem && stored && tokenOf(stored)?.refresh_token === mem.used) return { ...stored, context: mem.account.context, last_error: null };
-    if (mem && stored) pending.delete(id);
-    if (!stored) {
-      throw new CrmMcpError('account_not_found', `account ${id} not found`, { details: { account_id: id } });
-    }
-    return stored;
+    if (!stored) throw new CrmMcpError('account_not_found', `account ${id} not found`, { details: { account_id: id } });
+    return pending.overlay(stored);
   }
 
   function assertUsable(a: LinkedAccount): void {
@@ -109,56 +99,12 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     }
   }
 
-  /**
-   * Expiry in ms, learning it by introspection when the config says so and nothing else knows it.
-   * What introspection learns is kept (in memory, and as `expires_at` on the stored account while
-   * it still holds that access token), so a Salesforce token is introspected once, not on every
-   * tool call; concurrent callers share one introspection.
-   */
-  async function expiryOf(a: LinkedAccount, cfg: OAuthRefreshConfig | undefined): Promise<number | undefined> {
-    const t = tokenOf(a);
-    if (!t) return undefined;
-    const known = knownExpiry(t, cfg?.expiry);
-    if (known !== undefined || cfg?.expiry.kind !== 'introspection') return known;
-    const hit = learned.get(a.id);
-    if (hit?.token === t.access_token) return hit.exp;
-    let flight = introspecting.get(a.id);
-    if (!flight) {
-      flight = introspectExpiry(cfg, cfg.expiry.url, t.access_token, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs: timeoutMs })
-        .then(async (exp) => {
-          if (exp !== undefined) await rememberExpiry(a.id, t.access_token, exp);
-          return exp;
-        })
-        .finally(() => introspecting.delete(a.id));
-      introspecting.set(a.id, flight);
-    }
-    return flight;
-  }
-
-  async function rememberExpiry(id: string, accessToken: string, exp: number): Promise<void> {
-    learned.set(id, { token: accessToken, exp });
-    try {
-      let wrote = false;
-      const next = await opts.store.update(id, (cur) => {
-        const t = tokenOf(cur);
-        if (t?.access_token !== accessToken || t.expires_at) return undefined;
-        wrote = true;
-        return { ...cur, context: { ...cur.context, oauth: { token: { ...t, expires_at: new Date(exp).toISOString() } } } };
-      });
-      // Now that its expiry is known, the account can be refreshed proactively.
-      if (wrote) await opts.onTokenRefreshed?.(next);
-    } catch (err) {
-      // The in-memory copy still serves this process; the next process introspects once itself.
-      log.warn('could not persist the introspected token expiry', { account_id: id, err });
-    }
-  }
-
   /** True when the account's token is good for at least `withinMs` more and was not rejected. */
   async function fresh(a: LinkedAccount, cfg: OAuthRefreshConfig | undefined, withinMs: number, rejected?: string): Promise<boolean> {
     const t = tokenOf(a);
     if (!t) return false;
     if (rejected !== undefined && t.access_token === rejected) return false;
-    const exp = await expiryOf(a, cfg);
+    const exp = await expiries.expiryOf(a, cfg);
     if (exp === undefined) return cfg?.expiry.kind === 'expires_in' || cfg === undefined;
     return exp - clock.now() > withinMs;
   }
@@ -175,8 +121,8 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     return Number.isFinite(until) && until > clock.now() ? until : undefined;
   }
 
-  async function getAccessToken(accountId: string, o: { forceRefresh?: boolean; rejectedToken?: string } = {}): Promise<AccessTokenResult> {
-    const a = await read(accountId);
+  async function getAccessToken(account: LinkedAccount, o: { forceRefresh?: boolean; rejectedToken?: string } = {}): Promise<AccessTokenResult> {
+    const a = pending.overlay(account);
     assertUsable(a);
     if (a.authentication_method !== 'oauth2') return result(a);
     const force = o.forceRefresh === true || o.rejectedToken !== undefined;
@@ -187,9 +133,10 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     }
     const cfg = await opts.resolveRefreshConfig(a);
     if (await fresh(a, cfg, buffer, rejected)) return result(a);
-    return singleFlight(accountId, () => refreshLocked(accountId, buffer, rejected ?? tokenOf(a)?.access_token, true));
+    return singleFlight(a.id, () => refreshLocked(a.id, buffer, rejected ?? tokenOf(a)?.access_token, true));
   }
 
+  /** The only way into refreshLocked: one refresh per account in this process at a time. */
   function singleFlight(id: string, fn: () => Promise<AccessTokenResult>): Promise<AccessTokenResult> {
     const existing = inflight.get(id);
     if (existing) return existing;
@@ -198,60 +145,51 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     return p;
   }
 
-  function mutexFor(id: string): Mutex {
-    let m = mutexes.get(id);
-    if (!m) mutexes.set(id, (m = new Mutex()));
-    return m;
-  }
-
   /**
    * `seenToken` is the access token the caller found unusable; once the account holds a
    * different, fresh one, somebody else refreshed and that token is used.
    */
   async function refreshLocked(id: string, withinMs: number, seenToken: string | undefined, onDemand: boolean, retryReauth = false): Promise<AccessTokenResult> {
-    return mutexFor(id).runExclusive(async () => {
-      const usable = async (): Promise<LinkedAccount | undefined> => {
-        const cur = await read(id);
-        if (retryReauth && cur.status === 'needs_reauth') return undefined;
-        assertUsable(cur);
-        const cfg = await opts.resolveRefreshConfig(cur);
-        const t = tokenOf(cur);
-        return t && t.access_token !== seenToken && (await fresh(cur, cfg, withinMs)) ? cur : undefined;
-      };
-      const already = await usable();
-      if (already) return result(already);
-      const until = await inBackoff(id);
-      if (until !== undefined) {
-        throw new CrmMcpError('transient_auth', `token refresh for account ${id} is backing off after a provider failure; retry after ${new Date(until).toISOString()}`, {
-          details: { account_id: id, retry_at: new Date(until).toISOString() },
-        });
-      }
-      const lock = await acquireRefreshLock(opts.kv, opts.deps, id, { ttlMs: lockTtl, waitMs: lockWait, onPoll: async () => (await usable()) !== undefined });
-      if (lock === 'satisfied') return result((await usable()) ?? (await read(id)));
-      if (lock === 'timeout') {
-        const cur = await usable();
-        if (cur) return result(cur);
-        throw new CrmMcpError('transient_auth', `another process is refreshing account ${id}'s token; retry shortly`, { details: { account_id: id, reason: 'lock_timeout' } });
-      }
-      try {
-        const again = await usable();
-        if (again) return result(again);
-        if (!onDemand && (await inBackoff(id)) !== undefined) return result(await read(id));
-        return await doRefresh(await read(id));
-      } finally {
-        await lock.release();
-      }
-    });
+    const usable = async (): Promise<LinkedAccount | undefined> => {
+      const cur = await read(id);
+      if (retryReauth && cur.status === 'needs_reauth') return undefined;
+      assertUsable(cur);
+      const cfg = await opts.resolveRefreshConfig(cur);
+      const t = tokenOf(cur);
+      return t && t.access_token !== seenToken && (await fresh(cur, cfg, withinMs)) ? cur : undefined;
+    };
+    const already = await usable();
+    if (already) return result(already);
+    const until = await inBackoff(id);
+    if (until !== undefined) {
+      throw new CrmMcpError('transient_auth', `token refresh for account ${id} is backing off after a provider failure; retry after ${new Date(until).toISOString()}`, {
+        details: { account_id: id, retry_at: new Date(until).toISOString() },
+      });
+    }
+    const lock = await acquireRefreshLock(opts.kv, opts.deps, id, { ttlMs: lockTtl, waitMs: lockWait, onPoll: async () => (await usable()) !== undefined });
+    if (lock === 'satisfied') return result((await usable()) ?? (await read(id)));
+    if (lock === 'timeout') {
+      const cur = await usable();
+      if (cur) return result(cur);
+      throw new CrmMcpError('transient_auth', `another process is refreshing account ${id}'s token; retry shortly`, { details: { account_id: id, reason: 'lock_timeout' } });
+    }
+    try {
+      const again = await usable();
+      if (again) return result(again);
+      if (!onDemand && (await inBackoff(id)) !== undefined) return result(await read(id));
+      return await doRefresh(await read(id));
+    } finally {
+      await lock.release();
+    }
   }
 
   async function doRefresh(a: LinkedAccount): Promise<AccessTokenResult> {
     const cfg = await opts.resolveRefreshConfig(a);
     const used = tokenOf(a)?.refresh_token;
     if (!used) return handleFailure(a, cfg, { kind: 'revoked', reason: 'account has no refresh token' }, undefined);
-    const req = buildRefreshRequest(cfg, used);
-    const res = await sendTokenRequest(req, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs: cfg.timeoutMs ?? timeoutMs });
+    const res = await sendOAuthRequest(buildRefreshRequest(cfg, used), { ...(dispatcher ? { dispatcher } : {}), timeoutMs: cfg.timeoutMs ?? timeoutMs });
     const now = clock.now();
-    const out = classifyRefreshResponse(res, now);
+    const out = processRefreshResponse(cfg, res, now);
     if (!out.ok) return handleFailure(a, cfg, out.failure, used);
     return handleSuccess(a, cfg, out.tokens, used, now);
   }
@@ -259,11 +197,10 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
   async function handleSuccess(a: LinkedAccount, cfg: OAuthRefreshConfig, ts: TokenSet, used: string, now: number): Promise<AccessTokenResult> {
     let exp = expiresAtFrom(now, ts.expires_in, cfg.expiry);
     if (exp === undefined && cfg.expiry.kind === 'introspection') {
-      exp = await introspectExpiry(cfg, cfg.expiry.url, ts.access_token, { ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}), timeoutMs });
+      exp = await introspectExpiry(cfg, cfg.expiry.url, ts.access_token, { ...(dispatcher ? { dispatcher } : {}), timeoutMs });
     }
-    const prev = tokenOf(a);
     const token: OAuthToken = {
-      ...prev,
+      ...tokenOf(a),
       access_token: ts.access_token,
       refresh_token: ts.refresh_token ?? used,
       expires_at: exp === undefined ? null : new Date(exp).toISOString(),
@@ -271,36 +208,31 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       ...(ts.scope !== undefined ? { scope: ts.scope } : {}),
       ...(ts.token_type !== undefined ? { token_type: ts.token_type } : {}),
     };
-    const captured: Record<string, unknown> = {};
-    for (const c of cfg.captureContext ?? []) {
-      const v = ts.raw[c.from];
-      if (typeof v !== 'string') continue;
-      let host: string;
-      try {
-        host = new URL(v).host;
-      } catch {
-        continue;
-      }
-      if (hostAllowed(host, c.allowedHosts)) captured[c.field] = v;
-      else log.warn('token response context rejected: host not allowed', { account_id: a.id, field: c.field, host });
-    }
-    const nowIso = new Date(now).toISOString();
-    let reactivated = false;
+    // The host policy of connect applies; a refused value never replaces the context the account has.
+    const { context: captured, refused } = captureContext(ts.raw, cfg.captureContext ?? [], cfg.extraAllowedHosts);
+    for (const r of refused) log.warn('token response context rejected: host not allowed', { account_id: a.id, field: r.field, reason: r.reason });
     // A successful refresh of a needs_reauth account (retryRefresh) is the `reauthorized` event.
-    const apply = (cur: LinkedAccount): LinkedAccount => {
-      reactivated = cur.status === 'needs_reauth';
-      const status = reactivated ? transition(cur.status, { type: 'reauthorized' }) : cur.status;
-      return { ...cur, status, ...(reactivated ? { status_changed_at: nowIso } : {}), context: { ...cur.context, ...captured, oauth: { token } }, last_error: null };
+    const change: StatusChange = {
+      actor: 'token-manager',
+      decide: (cur) =>
+        tokenOf(cur)?.refresh_token === used
+          ? { ...(cur.status === 'needs_reauth' ? { event: { type: 'reauthorized' } } : {}), fields: { context: { ...cur.context, ...captured, oauth: { token } } } }
+          : undefined,
+      error: null,
+      reason: 'refresh succeeded',
     };
-    const next = apply(a);
+    const write = () => changeStatus(lifecycle, a.id, change);
     await opts.kv.delete(BACKOFF_PREFIX + a.id).catch(() => false);
     let stored: LinkedAccount;
     try {
-      stored = await opts.store.update(a.id, (cur) => (tokenOf(cur)?.refresh_token === used ? apply(cur) : undefined));
+      const r = await write();
+      stored = r.account;
+      // Not awaited: delivery retries (minutes) must not hold up the caller.
+      void r.delivered;
     } catch (err) {
+      const next = applyStatusChange(a, change, now) ?? a;
       log.error('persisting refreshed tokens failed; serving them from memory and retrying', { account_id: a.id, err });
-      pending.set(a.id, { account: next, used });
-      void retryPersist(a.id, used, apply, 0);
+      pending.hold(next, used, write);
       void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { persisted: false } });
       await notifyRefreshed(next);
       return result(next);
@@ -310,14 +242,10 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       log.warn('stored refresh token changed during refresh; using the stored tokens', { account_id: a.id });
       return result(stored);
     }
-    pending.delete(a.id);
-    if (reactivated) {
-      void audit({ operation: 'transition', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { from: 'needs_reauth', to: stored.status, reason: 'refresh succeeded' } });
-      // Not awaited, like authentication_error: delivery retries must not hold up the caller.
-      void opts.webhooks?.reactivated(stored).catch((err: unknown) => log.error('reactivated webhook failed', { account_id: a.id, err }));
-    }
-    log.info('token refreshed', { account_id: a.id, integration: a.integration, rotated: ts.refresh_token !== undefined && ts.refresh_token !== used, expires_at: token.expires_at });
-    void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { rotated: ts.refresh_token !== undefined && ts.refresh_token !== used } });
+    pending.settled(a.id);
+    const rotated = ts.refresh_token !== undefined && ts.refresh_token !== used;
+    log.info('token refreshed', { account_id: a.id, integration: a.integration, rotated, expires_at: token.expires_at });
+    void audit({ operation: 'refresh_success', outcome: 'success', actor: 'token-manager', tenant_id: a.tenant_id, account_id: a.id, details: { rotated } });
     await notifyRefreshed(stored);
     return result(stored);
   }
@@ -327,20 +255,6 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       await opts.onTokenRefreshed?.(a);
     } catch (err) {
       log.warn('scheduling the next refresh failed', { account_id: a.id, err });
-    }
-  }
-
-  async function retryPersist(id: string, used: string, apply: (cur: LinkedAccount) => LinkedAccount, attempt: number): Promise<void> {
-    const delay = persistDelays[Math.min(attempt, persistDelays.length - 1)] ?? 60_000;
-    await clock.sleep(delay);
-    if (!pending.has(id)) return;
-    try {
-      const stored = await opts.store.update(id, (cur) => (tokenOf(cur)?.refresh_token === used ? apply(cur) : undefined));
-      pending.delete(id);
-      log.info('refreshed tokens persisted after retry', { account_id: id, attempts: attempt + 2, replaced: tokenOf(stored)?.refresh_token !== used });
-    } catch (err) {
-      log.warn('persisting refreshed tokens failed again', { account_id: id, attempt: attempt + 2, err });
-      return retryPersist(id, used, apply, attempt + 1);
     }
   }
 
@@ -356,20 +270,17 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
           log.info('refresh token was rotated by a sibling; using its tokens', { account_id: a.id });
           return result(cur);
         }
-        let moved = false;
-        const nowIso = new Date(clock.now()).toISOString();
-        const next = await opts.store.update(a.id, (c) => {
-          if (c.status !== 'active' || (used !== undefined && tokenOf(c)?.refresh_token !== used)) return undefined;
-          moved = true;
-          return { ...c, status: transition(c.status, { type: 'auth_revoked', reason: f.reason }), status_changed_at: nowIso, last_error: { code: 'auth_revoked', message: f.reason, at: nowIso } };
+        const r = await changeStatus(lifecycle, a.id, {
+          actor: 'token-manager',
+          decide: (c) => (c.status === 'active' && (used === undefined || tokenOf(c)?.refresh_token === used) ? { event: { type: 'auth_revoked', reason: f.reason } } : undefined),
+          error: { code: 'auth_revoked', message: f.reason },
         });
-        if (moved) {
-          void audit({ ...base, operation: 'transition', outcome: 'success', details: { from: 'active', to: 'needs_reauth', reason: f.reason } });
+        if (r.changed) {
           await opts.onAccountInactive?.(a.id);
           // Not awaited: delivery retries (minutes) must not hold up the caller.
-          void opts.webhooks?.authenticationError(next, f.reason).catch((err: unknown) => log.error('authentication_error webhook failed', { account_id: a.id, err }));
-        } else if (next.status === 'active') {
-          return result(next);
+          void r.delivered;
+        } else if (r.account.status === 'active') {
+          return result(r.account);
         }
         throw new CrmMcpError('needs_reauth', `account ${a.id} needs to be reconnected: ${f.reason}`, { details: { account_id: a.id, reason: f.reason } });
       }
@@ -416,10 +327,9 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     },
     async retryRefresh(accountId) {
       const a = await read(accountId);
-      if (a.status !== 'needs_reauth') return getAccessToken(accountId, { forceRefresh: true });
+      if (a.status !== 'needs_reauth') return getAccessToken(a, { forceRefresh: true });
       if (a.handed_off || a.authentication_method !== 'oauth2') assertUsable(a);
       return singleFlight(accountId, () => refreshLocked(accountId, buffer, tokenOf(a)?.access_token, true, true));
     },
-    pendingPersistence: () => [...pending.keys()],
   };
 }

@@ -12,11 +12,12 @@ export interface AccessTokenResult {
 
 export interface TokenProvider {
   /**
-   * A valid access token for the account, refreshing on demand when it expires within 30 s.
+   * A valid access token for `account` — the account as the caller just loaded it (a valid token
+   * costs no further store read) — refreshing on demand when it expires within 30 s.
    * `forceRefresh` is for a provider that just rejected the token as expired (one retry).
    * Throws CrmMcpError: 'needs_reauth' (account is or just became needs_reauth),
    * 'transient_auth' (refresh failed transiently or in backoff), 'oauth_client_misconfigured',
    * 'account_not_found'.
    */
-  getAccessToken(accountId: string, opts?: { forceRefresh?: boolean; rejectedToken?: string }): Promise<AccessTokenResult>;
+  getAccessToken(account: LinkedAccount, opts?: { forceRefresh?: boolean; rejectedToken?: string }): Promise<AccessTokenResult>;
 }

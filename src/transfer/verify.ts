@@ -1,22 +1,26 @@
 /**
  * `--verify`: one provider call per account (through the token manager, so expired access
  * tokens are refreshed first), bounded concurrency, then the lifecycle event the answer calls
- * for. A revoked grant ends in `needs_reauth` with the provider's reason; anything else that
- * fails (network, 5xx, throttling) leaves the status alone and is reported as `failed`.
+ * for, through the lifecycle service (src/tokens/lifecycle.ts). A revoked grant ends in
+ * `needs_reauth` with the provider's reason (and one authentication_error webhook, if this call
+ * moved it there); anything else that fails (network, 5xx, throttling) leaves the status alone
+ * and is reported as `failed`.
  */
 import type { LinkedAccount } from '../accounts/model.js';
-import { canTransition, transition, type AccountEvent } from '../accounts/state-machine.js';
-import type { Clock } from '../core/deps.js';
-import type { AccountValidator, AuditPort, WebhookPort } from '../connect/ports.js';
+import { canTransition, type AccountEvent } from '../accounts/state-machine.js';
+import type { Clock, Logger } from '../core/deps.js';
+import type { AccountValidator, AuditPort } from '../connect/ports.js';
 import type { AccountStore } from '../store/account-store.js';
+import { changeStatus, type LifecycleDeps } from '../tokens/lifecycle.js';
 import { mapLimit } from './pool.js';
 
 export interface VerifyDeps {
   accounts: AccountStore;
   verifier: AccountValidator;
   clock: Clock;
+  logger: Logger;
   audit: AuditPort;
-  webhooks?: WebhookPort;
+  webhooks?: LifecycleDeps['webhooks'];
   actor: string;
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
@@ -65,32 +69,32 @@ async function verifyOne(deps: VerifyDeps, id: string): Promise<VerifyRow> {
   } catch (err) {
     verdict = { ok: false as const, kind: 'failed' as const, code: 'error', reason: (err as Error).message };
   }
-  const audit = (outcome: 'success' | 'failure', details: Record<string, unknown>) =>
-    deps.audit.append({ operation: 'verify', outcome, actor: deps.actor, tenant_id: account.tenant_id, account_id: id, details });
+  const lifecycle = { accounts: deps.accounts, clock: deps.clock, logger: deps.logger, audit: deps.audit, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) };
 
   if (verdict.ok) {
-    const before = (await deps.accounts.get(id))?.status ?? account.status;
-    const after = await deps.accounts.update(id, (cur) => {
-      const ev = SUCCESS[cur.status];
-      return ev ? { ...cur, status: transition(cur.status, ev), last_error: null } : undefined;
+    const r = await changeStatus(lifecycle, id, {
+      actor: deps.actor,
+      decide: (cur) => (SUCCESS[cur.status] ? { event: SUCCESS[cur.status] } : undefined),
+      error: null,
+      audit: { operation: 'verify', outcome: 'success', details: (a) => ({ status: a.status }) },
     });
-    if (before === 'needs_reauth' && after.status === 'active') await deps.webhooks?.reactivated(after);
-    await audit('success', { status: after.status });
+    await r.delivered;
     return { id, result: 'active' };
   }
 
   if (verdict.kind === 'needs_reauth') {
-    const lastError = { code: verdict.code, message: verdict.reason, at: new Date(deps.clock.now()).toISOString() };
-    const after = await deps.accounts.update(id, (cur) => {
-      if (cur.status === 'needs_reauth') return cur.last_error ? undefined : { ...cur, last_error: lastError };
-      if (!canTransition(cur.status, 'auth_revoked')) return { ...cur, last_error: lastError };
-      return { ...cur, status: transition(cur.status, { type: 'auth_revoked', reason: verdict.reason }), last_error: lastError };
+    const r = await changeStatus(lifecycle, id, {
+      actor: deps.actor,
+      // An account already in needs_reauth keeps the reason it has (the token manager's, usually).
+      decide: (cur) =>
+        cur.status === 'needs_reauth' ? (cur.last_error ? undefined : {}) : { event: canTransition(cur.status, 'auth_revoked') ? { type: 'auth_revoked', reason: verdict.reason } : undefined },
+      error: { code: verdict.code, message: verdict.reason },
+      audit: { operation: 'verify', outcome: 'failure', details: (a) => ({ status: a.status, reason: a.last_error?.message ?? verdict.reason }) },
     });
-    const reason = after.last_error?.message ?? verdict.reason;
-    await audit('failure', { status: after.status, reason });
-    return { id, result: 'needs_reauth', reason };
+    await r.delivered;
+    return { id, result: 'needs_reauth', reason: r.account.last_error?.message ?? verdict.reason };
   }
 
-  await audit('failure', { reason: verdict.reason });
+  await deps.audit.append({ operation: 'verify', outcome: 'failure', actor: deps.actor, tenant_id: account.tenant_id, account_id: id, details: { reason: verdict.reason } });
   return { id, result: 'failed', reason: verdict.reason };
 }

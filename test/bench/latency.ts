@@ -104,7 +104,7 @@ async function breakdown(stack: BenchStack, n: number): Promise<Breakdown> {
     provider_request: () => expectPage(stack.directPage()),
     http_auth: () => decideAccess(auth, stack.store.accounts, headers, ACCOUNT_ID),
     account_reload: () => stack.store.accounts.get(ACCOUNT_ID),
-    token_lookup: () => stack.tokens.getAccessToken(ACCOUNT_ID),
+    token_lookup: () => stack.tokens.getAccessToken(account),
     mcp_server_build: () => createServer({ account, engine: rt.engine, deps, crmName: 'HubSpot' }),
     engine_execute: async () => {
       const r = await rt.engine.execute({ account, resource: 'contacts', method: 'list', limit: PAGE });
@@ -147,7 +147,7 @@ async function breakdown(stack: BenchStack, n: number): Promise<Breakdown> {
 
 /** One raw 100-record page from the sandbox, as the provider sends it. */
 export async function rawPage(stack: BenchStack): Promise<unknown[]> {
-  const token = (await stack.tokens.getAccessToken(ACCOUNT_ID)).accessToken;
+  const token = (await stack.tokens.getAccessToken((await stack.store.accounts.get(ACCOUNT_ID))!)).accessToken;
   const res = await fetch(stack.providerPageUrl, { headers: { authorization: `Bearer ${token}` } });
   const body = (await res.json()) as { results?: unknown[] };
   if (!body.results || body.results.length !== PAGE) throw new Error('sandbox did not return a full page');

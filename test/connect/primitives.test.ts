@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createLinkTokenStore } from '../../src/connect/link-tokens.js';
-import { processCodeExchangeResponse } from '../../src/connect/oauth.js';
 import { createOAuthStateStore } from '../../src/connect/oauth-state.js';
 import { codeChallengeS256 } from '../../src/connect/pkce.js';
-import { allowedUrl } from '../../src/connect/spec.js';
 import { cryptoRandom } from '../../src/core/deps.js';
+import { processCodeExchangeResponse } from '../../src/oauth/code-exchange.js';
+import { captureContext } from '../../src/oauth/context.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { testSealer } from '../cli/helpers/operator-runtime.js';
@@ -46,24 +46,28 @@ describe('connect primitives', () => {
     await expect(states.consume(state)).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
-  it('host patterns: subdomains only, https only (http only for deployment extra hosts), no userinfo', () => {
-    const p = ['*.my.salesforce.com'];
-    expect(allowedUrl('https://acme.my.salesforce.com', p)).toBeDefined();
-    expect(allowedUrl('https://my.salesforce.com', p)).toBeUndefined();
-    expect(allowedUrl('https://acme.my.salesforce.com.evil.io', p)).toBeUndefined();
-    expect(allowedUrl('http://acme.my.salesforce.com', p)).toBeUndefined();
-    expect(allowedUrl('https://user@acme.my.salesforce.com', p)).toBeUndefined();
-    expect(allowedUrl('https://evilmy.salesforce.com', p)).toBeUndefined();
-    expect(allowedUrl('http://127.0.0.1:8080', p)).toBeUndefined();
-    expect(allowedUrl('http://127.0.0.1:8080', p, ['127.0.0.1'])).toBeDefined();
+  it('context capture: subdomains only, https only (http only for deployment extra hosts), no userinfo', () => {
+    const cap = [{ from: 'instance_url', hostPatterns: ['*.my.salesforce.com'] }];
+    const taken = (v: string, extra: string[] = []) => captureContext({ instance_url: v }, cap, extra).context.instance_url !== undefined;
+    expect(taken('https://acme.my.salesforce.com')).toBe(true);
+    expect(taken('https://my.salesforce.com')).toBe(false);
+    expect(taken('https://acme.my.salesforce.com.evil.io')).toBe(false);
+    expect(taken('http://acme.my.salesforce.com')).toBe(false);
+    expect(taken('https://user@acme.my.salesforce.com')).toBe(false);
+    expect(taken('https://evilmy.salesforce.com')).toBe(false);
+    expect(taken('http://127.0.0.1:8080')).toBe(false);
+    expect(taken('http://127.0.0.1:8080', ['127.0.0.1'])).toBe(true);
+    expect(captureContext({ instance_url: 'http://acme.my.salesforce.com' }, cap).refused).toEqual([{ field: 'instance_url', reason: 'scheme http: is not allowed for host acme.my.salesforce.com' }]);
   });
 
   it('code exchange: provider errors become a reason without secrets; Salesforce issued_at drives issued time', () => {
     const spec = { integration: 'salesforce', authorizeUrl: 'https://l/a', tokenUrl: 'https://l/t', pkce: true, scopes: [], scopeSeparator: ' ', clientAuth: 'client_secret_post' as const, contextCapture: [{ from: 'instance_url', hostPatterns: ['*.my.salesforce.com'], required: true }] };
-    const bad = processCodeExchangeResponse(spec, 400, { error: 'invalid_grant', error_description: 'authentication failure' }, 0);
+    const res = (status: number, json: unknown) => ({ reached: true as const, status, headers: {}, json });
+    const bad = processCodeExchangeResponse(spec, res(400, { error: 'invalid_grant', error_description: 'authentication failure' }), 0);
     expect(bad).toEqual({ ok: false, code: 'invalid_grant', reason: 'salesforce token endpoint refused the code: invalid_grant (authentication failure)' });
-    const good = processCodeExchangeResponse(spec, 200, { access_token: 'A', refresh_token: 'R', instance_url: 'https://acme.my.salesforce.com/', issued_at: '1767225600000', token_type: 'Bearer' }, 5);
+    const good = processCodeExchangeResponse(spec, res(200, { access_token: 'A', refresh_token: 'R', instance_url: 'https://acme.my.salesforce.com/', issued_at: '1767225600000', token_type: 'Bearer' }), 5);
     expect(good).toMatchObject({ ok: true, context: { instance_url: 'https://acme.my.salesforce.com' }, token: { issued_at: '2026-01-01T00:00:00.000Z', expires_at: null } });
-    expect(processCodeExchangeResponse(spec, 200, { access_token: 'A' }, 0)).toMatchObject({ ok: false, code: 'context_missing' });
+    expect(processCodeExchangeResponse(spec, res(200, { access_token: 'A' }), 0)).toMatchObject({ ok: false, code: 'context_missing' });
+    expect(processCodeExchangeResponse(spec, { reached: false, host: 'l', cause: 'ECONNREFUSED' }, 0)).toEqual({ ok: false, code: 'provider_unavailable', reason: 'salesforce token endpoint unreachable (l)' });
   });
 });

@@ -9,8 +9,8 @@ import { createAccountStore } from '../../src/store/kv-account-store.js';
 import { plainCodec } from '../../src/store/codec.js';
 import { createMemoryKv } from '../../src/store/memory-kv.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
-import { reactivateAccount } from '../../src/tokens/reactivate.js';
 import { createWebhookSender } from '../../src/webhooks/sender.js';
+import { tokenFor } from './helpers/calls.js';
 import { startTestOAuth, type TestOAuthOptions } from './helpers/oauth.js';
 import { startReceiver } from './helpers/receiver.js';
 import { manualClock } from '../helpers/manual-clock.js';
@@ -98,7 +98,7 @@ describe('token manager', () => {
   it('200 concurrent calls on an expired token make exactly one token request and share the new token', async () => {
     const r = await rig({ rotateRefreshTokens: true, delayMs: 30 });
     await expired(r);
-    const results = await Promise.all(Array.from({ length: 200 }, () => r.manager.getAccessToken('acct-1')));
+    const results = await Promise.all(Array.from({ length: 200 }, () => tokenFor(r.manager, r.store, 'acct-1')));
     expect(requests(r)).toBe(1);
     const tokens = new Set(results.map((x) => x.accessToken));
     expect(tokens.size).toBe(1);
@@ -108,9 +108,20 @@ describe('token manager', () => {
     expect(stored?.context.oauth?.token.refresh_token).not.toBe(OLD_RT);
     expect(r.refreshed).toEqual(['acct-1']);
     // A valid token is served without another request.
-    await r.manager.getAccessToken('acct-1');
+    await tokenFor(r.manager, r.store, 'acct-1');
     expect(requests(r)).toBe(1);
     await assertNoTokenLeaks(r, []);
+  });
+
+  it('an on-demand refresh, a proactive refresh and an operator retry racing on one account join one refresh: one token request, one token', async () => {
+    const r = await rig({ rotateRefreshTokens: true, delayMs: 50 });
+    await expired(r);
+    const [onDemand, proactive, retried] = await Promise.all([tokenFor(r.manager, r.store, 'acct-1'), r.manager.refreshIfExpiring('acct-1', 120_000), r.manager.retryRefresh('acct-1')]);
+    expect(requests(r)).toBe(1);
+    expect(r.fake.provider.stats.invalidGrants).toBe(0);
+    expect(proactive).toBe('refreshed');
+    expect(retried.accessToken).toBe(onDemand.accessToken);
+    expect((await r.store.get('acct-1'))?.context.oauth?.token.access_token).toBe(onDemand.accessToken);
   });
 
   it('invalid_grant → needs_reauth with one signed authentication_error for 5 consecutive failures; a later successful refresh → active + one reactivated', async () => {
@@ -119,10 +130,10 @@ describe('token manager', () => {
     // HubSpot's exact dead-refresh-token answer (PROVIDERS.md §1.1) five times, then the provider accepts the token again.
     const dead = tokenFailureReply('hubspot', 'bad_refresh_token', false);
     r.fake.provider.faults.inject({ kind: 'status', status: dead.status, json: dead.json }, { count: 5 });
-    const errors: unknown[] = [await r.manager.getAccessToken('acct-1').catch((e: unknown) => e)];
+    const errors: unknown[] = [await tokenFor(r.manager, r.store, 'acct-1').catch((e: unknown) => e)];
     expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
     // Ordinary calls on a needs_reauth account do not touch the provider.
-    errors.push(await r.manager.getAccessToken('acct-1').catch((e: unknown) => e));
+    errors.push(await tokenFor(r.manager, r.store, 'acct-1').catch((e: unknown) => e));
     expect(requests(r)).toBe(1);
     for (let i = 0; i < 4; i++) errors.push(await r.manager.retryRefresh('acct-1').catch((e: unknown) => e));
     for (const e of errors) expect(isCrmMcpError(e, 'needs_reauth'), errorText(e)).toBe(true);
@@ -150,7 +161,7 @@ describe('token manager', () => {
     expect(all).toHaveLength(2);
     const p2 = wh.verify(all[1]!.body, all[1]!.headers) as { type: string; data: Record<string, unknown> };
     expect(p2).toMatchObject({ type: 'integrated_account:reactivated', data: { account_id: 'acct-1', status: 'active' } });
-    expect((await r.manager.getAccessToken('acct-1')).accessToken).toBe(ok.accessToken);
+    expect((await tokenFor(r.manager, r.store, 'acct-1')).accessToken).toBe(ok.accessToken);
     expect(requests(r)).toBe(6);
     expect(r.refreshed).toEqual(['acct-1']); // scheduled again once active
     expect(r.inactive).toEqual(['acct-1']);
@@ -162,23 +173,6 @@ describe('token manager', () => {
     await assertNoTokenLeaks(r, errors);
   });
 
-  it('a reconnect of a needs_reauth account sends one reactivated webhook; a reconnect of an active one sends none', async () => {
-    const r = await rig();
-    await expired(r);
-    r.fake.provider.revokeGrant(OLD_RT);
-    await r.manager.getAccessToken('acct-1').catch(() => undefined);
-    expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
-    const deps = { store: r.store, webhooks: r.webhooks, audit: r.audit, clock: r.clock, actor: 'test' };
-    const token = { access_token: 'at_new_secret_2', refresh_token: 'rt_new_grant_secret_2', expires_at: new Date(r.clock.now() + 3_600_000).toISOString() };
-    await reactivateAccount(deps, 'acct-1', token);
-    await reactivateAccount(deps, 'acct-1', token);
-    expect((await r.store.get('acct-1'))?.status).toBe('active');
-    const types = (await r.delivered()).map((d) => (new Webhook(SECRET).verify(d.body, d.headers) as { type: string }).type);
-    expect(types).toEqual(['integrated_account:authentication_error', 'integrated_account:reactivated']);
-    expect((await r.manager.getAccessToken('acct-1')).accessToken).toBe('at_new_secret_2');
-    await assertNoTokenLeaks(r, [], ['at_new_secret_2', 'rt_new_grant_secret_2']);
-  });
-
   it.each([
     ['500', { kind: 'status500' } as const, {}],
     ['429', { kind: 'rate_limited', retryAfterSeconds: 1 } as const, {}],
@@ -187,7 +181,7 @@ describe('token manager', () => {
     const r = await rig({}, cfgOver);
     await expired(r);
     r.fake.provider.faults.inject(fault);
-    const e1 = await r.manager.getAccessToken('acct-1').catch((e: unknown) => e);
+    const e1 = await tokenFor(r.manager, r.store, 'acct-1').catch((e: unknown) => e);
     expect(isCrmMcpError(e1, 'transient_auth')).toBe(true);
     expect((e1 as Error).message).toMatch(/failed transiently/);
     expect(requests(r)).toBe(1);
@@ -197,12 +191,12 @@ describe('token manager', () => {
     expect(at).toBeLessThanOrEqual(300_000);
     // During backoff: immediate transient error, provider not hit.
     await r.clock.advance(170_000);
-    const e2 = await r.manager.getAccessToken('acct-1').catch((e: unknown) => e);
+    const e2 = await tokenFor(r.manager, r.store, 'acct-1').catch((e: unknown) => e);
     expect(isCrmMcpError(e2, 'transient_auth')).toBe(true);
     expect(requests(r)).toBe(1);
     // After the backoff window the next call refreshes.
     await r.clock.advance(at - 170_000 + 1);
-    const ok = await r.manager.getAccessToken('acct-1');
+    const ok = await tokenFor(r.manager, r.store, 'acct-1');
     expect(ok.accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
     expect(requests(r)).toBe(2);
     expect(await r.delivered()).toHaveLength(0);
@@ -213,7 +207,7 @@ describe('token manager', () => {
   it('a rejected OAuth client is oauth_client_misconfigured naming the client, not the account; account stays active', async () => {
     const r = await rig({}, { clientSecret: 'wrong-client-secret-value' });
     await expired(r);
-    const e = await r.manager.getAccessToken('acct-1').catch((x: unknown) => x);
+    const e = await tokenFor(r.manager, r.store, 'acct-1').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'oauth_client_misconfigured')).toBe(true);
     expect((e as Error).message).toContain('hubspot-prod-app');
     expect((e as Error).message).not.toContain('acct-1');
@@ -223,10 +217,11 @@ describe('token manager', () => {
   });
 
   it('Zoho: a revoked grant answers HTTP 200 {"error":"invalid_code"} and the account becomes needs_reauth', async () => {
-    const r = await rig({ flavor: 'zoho' });
+    // No Zoho definition ships; its token_errors would declare invalid_code a dead grant.
+    const r = await rig({ flavor: 'zoho' }, { tokenErrors: { revoked: [{ error: ['invalid_code'] }], misconfigured: [] } });
     await expired(r);
     r.fake.provider.revokeGrant(OLD_RT);
-    const e = await r.manager.getAccessToken('acct-1').catch((x: unknown) => x);
+    const e = await tokenFor(r.manager, r.store, 'acct-1').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'needs_reauth')).toBe(true);
     expect((await r.store.get('acct-1'))?.status).toBe('needs_reauth');
     expect(await r.delivered()).toHaveLength(1);
@@ -245,7 +240,7 @@ describe('token manager', () => {
     // Two replicas whose locks do not meet (as with two embedded instances): both send the same refresh token.
     const cfg = r.fake.config();
     const twin = createTokenManager({ deps: r.deps, store: r.store, kv: createMemoryKv(r.clock), webhooks: r.webhooks, resolveRefreshConfig: async () => cfg });
-    const [a, b] = await Promise.all([r.manager.getAccessToken('acct-1'), twin.getAccessToken('acct-1')]);
+    const [a, b] = await Promise.all([tokenFor(r.manager, r.store, 'acct-1'), tokenFor(twin, r.store, 'acct-1')]);
     expect(requests(r)).toBe(2);
     expect(r.fake.provider.stats.invalidGrants).toBe(1);
     const stored = await r.store.get('acct-1');
@@ -259,29 +254,29 @@ describe('token manager', () => {
   it('Salesforce: no expires_in, fixed duration from issued_at, instance_url captured from allowed hosts, refresh token kept', async () => {
     const r = await rig(
       { flavor: 'salesforce', instanceUrl: 'https://acme.my.salesforce.com' },
-      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] },
+      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ from: 'instance_url', hostPatterns: ['*.salesforce.com'] }] },
     );
     r.fake.seed('rt_sf_secret');
     // Imported with unknown expiry but issued 2 h ago: fixed duration says it is expired.
     await r.store.put(oauthAccount('sf', { access: 'at_sf_old', refresh: 'rt_sf_secret', expiresAt: null, issuedAt: r.clock.now() - 7_200_000 }));
-    const got = await r.manager.getAccessToken('sf');
+    const got = await tokenFor(r.manager, r.store, 'sf');
     expect(requests(r)).toBe(1);
     const t = got.account.context.oauth!.token;
     expect(Date.parse(t.expires_at!)).toBe(r.clock.now() + 7_200_000);
     expect(t.refresh_token).toBe('rt_sf_secret'); // Salesforce without rotation sends no refresh token → old one kept
     expect(got.account.context.instance_url).toBe('https://acme.my.salesforce.com');
-    await r.manager.getAccessToken('sf');
+    await tokenFor(r.manager, r.store, 'sf');
     expect(requests(r)).toBe(1);
   });
 
   it('Salesforce: a tampered instance_url host is not captured', async () => {
     const r = await rig(
       { flavor: 'salesforce', instanceUrl: 'https://evil.example.com' },
-      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ field: 'instance_url', from: 'instance_url', allowedHosts: ['*.salesforce.com'] }] },
+      { expiry: { kind: 'fixed', seconds: 7200 }, captureContext: [{ from: 'instance_url', hostPatterns: ['*.salesforce.com'] }] },
     );
     r.fake.seed('rt_sf_secret');
     await r.store.put(oauthAccount('sf', { access: 'at_sf_old', refresh: 'rt_sf_secret', expiresAt: r.clock.now() - 1 }));
-    const got = await r.manager.getAccessToken('sf');
+    const got = await tokenFor(r.manager, r.store, 'sf');
     expect(got.account.context.instance_url).toBeUndefined();
     expect(r.deps.logger.lines.some((l) => l.includes('host not allowed'))).toBe(true);
   });
@@ -290,7 +285,7 @@ describe('token manager', () => {
     const r = await rig({ flavor: 'salesforce', accessTokenTtlSeconds: 900 }, {});
     const manager = createTokenManager({ deps: r.deps, store: r.store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config({ expiry: { kind: 'introspection', url: r.fake.introspectUrl } }) });
     await expired(r, 'sf2', 'rt_sf2');
-    const got = await manager.getAccessToken('sf2');
+    const got = await tokenFor(manager, r.store, 'sf2');
     const exp = Date.parse(got.account.context.oauth!.token.expires_at!);
     expect(Math.abs(exp - (Date.now() + 900_000))).toBeLessThan(5_000);
     expect(r.fake.provider.stats.introspectRequests).toBe(1);
@@ -306,8 +301,8 @@ describe('token manager', () => {
     });
     const grant = r.fake.provider.seedGrant({ refreshToken: 'rt_sf3' });
     await r.store.put(oauthAccount('sf3', { access: grant.accessToken, refresh: 'rt_sf3', expiresAt: null }));
-    const concurrent = await Promise.all(Array.from({ length: 20 }, () => manager.getAccessToken('sf3')));
-    for (let i = 0; i < 5; i++) concurrent.push(await manager.getAccessToken('sf3'));
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => tokenFor(manager, r.store, 'sf3')));
+    for (let i = 0; i < 5; i++) concurrent.push(await tokenFor(manager, r.store, 'sf3'));
     expect(new Set(concurrent.map((c) => c.accessToken))).toEqual(new Set([grant.accessToken]));
     expect(r.fake.provider.stats.introspectRequests).toBe(1);
     expect(requests(r)).toBe(0);
@@ -316,7 +311,7 @@ describe('token manager', () => {
     expect(scheduled).toEqual(['sf3']);
     // Another process (a fresh manager on the same store) needs no introspection at all.
     const other = createTokenManager({ deps: r.deps, store: r.store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config({ expiry: { kind: 'introspection', url: r.fake.introspectUrl } }) });
-    await other.getAccessToken('sf3');
+    await tokenFor(other, r.store, 'sf3');
     expect(r.fake.provider.stats.introspectRequests).toBe(1);
   });
 
@@ -330,14 +325,17 @@ describe('token manager', () => {
     };
     const store = createAccountStore({ kv: failingKv, codec: plainCodec, clock: r.clock });
     const manager = createTokenManager({ deps: r.deps, store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config(), persistRetryDelaysMs: [1000, 2000, 4000] });
-    const a = await manager.getAccessToken('acct-1');
+    const a = await tokenFor(manager, r.store, 'acct-1');
     expect(a.accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
-    expect(manager.pendingPersistence()).toEqual(['acct-1']);
-    const b = await manager.getAccessToken('acct-1');
+    expect((await r.store.get('acct-1'))?.context.oauth?.token.refresh_token).toBe(OLD_RT);
+    const b = await tokenFor(manager, r.store, 'acct-1');
     expect(b.accessToken).toBe(a.accessToken);
     expect(requests(r)).toBe(1);
-    for (let i = 0; i < 5 && manager.pendingPersistence().length > 0; i++) await r.clock.advance(5000);
-    expect(manager.pendingPersistence()).toEqual([]);
+    // The retries 1 s and 3 s later fail like the first write; the one at 7 s lands.
+    await r.clock.advance(3000);
+    expect((await r.store.get('acct-1'))?.context.oauth?.token.refresh_token).toBe(OLD_RT);
+    expect((await tokenFor(manager, r.store, 'acct-1')).accessToken).toBe(a.accessToken);
+    await r.clock.advance(60_000);
     const stored = await r.store.get('acct-1');
     expect(stored?.context.oauth?.token.access_token).toBe(a.accessToken);
     expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.provider.currentRefreshToken(OLD_RT));
@@ -350,11 +348,11 @@ describe('token manager', () => {
     await r.store.put(oauthAccount('h1', { access: 'at_h_valid', refresh: 'rt_h', expiresAt: r.clock.now() + 600_000, handedOff: true }));
     await r.store.put(oauthAccount('h2', { access: 'at_h_old', refresh: 'rt_h', expiresAt: r.clock.now() - 1, handedOff: true }));
     await r.store.put(oauthAccount('n1', { access: 'at_n', refresh: 'rt_h', expiresAt: r.clock.now() - 1, status: 'needs_reauth' }));
-    expect((await r.manager.getAccessToken('h1')).accessToken).toBe('at_h_valid');
-    const e = await r.manager.getAccessToken('h2').catch((x: unknown) => x);
+    expect((await tokenFor(r.manager, r.store, 'h1')).accessToken).toBe('at_h_valid');
+    const e = await tokenFor(r.manager, r.store, 'h2').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'needs_reauth') && (e as Error).message).toMatch(/handed off/);
-    expect(isCrmMcpError(await r.manager.getAccessToken('n1').catch((x: unknown) => x), 'needs_reauth')).toBe(true);
-    expect(isCrmMcpError(await r.manager.getAccessToken('missing').catch((x: unknown) => x), 'account_not_found')).toBe(true);
+    expect(isCrmMcpError(await tokenFor(r.manager, r.store, 'n1').catch((x: unknown) => x), 'needs_reauth')).toBe(true);
+    expect(isCrmMcpError(await r.manager.retryRefresh('missing').catch((x: unknown) => x), 'account_not_found')).toBe(true);
     expect(requests(r)).toBe(0);
   });
 });

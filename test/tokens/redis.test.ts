@@ -14,6 +14,7 @@ import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
 import { ROOT } from '../helpers/dist.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
 import { startTestOAuth, type TestOAuth } from './helpers/oauth.js';
+import { tokenFor } from './helpers/calls.js';
 import { oauthAccount } from './helpers/setup.js';
 
 /** What test/tokens/fixtures/worker.mjs sends over its IPC channel. */
@@ -164,13 +165,13 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     const cfg = async () => fake.config();
     // A short wait while the dead holder's lock lives: transient, never needs_reauth.
     const impatient = createTokenManager({ deps, store, kv, resolveRefreshConfig: cfg, lockTtlMs: TTL, lockWaitMs: 200 });
-    const e = await impatient.getAccessToken('dead').catch((x: unknown) => x);
+    const e = await tokenFor(impatient, store, 'dead').catch((x: unknown) => x);
     expect(isCrmMcpError(e, 'transient_auth')).toBe(true);
     expect((e as { details?: { reason?: string } }).details?.reason).toBe('lock_timeout');
     expect((await store.get('dead'))?.status).toBe('active');
     // Waiting at most the lock's remaining TTL (plus polling slack) is enough: the dead lock expires on its own.
     const patient = createTokenManager({ deps, store, kv, resolveRefreshConfig: cfg, lockTtlMs: TTL, lockWaitMs: remaining + 2000 });
-    const got = await patient.getAccessToken('dead');
+    const got = await tokenFor(patient, store, 'dead');
     expect(got.accessToken).toBe(fake.provider.stats.issuedAccessTokens.at(-1));
     expect(fake.provider.stats.tokenRequests - before).toBe(1);
     const stored = await store.get('dead');

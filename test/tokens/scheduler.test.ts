@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import { createTokenManager } from '../../src/tokens/manager.js';
 import { createMemoryDueQueue } from '../../src/tokens/due-queue.js';
 import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
+import { tokenFor } from './helpers/calls.js';
 import { startTestOAuth } from './helpers/oauth.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { memoryStore, oauthAccount, testDeps } from './helpers/setup.js';
@@ -84,7 +85,7 @@ describe('proactive refresh scheduler', () => {
     expect(Math.max(...counts)).toBeLessThanOrEqual(2 * mean);
     // Every account now holds a fresh token: calls at the old expiry refresh nothing on demand.
     clock.set(expiresAt + 1000);
-    for (let i = 0; i < N; i += 1) await manager.getAccessToken(`a${i}`);
+    for (let i = 0; i < N; i += 1) await tokenFor(manager, store, `a${i}`);
     expect(fake.provider.stats.tokenRequests).toBe(N);
     // And each is scheduled again for the next cycle.
     expect((await scheduler.upcoming(N + 1)).length).toBe(N);

@@ -115,13 +115,13 @@ describe('export --hand-off with the real scheduler and token manager', () => {
     expect(p.hubspot.oauth.stats.byGrantType.refresh_token).toBe(1);
     expect((await s.rt.accounts.get(keep.id))!.context.oauth!.token.access_token).not.toBe(keep.context.oauth!.token.access_token);
     expect((await s.rt.accounts.get(give.id))!.context.oauth!.token).toEqual(give.context.oauth!.token);
-    await expect(s.core.tokens.getAccessToken(give.id)).rejects.toMatchObject({ code: 'needs_reauth', message: expect.stringMatching(/handed off/) });
+    await expect(s.core.tokens.getAccessToken((await s.rt.accounts.get(give.id))!)).rejects.toMatchObject({ code: 'needs_reauth', message: expect.stringMatching(/handed off/) });
     expect(p.hubspot.oauth.stats.byGrantType.refresh_token).toBe(1);
 
     const resumed = await run(s.rt, ['resume', give.id, '--json']);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, resumed: [give.id] });
     expect((await s.core.scheduler.upcoming(10)).map((u) => u.account_id)).toContain(give.id);
-    const got = await s.core.tokens.getAccessToken(give.id);
+    const got = await s.core.tokens.getAccessToken((await s.rt.accounts.get(give.id))!);
     expect(got.accessToken).not.toBe(give.context.oauth!.token.access_token);
     expect(p.hubspot.oauth.isAccessTokenValid(got.accessToken)).toBe(true);
 

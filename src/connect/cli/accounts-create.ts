@@ -2,11 +2,11 @@
  * `accounts create` for accounts that need no consent screen: API-key accounts (the key read
  * from an env var or stdin — never from argv, which other users can see) and OAuth
  * client-credentials accounts (the operator's client). The account starts `connecting`; one
- * lightweight call decides `active` or `validation_error`.
+ * lightweight call decides `active` or `validation_error` (through the lifecycle service).
  */
 import { AuthMethodSchema, type LinkedAccount } from '../../accounts/model.js';
-import { transition } from '../../accounts/state-machine.js';
 import type { CliIo } from '../../cli/io.js';
+import { changeStatus } from '../../tokens/lifecycle.js';
 import { newAccountId } from '../complete.js';
 import type { OperatorRuntime } from '../runtime.js';
 import type { AccountsValues } from './accounts.js';
@@ -56,18 +56,15 @@ export async function runCreate(io: CliIo, v: AccountsValues, pos: string[], run
     version: 0,
   });
   const verdict = await rt.verifier.validate(account).catch((err: unknown) => ({ ok: false as const, kind: 'failed' as const, code: 'error', reason: (err as Error).message }));
-  const final = await rt.accounts.update(id, (cur) =>
-    verdict.ok
-      ? { ...cur, status: transition(cur.status, { type: 'validated' }), last_error: null }
-      : { ...cur, status: transition(cur.status, { type: 'validation_failed', reason: verdict.reason }), last_error: { code: verdict.code, message: verdict.reason, at: now } },
-  );
-  await rt.audit.append({
-    operation: 'create',
-    outcome: verdict.ok ? 'success' : 'failure',
+  const { account: final } = await changeStatus({ accounts: rt.accounts, clock: rt.deps.clock, logger: rt.deps.logger, audit: rt.audit, webhooks: rt.webhooks }, id, {
     actor: 'cli',
-    tenant_id: final.tenant_id,
-    account_id: id,
-    details: { integration: final.integration, authentication_method: method.data, status: final.status, ...(verdict.ok ? {} : { reason: verdict.reason }) },
+    decide: () => ({ event: verdict.ok ? { type: 'validated' } : { type: 'validation_failed', reason: verdict.reason } }),
+    error: verdict.ok ? null : { code: verdict.code, message: verdict.reason },
+    audit: {
+      operation: 'create',
+      outcome: verdict.ok ? 'success' : 'failure',
+      details: (a) => ({ integration: a.integration, authentication_method: method.data, status: a.status, ...(verdict.ok ? {} : { reason: verdict.reason }) }),
+    },
   });
   if (!verdict.ok) {
     if (v.json) out(io, true, { ok: false, account: maskedAccount(final, rt.integration(final.integration)?.secretContextFields), error: { code: verdict.code, message: verdict.reason } }, '');

@@ -47,7 +47,7 @@ export async function runImport(io: CliIo, v: AccountsValues, pos: string[], run
   if (v.verify) {
     const bar = progressBar(io.stderr, Boolean((io as CliIo & { stderrIsTty?: boolean }).stderrIsTty), 'verifying');
     verify = await verifyAccounts(
-      { accounts: rt.accounts, verifier: rt.verifier, clock: rt.deps.clock, audit: rt.audit, webhooks: rt.webhooks, actor: 'cli', concurrency, onProgress: (d, t) => bar.update(d, t) },
+      { accounts: rt.accounts, verifier: rt.verifier, clock: rt.deps.clock, logger: rt.deps.logger, audit: rt.audit, webhooks: rt.webhooks, actor: 'cli', concurrency, onProgress: (d, t) => bar.update(d, t) },
       report.accounts.map((a) => a.id),
     );
     bar.finish();

@@ -36,10 +36,10 @@ export function staticTokens(accounts: LinkedAccount[], token = 'at-static-0001'
   const calls: Array<{ id: string; force: boolean }> = [];
   return {
     calls,
-    async getAccessToken(id, opts) {
-      calls.push({ id, force: Boolean(opts?.forceRefresh) });
-      const a = accounts.find((x) => x.id === id);
-      if (!a) throw new Error(`no account ${id}`);
+    async getAccessToken(account, opts) {
+      calls.push({ id: account.id, force: Boolean(opts?.forceRefresh) });
+      const a = accounts.find((x) => x.id === account.id);
+      if (!a) throw new Error(`no account ${account.id}`);
       return { accessToken: token, account: a };
     },
   };

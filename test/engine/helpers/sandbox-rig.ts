@@ -9,8 +9,8 @@ import type { LinkedAccount } from '../../../src/accounts/model.js';
 import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine, EngineRequest, EngineResult } from '../../../src/engine/types.js';
-import { contextCaptures, loadRegistry, resolveDefinition, tokenEndpointSpec, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
-import type { OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
+import { loadRegistry, resolveDefinition, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
+import { refreshConfigFor, type OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
 import { startSandboxes, type Sandboxes, type SandboxesOptions } from '../../../src/sandbox/index.js';
 import type { AccountStore } from '../../../src/store/account-store.js';
 import { plainCodec } from '../../../src/store/codec.js';
@@ -67,21 +67,10 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
   const extraAllowedHosts = Object.values(hosts);
 
   async function resolveRefreshConfig(a: LinkedAccount): Promise<OAuthRefreshConfig> {
-    const def = resolveDefinition(registry.get(a.integration), envOverrides[a.environment]?.[a.integration], {});
-    const spec = tokenEndpointSpec(def);
     const grant = grants?.[a.integration as Crm];
     if (!grant) throw new Error(`no sandbox client for ${a.integration}`);
-    return {
-      tokenUrl: spec.tokenUrl,
-      clientId: grant.clientId,
-      clientSecret: grant.clientSecret,
-      clientAuth: spec.clientAuth,
-      extraParams: spec.refreshParams,
-      expiry: spec.expiry === 'introspection' ? { kind: 'introspection', url: spec.introspectUrl ?? '' } : spec.expiry === 'expires_in' ? { kind: 'expires_in' } : { kind: 'fixed', seconds: spec.expiry.fixed_seconds },
-      captureContext: contextCaptures(def)
-        .filter((c) => c.host_patterns)
-        .map((c) => ({ field: c.to ?? c.from, from: c.from, allowedHosts: [...(c.host_patterns ?? []), ...extraAllowedHosts] })),
-    };
+    const def = resolveDefinition(registry.get(a.integration), envOverrides[a.environment]?.[a.integration], {});
+    return refreshConfigFor(def, { client_id: grant.clientId, client_secret: grant.clientSecret }, { extraAllowedHosts });
   }
 
   const deps = { clock, random: cryptoRandom, logger, dispatcher };

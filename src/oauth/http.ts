@@ -1,0 +1,72 @@
+/**
+ * The one sender behind every OAuth endpoint call (token, revocation, introspection): a form POST
+ * through the injected undici dispatcher. It never throws — an endpoint that cannot be reached
+ * (network error, timeout) is an `unreachable` outcome, and each response processor says what
+ * that means for its call. Neither outcome carries the request body.
+ */
+import { request, type Dispatcher } from 'undici';
+import type { ClientAuth } from './client-auth.js';
+
+export interface OAuthRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type OAuthResponse =
+  | {
+      reached: true;
+      status: number;
+      headers: Record<string, string | undefined>;
+      /** Parsed JSON body, or undefined when the body was empty or not JSON. */
+      json: unknown;
+    }
+  /** `cause` names the failure (e.g. ECONNREFUSED, HeadersTimeoutError), never a credential. */
+  | { reached: false; host: string; cause: string };
+
+export interface SendOptions {
+  dispatcher?: Dispatcher;
+  timeoutMs: number;
+}
+
+/** A form-encoded POST to `url`, authenticated by `auth` when given. Pure. */
+export function formRequest(url: string, params: Record<string, string>, auth?: ClientAuth): OAuthRequest {
+  const form = new URLSearchParams(params);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  auth?.(form, headers);
+  return { url, headers, body: form.toString() };
+}
+
+export async function sendOAuthRequest(req: OAuthRequest, opts: SendOptions): Promise<OAuthResponse> {
+  try {
+    const res = await request(req.url, {
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    });
+    const text = await res.body.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v[0] : v;
+    return { reached: true, status: res.statusCode, headers, json };
+  } catch (e) {
+    const err = e as { code?: unknown; name?: unknown };
+    return { reached: false, host: hostOf(req.url), cause: typeof err.code === 'string' ? err.code : String(err.name ?? 'Error') };
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid URL';
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A tool call reads the account from the store once: the tool loads it, and the engine hands that
+ * account to the token manager, which needs no read of its own while the token is valid. Counted
+ * with an AccountStore wrapper under the real MCP server, engine and token manager (composeCore),
+ * against the sandbox HubSpot.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { composeCore } from '../../src/app/core.js';
+import type { OpenedStore } from '../../src/app/open-store.js';
+import { cryptoRandom } from '../../src/core/deps.js';
+import { createEncryptingCodec } from '../../src/crypto/encrypting-codec.js';
+import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
+import { createMemoryLogger } from '../../src/core/logger.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { loadRegistry } from '../../src/integrations/index.js';
+import { createServer } from '../../src/mcp/server.js';
+import type { AccountStore } from '../../src/store/account-store.js';
+import { createAccountStore } from '../../src/store/kv-account-store.js';
+import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { CLIENT_ENV, ENVIRONMENT, sandboxOverrides, startProviders } from '../connect/helpers/sandbox-stack.js';
+import { manualClock } from '../helpers/manual-clock.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function countingStore(inner: AccountStore) {
+  const counts = { reads: 0, writes: 0 };
+  const read = <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A): R => {
+    counts.reads++;
+    return fn(...a);
+  };
+  const write = <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A): R => {
+    counts.writes++;
+    return fn(...a);
+  };
+  const store: AccountStore = {
+    get: read(inner.get),
+    listByTenant: read(inner.listByTenant),
+    listByStatus: read(inner.listByStatus),
+    countByStatus: read(inner.countByStatus),
+    list: read(inner.list),
+    put: write(inner.put),
+    update: write(inner.update),
+    putIfVersion: write(inner.putIfVersion),
+    delete: write(inner.delete),
+  };
+  return { store, counts };
+}
+
+describe('store reads per tool call', () => {
+  it('a tool call with a valid token reads the account once and writes nothing', async () => {
+    const clock = manualClock(Date.now());
+    const p = await startProviders(clock);
+    cleanups.push(p.close);
+    const kv = createMemoryKv(clock);
+    const keyring = createKeyring(generateKey());
+    const codec = createEncryptingCodec({ keyring, secretContextFields: () => [] });
+    const { store: accounts, counts } = countingStore(createAccountStore({ kv, codec, clock }));
+    const store: OpenedStore = { kv, accounts, keyring, keyringSource: 'generated', codec, redis: undefined, close: () => kv.close() };
+    const deps = { clock, random: cryptoRandom, logger: createMemoryLogger() };
+    const registry = loadRegistry();
+    const envOverrides = sandboxOverrides(p);
+    const extraAllowedHosts = ['127.0.0.1'];
+    const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, extraAllowedHosts, webhookEndpoints: [] });
+    cleanups.push(async () => core.scheduler.stop());
+    const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, extraAllowedHosts });
+
+    const grant = p.hubspot.oauth.seedGrant();
+    const now = new Date(clock.now()).toISOString();
+    const account = await accounts.put({
+      id: 'acct-reads', tenant_id: 't', integration: 'hubspot', environment: ENVIRONMENT, status: 'active', authentication_method: 'oauth2',
+      context: { oauth: { token: { access_token: grant.accessToken, refresh_token: grant.refreshToken!, expires_at: new Date(grant.expiresAt).toISOString() } } },
+      created_at: now, updated_at: now, last_error: null, version: 0,
+    });
+    const built = await createServer({ account, engine, deps, loadAccount: () => accounts.get(account.id) });
+    const client = new Client({ name: 't', version: '0' });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await built.server.connect(a);
+    await client.connect(b);
+    cleanups.push(() => client.close());
+
+    counts.reads = 0;
+    counts.writes = 0;
+    const res = await client.callTool({ name: 'list_contacts', arguments: { limit: 2 } });
+    expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
+    expect(p.hubspot.oauth.stats.tokenRequests).toBe(0);
+    expect(counts).toEqual({ reads: 1, writes: 0 });
+  });
+});
