@@ -80,7 +80,7 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help asked for goes to stdout (exit 0); help as an error (no command given) already went to stderr.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      if (err.code === 'commander.helpDisplayed') return EXIT.ok;
       if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const path = commandPath(program, argv);
