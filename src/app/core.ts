@@ -14,7 +14,7 @@ import { createSealer, type Sealer } from '../crypto/sealer.js';
 import { createDefinitionResolver, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
-import { createOAuthClientStore } from '../oauth-clients/store.js';
+import { createOAuthClientStore, type OAuthClientStore } from '../oauth-clients/store.js';
 import { refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
 import { createMemoryDueQueue, type DueQueue } from '../tokens/due-queue.js';
 import { createTokenManager, type TokenManager } from '../tokens/manager.js';
@@ -43,6 +43,8 @@ export interface Core {
   webhooks: ReturnType<typeof createWebhookSender>;
   sealer: Sealer;
   clients: OAuthClientResolver;
+  /** The operator's OAuth clients stored (sealed) in the store; `keys rotate` re-seals them. */
+  clientStore: OAuthClientStore;
   tokens: TokenManager;
   scheduler: RefreshScheduler;
   /** The definition as it applies to an environment (platform → environment). */
@@ -61,7 +63,8 @@ export function composeCore(p: CoreParts): Core {
   const sealer = createSealer(store.keyring);
   const audit = createAuditTrail({ kv: store.kv, clock: deps.clock, random: deps.random });
   const webhooks = createWebhookSender({ ...deps, endpoints: p.webhookEndpoints ?? webhookEndpointsFromEnv(p.env) });
-  const clients = createOAuthClientResolver({ env: p.env, store: createOAuthClientStore({ kv: store.kv, sealer }), ...(p.oauthClients ? { config: p.oauthClients } : {}) });
+  const clientStore = createOAuthClientStore({ kv: store.kv, sealer });
+  const clients = createOAuthClientResolver({ env: p.env, store: clientStore, ...(p.oauthClients ? { config: p.oauthClients } : {}) });
   const resolver = createDefinitionResolver();
   const definition = (integration: string, environment: string): Definition =>
     resolver.resolve(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
@@ -86,5 +89,5 @@ export function composeCore(p: CoreParts): Core {
   });
   const queue: DueQueue = store.redis ? createRedisDueQueue({ client: store.redis, prefix: (store.kv as RedisKv).prefix }) : createMemoryDueQueue();
   const scheduler: RefreshScheduler = createRefreshScheduler({ ...deps, queue, store: store.accounts, refresh: (id, within) => tokens.refreshIfExpiring(id, within) });
-  return { audit, webhooks, sealer, clients, tokens, scheduler, definition };
+  return { audit, webhooks, sealer, clients, clientStore, tokens, scheduler, definition };
 }

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** What a CLI command may touch, injected so tests run commands in-process. */
 export interface CliIo {
   stdout: (s: string) => void;
@@ -5,7 +7,10 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** True when stdout is a terminal (export --include-secrets refuses to write to one). */
   stdoutIsTty: boolean;
-  stdin?: NodeJS.ReadableStream;
+  /** True when stderr is a terminal (progress bars draw only then); absent means it is not. */
+  stderrIsTty?: boolean;
+  /** Input for `accounts import -`, `--api-key-stdin` and `stdio`'s protocol stream. */
+  stdin?: Readable;
 }
 
 export function processIo(): CliIo {
@@ -14,6 +19,7 @@ export function processIo(): CliIo {
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     stdoutIsTty: Boolean(process.stdout.isTTY),
+    stderrIsTty: Boolean(process.stderr.isTTY),
     stdin: process.stdin,
   };
 }

@@ -1,43 +1,80 @@
 /**
- * How commands open the app (src/app/open-app.ts) and the views they consume, with the store/key/log
- * options every command accepts. Imports are lazy so `stdio` loads only what it needs.
+ * How commands reach the app (src/app/open-app.ts): one opener per view they consume. The
+ * program opens a view on first use with the global flags and closes it when the command ends;
+ * tests pass in-memory openers instead. Imports are lazy so `stdio` loads only what it needs.
  */
 import type { ConfigFlags } from '../app/config.js';
 import type { OperatorRuntime } from '../connect/runtime.js';
+import type { EncryptingCodec } from '../crypto/encrypting-codec.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { RotationAudit, SealedSecretSet } from '../crypto/rotate.js';
+import type { DemoOptions, DemoRun } from '../demo/run.js';
 import type { McpRuntime } from '../mcp/runtime.js';
+import type { AccountStore } from '../store/account-store.js';
+import type { KvStore } from '../store/kv.js';
 import type { CliIo } from './io.js';
 
 export type RuntimeFlags = ConfigFlags;
 export type OpenRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<McpRuntime>;
 export type OpenOperatorRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<OperatorRuntime>;
 
+/** What `keys rotate|remove` work on: the encrypted store and its keyring. */
+export interface KeyRuntime {
+  kv: KvStore;
+  accounts: AccountStore;
+  codec: EncryptingCodec;
+  keyring: Keyring;
+  audit: RotationAudit;
+  /** Sealed secrets to re-seal with the accounts (the stored OAuth clients). */
+  sealed: readonly SealedSecretSet[];
+  close(): Promise<void>;
+}
+
+/** Where the keys come from, known before the store is opened (`--new-key` edits the key file first). */
+export interface KeySetup {
+  keysFile: string;
+  /** Keys come from CRM_MCP_ENCRYPTION_KEY(S), which no command edits. */
+  keysFromEnv: boolean;
+  open(): Promise<KeyRuntime>;
+}
+export type OpenKeys = (flags: RuntimeFlags, io: CliIo) => Promise<KeySetup>;
+
+/** The embedded demo: its own sandboxes, store and server (src/demo/run.ts). */
+export type RunDemo = (opts: DemoOptions) => Promise<DemoRun>;
+
+export interface CliOpeners {
+  mcp: OpenRuntime;
+  operator: OpenOperatorRuntime;
+  keys: OpenKeys;
+  demo: RunDemo;
+}
+
 export const openRuntime: OpenRuntime = async (flags, io) => (await openAppFor(flags, io)).mcp;
 export const openOperatorRuntime: OpenOperatorRuntime = async (flags, io) => (await openAppFor(flags, io)).operator();
+
+const openKeys: OpenKeys = async (flags, io) => {
+  const { loadConfig } = await import('../app/config.js');
+  const config = loadConfig({ env: io.env, flags });
+  const { current, list } = config.envKeys();
+  return {
+    keysFile: config.keysFile,
+    keysFromEnv: Boolean(current || list),
+    async open() {
+      const app = await openAppFor(flags, io);
+      const { kv, accounts, codec, keyring } = app.store;
+      return { kv, accounts, codec, keyring, audit: app.core.audit, sealed: [app.core.clientStore], close: () => app.close() };
+    },
+  };
+};
+
+export const defaultOpeners: CliOpeners = {
+  mcp: openRuntime,
+  operator: openOperatorRuntime,
+  keys: openKeys,
+  demo: async (opts) => (await import('../demo/run.js')).runDemo(opts),
+};
 
 async function openAppFor(flags: RuntimeFlags, io: CliIo) {
   const { openApp } = await import('../app/open-app.js');
   return openApp({ flags, env: io.env, stderr: io.stderr });
-}
-
-/** The store/key/log options every MCP command accepts (node:util parseArgs form). */
-export const RUNTIME_OPTIONS = {
-  store: { type: 'string' },
-  'redis-url': { type: 'string' },
-  config: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'keys-file': { type: 'string' },
-  'log-level': { type: 'string' },
-} as const;
-
-export const RUNTIME_USAGE = `Store and key (flags win over CRM_MCP_* environment variables and the config file):
-  --store <path>         embedded store file (default <data dir>/store.sqlite)
-  --redis-url <url>      use Redis instead of the embedded store
-  --data-dir <dir>       data directory (default ./.crm-mcp)
-  --keys-file <path>     encryption key file (default <data dir>/keys.json; or CRM_MCP_ENCRYPTION_KEY)
-  --config <file>        JSON config file
-  --log-level <level>    debug | info | warn | error (stderr)
-`;
-
-export function runtimeFlags(v: { store?: string; 'redis-url'?: string; config?: string; 'data-dir'?: string; 'keys-file'?: string; 'log-level'?: string }, defaultLogLevel?: string): RuntimeFlags {
-  return { store: v.store, redisUrl: v['redis-url'], config: v.config, dataDir: v['data-dir'], keysFile: v['keys-file'], logLevel: v['log-level'] ?? defaultLogLevel };
 }

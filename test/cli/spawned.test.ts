@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliArgs, DIST_CLI, ROOT, writeConfigFile } from '../helpers/dist.js';
+import { cliArgs, ROOT, writeConfigFile } from '../helpers/dist.js';
 
-const cli = (args: string[]) => spawnSync(process.execPath, [DIST_CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, cliArgs(...args), { cwd: ROOT, encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 60_000 });
 
 describe('operator commands as processes', () => {
   it('import from stdin: JSON on stdout, line errors and one closing reason on stderr, exit 1', async () => {
@@ -14,7 +14,7 @@ describe('operator commands as processes', () => {
       JSON.stringify({ integration: 'hubspot', tenant_id: 't1', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-KNOWN-1', refresh_token: 'rt-KNOWN-1' } } } }),
       '{"tenant_id": "t2"',
     ].join('\n');
-    const r = spawnSync(process.execPath, [DIST_CLI, 'accounts', 'import', '-', '--json'], { encoding: 'utf8', input: lines, env: { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, cliArgs('accounts', 'import', '-', '--json'), { cwd: ROOT, encoding: 'utf8', input: lines, env: { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' }, timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, import: { created: 1, invalid: [{ line: 2 }] } });
     // The first run of the embedded store also announces the key it generated.
@@ -36,6 +36,58 @@ describe('operator commands as processes', () => {
     const bad = cli(['audit', '--limit', '0']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^crm-mcp audit: --limit/);
+  });
+});
+
+describe('the binary: usage, help and the global flags', () => {
+  it('no arguments: usage on stderr, exit 2; --help: every subcommand on stdout, exit 0; unknown command: exit 2', () => {
+    const none = cli([]);
+    expect(none.status).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/^Usage: crm-mcp /);
+    const help = cli(['--help']);
+    expect(help.status).toBe(0);
+    for (const c of ['accounts refresh', 'keys generate', 'keys rotate', 'keys remove', 'tokens create', 'tokens list', 'tokens revoke', 'links create', 'serve', 'stdio', 'demo']) expect(help.stdout).toContain(`  ${c} `);
+    const unknown = cli(['frobnicate']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^crm-mcp: unknown command 'frobnicate'/);
+  });
+
+  it('accounts list --data-dir and status --keys-file, which used to be unknown options', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'crm-flags-')), 'data');
+    const list = cli(['accounts', 'list', '--data-dir', dir, '--json']);
+    expect(list.status, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ accounts: [], corrupt: [] });
+    const st = cli(['--data-dir', dir, 'status', '--keys-file', join(dir, 'keys.json'), '--json']);
+    expect(st.status, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ total: 0 });
+  });
+});
+
+describe('crm-mcp stdio stays lean', () => {
+  it('serving an account over stdio loads no other command, nor the connect flow, the demo or the sandboxes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crm-lean-'));
+    const file = join(dir, 'in.ndjson');
+    await writeFile(file, JSON.stringify({ id: 'lean-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
+    expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
+    // A module resolve hook appends every file URL the process imports to the trace file.
+    const hooks = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, n) { const r = await n(s, c); if (r.url.startsWith('file:')) appendFileSync(process.env.CRM_MCP_IMPORT_TRACE, r.url + '\\n'); return r; }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hooks))});`;
+    const trace = join(dir, 'imports.txt');
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, ...cliArgs('stdio', '--account', 'lean-1', '--data-dir', join(dir, 'data'))], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      input: JSON.stringify(init) + '\n',
+      env: { ...process.env, CRM_MCP_IMPORT_TRACE: trace },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 1, result: { serverInfo: { name: 'crm-mcp' } } });
+    const loaded = (await readFile(trace, 'utf8')).split('\n').filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + '/dist/'.length));
+    expect(loaded).toContain('cli/commands/stdio.js');
+    expect(loaded).toContain('mcp/server.js');
+    expect(loaded.filter((m) => /^(cli\/commands\/(?!stdio\.js)|connect\/(flow|loopback|handler)\.js|demo\/|sandbox\/)/.test(m))).toEqual([]);
   });
 });
 
@@ -84,7 +136,7 @@ describe('crm-mcp connect as a process', () => {
       expect(sf.log.count(/\/services\/data\/v\d+\.0\/query/)).toBe(1);
 
       const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
-      const list = spawnSync(process.execPath, [DIST_CLI, 'accounts', 'list', '--json'], { encoding: 'utf8', env, timeout: 60_000 });
+      const list = cli(['accounts', 'list', '--json'], env);
       expect(JSON.parse(list.stdout).accounts).toEqual([expect.objectContaining({ id: res.account.id, status: 'active' })]);
       expect(list.stdout).not.toContain(issued[0]!);
     } finally {
@@ -100,7 +152,7 @@ describe('crm-mcp over the real store (SQLite, encrypted)', () => {
     const file = join(dir, 'in.ndjson');
     await writeFile(file, JSON.stringify({ id: 'real-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-DISK-KNOWN-123', refresh_token: 'rt-DISK-KNOWN-456', expires_at: '2099-01-01T00:30:00Z' } } } }) + '\n');
     const env = { ...process.env, CRM_MCP_DATA_DIR: join(dir, 'data'), NO_COLOR: '1' };
-    const run = (args: string[]) => spawnSync(process.execPath, [DIST_CLI, ...args], { encoding: 'utf8', env, timeout: 60_000 });
+    const run = (args: string[]) => cli(args, env);
     const imp = run(['accounts', 'import', file, '--json']);
     expect(imp.status, imp.stderr).toBe(0);
     expect(JSON.parse(imp.stdout)).toMatchObject({ ok: true, import: { created: 1 } });

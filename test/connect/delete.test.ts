@@ -4,7 +4,7 @@
  * audited, and no secret reaches stdout, stderr, the audit trail or the logs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { accounts } from '../cli/helpers/cli.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { CLIENTS, startSandboxStack } from './helpers/sandbox-stack.js';
 

@@ -4,7 +4,7 @@
  * client follows the provider's redirect to the loopback server, the command exits 0 with JSON.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWith as connect } from '../../src/cli/commands/connect.js';
+import { connect } from '../cli/helpers/cli.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { CLIENTS, ENVIRONMENT, startSandboxStack } from './helpers/sandbox-stack.js';
 

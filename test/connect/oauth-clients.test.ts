@@ -53,7 +53,7 @@ describe('OAuth clients from the config file', () => {
     const { join } = await import('node:path');
     const { loadConfig } = await import('../../src/app/config.js');
     const { openOperatorRuntime } = await import('../../src/cli/open.js');
-    const { runWith: links } = await import('../../src/cli/commands/links.js');
+    const { links } = await import('../cli/helpers/cli.js');
     const { startFakeHubSpot } = await import('../../src/sandbox/index.js');
     const { captureIo } = await import('../cli/helpers/operator-runtime.js');
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { accounts } from '../cli/helpers/cli.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { startSandboxStack } from './helpers/sandbox-stack.js';
 

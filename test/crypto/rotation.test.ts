@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { openStore } from '../../src/app/open-store.js';
-import { run as keysCommand } from '../../src/cli/commands/keys.js';
+import { keys as keysCommand } from '../cli/helpers/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { createAuditTrail } from '../../src/audit/log.js';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';

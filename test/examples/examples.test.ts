@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listAllContactsWithBackoff } from '../../examples/agent-backoff.js';
 import { COMMANDS } from '../../src/cli/commands.js';
-import { run as stdioRun } from '../../src/cli/commands/stdio.js';
+import { stdio as stdioRun } from '../cli/helpers/cli.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { openRuntime } from '../../src/cli/open.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrmMcpError } from '../../src/core/errors.js';
 import { deepMerge, loadRegistry, overrideProblem, resolveDefinition, validateOverride } from '../../src/integrations/index.js';
-import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { accounts } from '../cli/helpers/cli.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { ENVIRONMENT, startSandboxStack } from '../connect/helpers/sandbox-stack.js';
 import { startSandboxRig, type SandboxRig } from '../engine/helpers/sandbox-rig.js';

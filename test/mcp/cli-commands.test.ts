@@ -2,8 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
-import { runWith as serve } from '../../src/cli/commands/serve.js';
-import { runWith as tokens } from '../../src/cli/commands/tokens.js';
+import { serve, tokens } from '../cli/helpers/cli.js';
 import { mcpPost, LIST_CALL } from '../http/helpers.js';
 import { captureIo, memoryRuntime } from './helpers/memory-runtime.js';
 
@@ -34,12 +33,14 @@ describe('crm-mcp tokens', () => {
     const rt = await memoryRuntime();
     const open = async () => rt;
     const cases: Array<[string[], number, RegExp]> = [
-      [['create', '--tenant', 'tenant-b', '--account', 'a-acct'], 1, /tenant 'tenant-b' has no account 'a-acct'/],
+      // Another tenant's account is "not found", exactly like a missing one: nothing is learned about other tenants.
+      [['create', '--tenant', 'tenant-b', '--account', 'a-acct'], 3, /tenant 'tenant-b' has no account 'a-acct'/],
+      [['create', '--tenant', 'tenant-b', '--account', 'nope'], 3, /tenant 'tenant-b' has no account 'nope'/],
       [['create', '--tenant', 'tenant-a'], 2, /--tenant and --account are required/],
       [['create', '--tenant', 'tenant-a', '--account', 'a-acct', '--expires-in', '3 weeks'], 2, /invalid duration/],
-      [['revoke', 'nope'], 1, /no token 'nope'/],
+      [['revoke', 'nope'], 3, /no token 'nope'/],
       [['frobnicate'], 2, /unknown subcommand/],
-      [['list', '--bogus'], 2, /Unknown option '--bogus'/],
+      [['list', '--bogus'], 2, /unknown option '--bogus'/i],
     ];
     for (const [argv, code, msg] of cases) {
       const io = captureIo();

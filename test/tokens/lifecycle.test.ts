@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import { createAuditTrail, type AuditRecord } from '../../src/audit/log.js';
-import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { accounts } from '../cli/helpers/cli.js';
 import { completeConnection } from '../../src/connect/complete.js';
 import { tokenFailureReply } from '../../src/sandbox/oauth/index.js';
 import { changeStatus } from '../../src/tokens/lifecycle.js';

@@ -11,7 +11,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { accounts } from '../cli/helpers/cli.js';
 import { captureIo } from '../cli/helpers/operator-runtime.js';
 import { ENVIRONMENT, openStack, startProviders, type Providers, type Stack } from '../connect/helpers/sandbox-stack.js';
 import { manualClock } from '../helpers/manual-clock.js';

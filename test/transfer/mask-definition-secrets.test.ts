@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import { openOperatorRuntime } from '../../src/cli/open.js';
-import { maskedAccount } from '../../src/connect/cli/accounts.js';
+import { maskedAccount } from '../../src/cli/commands/accounts/masked.js';
 import { exportAccounts } from '../../src/transfer/export.js';
 import { writeConfigFile } from '../helpers/dist.js';
 

@@ -8,7 +8,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runWith as accounts } from '../../src/cli/commands/accounts.js';
+import { accounts } from '../cli/helpers/cli.js';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import type { OperatorRuntime } from '../../src/connect/runtime.js';
 import { exportAccounts } from '../../src/transfer/export.js';

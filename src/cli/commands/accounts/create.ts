@@ -4,14 +4,15 @@
  * client-credentials accounts (the operator's client). The account starts `connecting`; one
  * lightweight call decides `active` or `validation_error` (through the lifecycle service).
  */
-import { AuthMethodSchema, type LinkedAccount } from '../../accounts/model.js';
-import type { CliIo } from '../../cli/io.js';
-import { changeStatus } from '../../tokens/lifecycle.js';
-import { newAccountId } from '../complete.js';
-import type { OperatorRuntime } from '../runtime.js';
-import type { AccountsValues } from './accounts.js';
-import { EXIT, failure, notFound, out, usageError } from './kit.js';
-import { maskedAccount } from './accounts.js';
+import { AuthMethodSchema, type LinkedAccount } from '../../../accounts/model.js';
+import { newAccountId } from '../../../connect/complete.js';
+import type { OperatorRuntime } from '../../../connect/runtime.js';
+import { changeStatus } from '../../../tokens/lifecycle.js';
+import { EXIT, failure, notFound, usageError } from '../../exit.js';
+import type { CliIo } from '../../io.js';
+import { out } from '../../kit.js';
+import type { AccountsValues } from './manage.js';
+import { maskedAccount } from './masked.js';
 
 async function readStdin(io: CliIo): Promise<string> {
   if (!io.stdin) throw usageError('--api-key-stdin needs a stdin');
@@ -20,16 +21,15 @@ async function readStdin(io: CliIo): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-export async function runCreate(io: CliIo, v: AccountsValues, pos: string[], runtime: () => Promise<OperatorRuntime>): Promise<number> {
-  if (pos.length > 0) throw usageError('create takes no positional arguments');
-  if (!v.tenant || !v.integration || !v['auth-method']) throw usageError('--tenant, --integration and --auth-method are required');
-  const method = AuthMethodSchema.safeParse(v['auth-method']);
+export async function runCreate(io: CliIo, v: AccountsValues, runtime: () => Promise<OperatorRuntime>): Promise<number> {
+  if (!v.tenant || !v.integration || !v.authMethod) throw usageError('--tenant, --integration and --auth-method are required');
+  const method = AuthMethodSchema.safeParse(v.authMethod);
   if (!method.success || method.data === 'oauth2') throw usageError(`--auth-method must be api_key or oauth2_client_credentials (OAuth consent accounts come from 'crm-mcp links create' or 'crm-mcp connect')`);
   let apiKey: string | undefined;
   if (method.data === 'api_key') {
-    if (Boolean(v['api-key-env']) === v['api-key-stdin']) throw usageError('an api_key account needs exactly one of --api-key-env <VAR> or --api-key-stdin');
-    apiKey = v['api-key-env'] ? io.env[v['api-key-env']] : await readStdin(io);
-    if (!apiKey) throw usageError(v['api-key-env'] ? `environment variable ${v['api-key-env']} is empty or unset` : 'no API key on stdin');
+    if (Boolean(v.apiKeyEnv) === Boolean(v.apiKeyStdin)) throw usageError('an api_key account needs exactly one of --api-key-env <VAR> or --api-key-stdin');
+    apiKey = v.apiKeyEnv ? io.env[v.apiKeyEnv] : await readStdin(io);
+    if (!apiKey) throw usageError(v.apiKeyEnv ? `environment variable ${v.apiKeyEnv} is empty or unset` : 'no API key on stdin');
   }
 
   const rt = await runtime();

@@ -1,85 +1,53 @@
 /**
- * `crm-mcp accounts list|show|create|import|export|resume|delete`. Secrets are always masked
- * in list/show; only `export --include-secrets` reveals them.
+ * `crm-mcp accounts list|show|resume|refresh|delete` (create, import and export have files of
+ * their own). Secrets are always masked in list/show; only `export --include-secrets` reveals them.
  */
-import type { LinkedAccount } from '../../accounts/model.js';
-import { ACCOUNT_STATUSES } from '../../accounts/model.js';
-import type { CliIo } from '../../cli/io.js';
-import { maskContext, resumeAccounts } from '../../transfer/export.js';
-import { IMPORT_FP_PREFIX } from '../../transfer/import.js';
-import type { OpenOperatorRuntime } from '../../cli/open.js';
-import { runCreate } from './accounts-create.js';
-import { runExport } from './accounts-export.js';
-import { runImport } from './accounts-import.js';
-import { EXIT, EXIT_CODES_DOC, failure, flagsOf, notFound, out, parse, runCommand, STORE_FLAGS_DOC, usageError } from './kit.js';
+import type { Command } from 'commander';
+import type { LinkedAccount } from '../../../accounts/model.js';
+import { ACCOUNT_STATUSES } from '../../../accounts/model.js';
+import { resumeAccounts } from '../../../transfer/export.js';
+import { IMPORT_FP_PREFIX } from '../../../transfer/import.js';
+import type { CommandContext } from '../../context.js';
+import { EXIT, failure, notFound, usageError } from '../../exit.js';
+import { out } from '../../kit.js';
+import { maskedAccount } from './masked.js';
 
-export const ACCOUNTS_USAGE = `Usage:
-  crm-mcp accounts list [--tenant <t>] [--status <s>] [--integration <name>] [--json]
-  crm-mcp accounts show <id> [--json]
-  crm-mcp accounts create --tenant <t> --integration <name> --auth-method api_key|oauth2_client_credentials
-                          [--api-key-env <VAR> | --api-key-stdin] [--environment <env>] [--id <id>] [--json]
-  crm-mcp accounts import <file|-> [--verify] [--concurrency 8] [--json]
-  crm-mcp accounts export [--include-secrets] [--hand-off] [--tenant <t>] [--out <file>] [--json]
-  crm-mcp accounts resume <id...> | --all [--json]
-  crm-mcp accounts refresh <id> [--json]      refresh now; also retries a needs_reauth account
-  crm-mcp accounts delete <id> [--force] [--json]
-${STORE_FLAGS_DOC}
-${EXIT_CODES_DOC}
-`;
-
-const OPTIONS = {
-  tenant: { type: 'string' },
-  status: { type: 'string' },
-  integration: { type: 'string' },
-  environment: { type: 'string' },
-  id: { type: 'string' },
-  'auth-method': { type: 'string' },
-  'api-key-env': { type: 'string' },
-  'api-key-stdin': { type: 'boolean', default: false },
-  verify: { type: 'boolean', default: false },
-  concurrency: { type: 'string' },
-  'include-secrets': { type: 'boolean', default: false },
-  'hand-off': { type: 'boolean', default: false },
-  out: { type: 'string' },
-  all: { type: 'boolean', default: false },
-  force: { type: 'boolean', default: false },
-} as const;
-
-export type AccountsValues = ReturnType<typeof parse<typeof OPTIONS>>['values'];
-
-/** The masked, display-safe view of an account (see maskContext). */
-export function maskedAccount(a: LinkedAccount, secretContextFields: readonly string[] = []): Record<string, unknown> {
-  return { ...a, context: maskContext(a.context, secretContextFields) };
+/** The accounts subcommands' option values; each subcommand sets those it declares. */
+export interface AccountsValues {
+  json: boolean;
+  tenant?: string;
+  status?: string;
+  integration?: string;
+  environment?: string;
+  id?: string;
+  authMethod?: string;
+  apiKeyEnv?: string;
+  apiKeyStdin?: boolean;
+  verify?: boolean;
+  concurrency?: string;
+  includeSecrets?: boolean;
+  handOff?: boolean;
+  out?: string;
+  all?: boolean;
+  force?: boolean;
 }
+
+type AccountsSubcommand = 'list' | 'show' | 'resume' | 'refresh' | 'delete';
 
 function line(a: LinkedAccount): string {
   return `${a.id}  ${a.status.padEnd(18)}  ${a.integration.padEnd(10)}  tenant=${a.tenant_id}  env=${a.environment}${a.handed_off ? '  handed-off' : ''}`;
 }
 
-export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorRuntime): Promise<number> {
-  const [sub, ...rest] = argv;
-  let values: AccountsValues | undefined;
-  return runCommand(
-    `accounts${sub ? ' ' + sub : ''}`,
-    io,
-    () => Boolean(values?.json) || rest.includes('--json'),
-    ACCOUNTS_USAGE,
-    async ({ runtime }) => {
-      if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-        io.stdout(ACCOUNTS_USAGE);
-        return sub ? EXIT.ok : EXIT.usage;
-      }
-      const parsed = parse(rest, OPTIONS);
-      values = parsed.values;
-      const v = values;
-      const pos = parsed.positionals;
-      if (v.help) {
-        io.stdout(ACCOUNTS_USAGE);
-        return EXIT.ok;
-      }
+/** Adds list, show, resume, refresh and delete to `accounts`. */
+export function defineManage(accounts: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+  const runtime = () => ctx.operator();
+  const run = (sub: AccountsSubcommand) =>
+    ctx.action(async (cmd) => {
+      const v: AccountsValues = { ...cmd.opts(), json: ctx.globals().json };
+      const pos = cmd.args;
       switch (sub) {
         case 'list': {
-          if (pos.length > 0) throw usageError('list takes no positional arguments');
           if (v.status && !(ACCOUNT_STATUSES as readonly string[]).includes(v.status)) throw usageError(`--status must be one of ${ACCOUNT_STATUSES.join(', ')}`);
           const rt = await runtime();
           const list: LinkedAccount[] = [];
@@ -107,12 +75,6 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
           out(io, v.json, shown, JSON.stringify(shown, null, 2));
           return EXIT.ok;
         }
-        case 'create':
-          return runCreate(io, v, pos, runtime);
-        case 'import':
-          return runImport(io, v, pos, runtime);
-        case 'export':
-          return runExport(io, v, pos, runtime);
         case 'resume': {
           if (v.all === pos.length > 0) throw usageError('give account ids or --all (not both)');
           const rt = await runtime();
@@ -173,11 +135,30 @@ export async function runAccounts(argv: string[], io: CliIo, open: OpenOperatorR
           out(io, v.json, { ok: true, id: a.id, deleted: true, revoked: revoked.attempted ? revoked.ok : null, note: revoked.reason ?? null }, `deleted ${a.id}${revoked.attempted ? (revoked.ok ? ' (grant revoked at the provider)' : ` (revocation failed: ${revoked.reason})`) : ' (integration has no revocation endpoint)'}`);
           return EXIT.ok;
         }
-        default:
-          throw usageError(`unknown subcommand '${sub}'`);
       }
-    },
-    open,
-    () => flagsOf(values ?? {}),
-  );
+    });
+
+  accounts
+    .command('list')
+    .description('list linked accounts (secrets masked)')
+    .option('--tenant <t>', 'only this tenant')
+    .option('--status <s>', `only this status (${ACCOUNT_STATUSES.join(', ')})`)
+    .option('--integration <name>', 'only this integration')
+    .action(run('list'));
+  accounts.command('show').description('one account, secrets masked').argument('[id]', 'account id').usage('[options] <id>').action(run('show'));
+  accounts
+    .command('resume')
+    .description('take handed-off accounts back: this instance refreshes them again')
+    .argument('[ids...]', 'account ids')
+    .option('--all', 'every handed-off account', false)
+    .usage('[options] <id...> | --all')
+    .action(run('resume'));
+  accounts.command('refresh').description('refresh now; also retries a needs_reauth account').argument('[id]', 'account id').usage('[options] <id>').action(run('refresh'));
+  accounts
+    .command('delete')
+    .description("revoke the grant at the provider, then delete the account")
+    .argument('[id]', 'account id')
+    .option('--force', 'delete even when revocation fails', false)
+    .usage('[options] <id>')
+    .action(run('delete'));
 }

@@ -4,14 +4,15 @@
  * was invalid or any verification failed outright; `needs_reauth` is a result, not a failure.
  */
 import { readFile } from 'node:fs/promises';
-import type { CliIo } from '../../cli/io.js';
-import { importAccounts } from '../../transfer/import.js';
-import { parseImportText } from '../../transfer/parse.js';
-import { verifyAccounts, type VerifySummary } from '../../transfer/verify.js';
-import type { OperatorRuntime } from '../runtime.js';
-import type { AccountsValues } from './accounts.js';
-import { EXIT, failure, notFound, oneLine, out, usageError } from './kit.js';
-import { progressBar } from './progress.js';
+import type { OperatorRuntime } from '../../../connect/runtime.js';
+import { importAccounts } from '../../../transfer/import.js';
+import { parseImportText } from '../../../transfer/parse.js';
+import { verifyAccounts, type VerifySummary } from '../../../transfer/verify.js';
+import { EXIT, failure, notFound, usageError } from '../../exit.js';
+import type { CliIo } from '../../io.js';
+import { oneLine, out } from '../../kit.js';
+import { progressBar } from '../../progress.js';
+import type { AccountsValues } from './manage.js';
 
 async function readInput(io: CliIo, file: string): Promise<string> {
   if (file === '-') {
@@ -45,7 +46,7 @@ export async function runImport(io: CliIo, v: AccountsValues, pos: string[], run
 
   let verify: VerifySummary | undefined;
   if (v.verify) {
-    const bar = progressBar(io.stderr, Boolean((io as CliIo & { stderrIsTty?: boolean }).stderrIsTty), 'verifying');
+    const bar = progressBar(io.stderr, Boolean(io.stderrIsTty), 'verifying');
     verify = await verifyAccounts(
       { accounts: rt.accounts, verifier: rt.verifier, clock: rt.deps.clock, logger: rt.deps.logger, audit: rt.audit, webhooks: rt.webhooks, actor: 'cli', concurrency, onProgress: (d, t) => bar.update(d, t) },
       report.accounts.map((a) => a.id),
