@@ -32,7 +32,12 @@ export interface AuditQuery {
   limit?: number;
 }
 
-export interface AuditTrail {
+/** What writers of the trail need: appending (the stored record is not read). */
+export interface AuditPort {
+  append(entry: AuditInput): Promise<unknown>;
+}
+
+export interface AuditTrail extends AuditPort {
   append(entry: AuditInput): Promise<AuditRecord>;
   /** Oldest first; `limit` keeps the newest N. */
   query(q?: AuditQuery): Promise<AuditRecord[]>;

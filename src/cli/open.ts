@@ -7,7 +7,8 @@ import type { ConfigFlags } from '../app/config.js';
 import type { OperatorRuntime } from '../connect/runtime.js';
 import type { EncryptingCodec } from '../crypto/encrypting-codec.js';
 import type { Keyring } from '../crypto/keyring.js';
-import type { RotationAudit, SealedSecretSet } from '../crypto/rotate.js';
+import type { AuditPort } from '../audit/log.js';
+import type { SealedSecretSet } from '../crypto/rotate.js';
 import type { DemoOptions, DemoRun } from '../demo/run.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -24,7 +25,7 @@ export interface KeyRuntime {
   accounts: AccountStore;
   codec: EncryptingCodec;
   keyring: Keyring;
-  audit: RotationAudit;
+  audit: AuditPort;
   /** Sealed secrets to re-seal with the accounts (the stored OAuth clients). */
   sealed: readonly SealedSecretSet[];
   close(): Promise<void>;

@@ -11,18 +11,10 @@ import type { Clock, Logger, Random } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
 import type { AccountStore } from '../store/account-store.js';
 import { changeStatus } from '../tokens/lifecycle.js';
-import type { AccountValidator, AuditPort, WebhookPort } from './ports.js';
-
-export interface TokenScheduler {
-  /** The token manager's hook: a token was minted or imported for this account (schedule its refresh). */
-  tokenStored(account: LinkedAccount): void | Promise<void>;
-  /**
-   * This instance no longer refreshes the account (handed off or deleted): drop its scheduled
-   * refresh. The token manager must still re-check `handed_off` when a refresh comes due, since
-   * another replica may hold the schedule.
-   */
-  forget?(accountId: string): void | Promise<void>;
-}
+import type { AccountValidator } from '../accounts/validation.js';
+import type { AuditPort } from '../audit/log.js';
+import type { TokenScheduler } from '../tokens/scheduler.js';
+import type { LifecycleWebhooks } from '../webhooks/sender.js';
 
 export interface CompleteDeps {
   accounts: AccountStore;
@@ -30,7 +22,7 @@ export interface CompleteDeps {
   random: Random;
   logger: Logger;
   validator: AccountValidator;
-  webhooks: WebhookPort;
+  webhooks: LifecycleWebhooks;
   audit: AuditPort;
   scheduler?: TokenScheduler;
   actor: string;

@@ -12,12 +12,16 @@ import { buildCodeExchangeRequest, processCodeExchangeResponse } from '../oauth/
 import { sendOAuthRequest } from '../oauth/http.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
-import { completeConnection, type ConnectOutcome, type ConnectTarget, type TokenScheduler } from './complete.js';
+import { completeConnection, type ConnectOutcome, type ConnectTarget } from './complete.js';
 import { createLinkTokenStore, type LinkRecord } from './link-tokens.js';
 import { createOAuthStateStore } from './oauth-state.js';
 import { codeChallengeS256, createCodeVerifier } from './pkce.js';
-import type { AccountValidator, AuditPort, SecretSealer, WebhookPort } from './ports.js';
 import type { OAuthConnectSpec } from './spec.js';
+import type { AccountValidator } from '../accounts/validation.js';
+import type { AuditPort } from '../audit/log.js';
+import type { Sealer } from '../crypto/sealer.js';
+import type { TokenScheduler } from '../tokens/scheduler.js';
+import type { LifecycleWebhooks } from '../webhooks/sender.js';
 
 export interface ConnectFlowDeps {
   kv: KvStore;
@@ -26,12 +30,12 @@ export interface ConnectFlowDeps {
   random: Random;
   logger: Logger;
   dispatcher?: Dispatcher;
-  sealer: SecretSealer;
+  sealer: Sealer;
   oauthClients: OAuthClientResolver;
   /** The integration's OAuth description after environment overrides; throws 'integration_unknown'. */
   connectSpec(integration: string, environment: string): Promise<OAuthConnectSpec>;
   validator: AccountValidator;
-  webhooks: WebhookPort;
+  webhooks: LifecycleWebhooks;
   audit: AuditPort;
   scheduler?: TokenScheduler;
   /** Who is acting, for the audit trail (e.g. 'cli', 'connect-link'). */

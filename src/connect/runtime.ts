@@ -8,27 +8,12 @@ import type { Deps } from '../core/deps.js';
 import type { OAuthClientResolver } from '../oauth-clients/resolve.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
-import type { TokenScheduler } from './complete.js';
-import type { AccountValidator, AuditPort, AuditRecordInput, SecretSealer, WebhookPort } from './ports.js';
+import type { AccountValidator } from '../accounts/validation.js';
+import type { AuditTrail } from '../audit/log.js';
+import type { Sealer } from '../crypto/sealer.js';
+import type { TokenScheduler } from '../tokens/scheduler.js';
+import type { LifecycleWebhooks } from '../webhooks/sender.js';
 import type { OAuthConnectSpec } from './spec.js';
-
-export interface AuditEntry extends AuditRecordInput {
-  time: string;
-}
-
-export interface AuditFilter {
-  accountId?: string;
-  tenantId?: string;
-  operation?: string;
-  /** Epoch ms, inclusive. */
-  since?: number;
-  until?: number;
-  limit?: number;
-}
-
-export interface AuditLog extends AuditPort {
-  query(filter: AuditFilter): Promise<AuditEntry[]>;
-}
 
 export interface IntegrationInfo {
   name: string;
@@ -50,10 +35,10 @@ export interface OperatorRuntime {
   accounts: AccountStore;
   kv: KvStore;
   deps: Deps;
-  audit: AuditLog;
-  sealer: SecretSealer;
+  audit: AuditTrail;
+  sealer: Sealer;
   oauthClients: OAuthClientResolver;
-  webhooks: WebhookPort;
+  webhooks: LifecycleWebhooks;
   scheduler?: TokenScheduler & {
     /** Upcoming proactive refreshes, soonest first, if the token manager can say. */
     upcoming?(limit: number): Promise<Array<{ account_id: string; at: string }>>;

@@ -7,7 +7,7 @@
 import type { Engine, EngineResult } from '../engine/types.js';
 import { CrmMcpError } from '../core/errors.js';
 import type { TokenProvider } from '../tokens/types.js';
-import type { AccountValidator, ValidationOutcome } from './ports.js';
+import type { AccountValidator, ValidationOutcome } from '../accounts/validation.js';
 
 export function outcomeOf(result: EngineResult): ValidationOutcome {
   if (result.ok) return { ok: true };

@@ -7,6 +7,7 @@
  * tampered) are reported by id and skipped; so are sealed values, by key.
  */
 import { isCrmMcpError } from '../core/errors.js';
+import type { AuditPort } from '../audit/log.js';
 import type { AccountStore } from '../store/account-store.js';
 import { keys } from '../store/keys.js';
 import type { KvStore } from '../store/kv.js';
@@ -41,18 +42,14 @@ export interface SealedSecretSet {
   resealAll(): Promise<ResealResult>;
 }
 
-/** Where a rotation run is recorded (the audit trail); one entry per run, never key material. */
-export interface RotationAudit {
-  append(entry: { operation: string; outcome: 'success' | 'failure'; actor: string; details?: Record<string, unknown> }): Promise<unknown>;
-}
-
 export async function rotate(opts: {
   kv: KvStore;
   accounts: AccountStore;
   codec: EncryptingCodec;
   keyring: Keyring;
   sealed?: readonly SealedSecretSet[];
-  audit?: { trail: RotationAudit; actor: string };
+  /** Where the run is recorded: one entry per run, never key material. */
+  audit?: { trail: AuditPort; actor: string };
 }): Promise<RotateResult> {
   const { kv, accounts, codec, keyring } = opts;
   const sealed: ResealResult = { total: 0, resealed: 0, unchanged: 0, failed: [] };

@@ -12,19 +12,19 @@
  */
 import type { AccountStatus, LinkedAccount } from '../accounts/model.js';
 import { transition, type AccountEvent } from '../accounts/state-machine.js';
-import type { AuditInput } from '../audit/log.js';
+import type { AuditInput, AuditPort } from '../audit/log.js';
 import type { Clock, Logger } from '../core/deps.js';
 import type { AccountStore } from '../store/account-store.js';
-import type { WebhookSender } from '../webhooks/sender.js';
+import type { LifecycleWebhooks } from '../webhooks/sender.js';
 
 export interface LifecycleDeps {
   accounts: Pick<AccountStore, 'update'>;
   clock: Clock;
   logger: Logger;
   /** The audit trail (src/audit/log.ts); the record it returns is not read. */
-  audit?: { append(entry: AuditInput): Promise<unknown> };
+  audit?: AuditPort;
   /** The webhook sender (src/webhooks/sender.ts); an event it lacks is not sent. */
-  webhooks?: Partial<Pick<WebhookSender, 'authenticationError' | 'reactivated'>>;
+  webhooks?: LifecycleWebhooks;
 }
 
 export interface StatusChange {

@@ -10,6 +10,18 @@ import type { Clock, Logger, Random, TimerHandle } from '../core/deps.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { DueQueue } from './due-queue.js';
 
+/** What code that stores or drops tokens needs of the schedule (connect, import, export, the token manager). */
+export interface TokenScheduler {
+  /** The token manager's hook: a token was minted or imported for this account (schedule its refresh). */
+  tokenStored(account: LinkedAccount): void | Promise<void>;
+  /**
+   * This instance no longer refreshes the account (handed off or deleted): drop its scheduled
+   * refresh. The token manager must still re-check `handed_off` when a refresh comes due, since
+   * another replica may hold the schedule.
+   */
+  forget?(accountId: string): void | Promise<void>;
+}
+
 export interface RefreshSchedulerOptions {
   clock: Clock;
   random: Random;

@@ -6,8 +6,8 @@
  */
 import { maskValue } from '../accounts/mask.js';
 import type { LinkedAccount } from '../accounts/model.js';
-import type { TokenScheduler } from '../connect/complete.js';
-import type { AuditPort } from '../connect/ports.js';
+import type { AuditPort } from '../audit/log.js';
+import type { TokenScheduler } from '../tokens/scheduler.js';
 import { isSecretKey, maskSecret } from '../core/redact.js';
 import type { AccountStore } from '../store/account-store.js';
 

@@ -7,8 +7,8 @@
  */
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Clock } from '../core/deps.js';
-import type { TokenScheduler } from '../connect/complete.js';
-import type { AuditPort } from '../connect/ports.js';
+import type { AuditPort } from '../audit/log.js';
+import type { TokenScheduler } from '../tokens/scheduler.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
 import type { ParsedItem } from './parse.js';

@@ -9,7 +9,8 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import { canTransition, type AccountEvent } from '../accounts/state-machine.js';
 import type { Clock, Logger } from '../core/deps.js';
-import type { AccountValidator, AuditPort } from '../connect/ports.js';
+import type { AccountValidator } from '../accounts/validation.js';
+import type { AuditPort } from '../audit/log.js';
 import type { AccountStore } from '../store/account-store.js';
 import { changeStatus, type LifecycleDeps } from '../tokens/lifecycle.js';
 import { mapLimit } from './pool.js';

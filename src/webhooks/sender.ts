@@ -29,9 +29,15 @@ export interface WebhookSenderOptions extends Pick<Deps, 'clock' | 'random' | 'l
   timeoutMs?: number;
 }
 
-export interface WebhookSender {
+/** The account lifecycle events, what status changes send (src/tokens/lifecycle.ts). */
+export interface LifecycleWebhooks {
+  /** `integrated_account:authentication_error`: the account moved to needs_reauth. */
   authenticationError(account: LinkedAccount, reason: string): Promise<void>;
+  /** `integrated_account:reactivated`: the account left needs_reauth. */
   reactivated(account: LinkedAccount): Promise<void>;
+}
+
+export interface WebhookSender extends LifecycleWebhooks {
   /** Sends one event to every endpoint; resolves after delivery or after retries are exhausted. */
   send(payload: WebhookPayload): Promise<void>;
 }

@@ -15,9 +15,10 @@ const rec = (i: number, over: Record<string, unknown> = {}) => ({
 
 const ndjson = (rows: unknown[]) => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
 
+/** Everything in the store but the audit trail (which records each run). */
 async function snapshot(rt: ReturnType<typeof memoryOperatorRuntime>) {
   const out: Record<string, string> = {};
-  for await (const [k, v] of rt.kv.scan('')) out[k] = v;
+  for await (const [k, v] of rt.kv.scan('')) if (!k.startsWith('audit:')) out[k] = v;
   return out;
 }
 
@@ -53,6 +54,7 @@ describe('importAccounts', () => {
     const second = await importAccounts(deps(rt), parseImportText(ndjson(rows)));
     expect(second).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect(await snapshot(rt)).toEqual(before);
+    expect(rt.auditLog.entries.at(-1)).toMatchObject({ operation: 'import', details: { created: 0, updated: 0, unchanged: 2 } });
   });
 
   it('keeps tokens refreshed since the last import when the record has not changed, and updates when it has', async () => {

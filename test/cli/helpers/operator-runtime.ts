@@ -5,44 +5,39 @@
  */
 import type { LinkedAccount } from '../../../src/accounts/model.js';
 import type { CliIo } from '../../../src/cli/io.js';
-import type { AccountValidator, SecretSealer, ValidationOutcome } from '../../../src/connect/ports.js';
-import type { AuditEntry, AuditLog, OperatorRuntime, RevokeOutcome } from '../../../src/connect/runtime.js';
+import type { AccountValidator, ValidationOutcome } from '../../../src/accounts/validation.js';
+import { createAuditTrail, type AuditRecord, type AuditTrail } from '../../../src/audit/log.js';
+import type { OperatorRuntime, RevokeOutcome } from '../../../src/connect/runtime.js';
 import type { OAuthConnectSpec } from '../../../src/connect/spec.js';
-import { cryptoRandom } from '../../../src/core/deps.js';
+import { cryptoRandom, type Clock } from '../../../src/core/deps.js';
 import { CrmMcpError } from '../../../src/core/errors.js';
 import { createMemoryLogger } from '../../../src/core/logger.js';
 import { createKeyring, generateKey } from '../../../src/crypto/keyring.js';
-import { createSealer } from '../../../src/crypto/sealer.js';
+import { createSealer, type Sealer } from '../../../src/crypto/sealer.js';
 import { createOAuthClientResolver } from '../../../src/oauth-clients/resolve.js';
 import { plainCodec } from '../../../src/store/codec.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
+import type { KvStore } from '../../../src/store/kv.js';
 import { createMemoryKv } from '../../../src/store/memory-kv.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 
-export function memoryAudit(clock: { now(): number }): AuditLog & { entries: AuditEntry[] } {
-  const entries: AuditEntry[] = [];
+/** The real audit trail on the test's KvStore, with every record it appended kept in `entries` too. */
+export function memoryAudit(kv: KvStore, clock: Clock): AuditTrail & { entries: AuditRecord[] } {
+  const trail = createAuditTrail({ kv, clock, random: cryptoRandom });
+  const entries: AuditRecord[] = [];
   return {
     entries,
     async append(e) {
-      entries.push({ ...e, time: new Date(clock.now()).toISOString() });
+      const r = await trail.append(e);
+      entries.push(r);
+      return r;
     },
-    async query(f) {
-      return entries
-        .filter(
-          (e) =>
-            (!f.accountId || e.account_id === f.accountId) &&
-            (!f.tenantId || e.tenant_id === f.tenantId) &&
-            (!f.operation || e.operation === f.operation) &&
-            (f.since === undefined || Date.parse(e.time) >= f.since) &&
-            (f.until === undefined || Date.parse(e.time) <= f.until),
-        )
-        .slice(-(f.limit ?? 100));
-    },
+    query: (q) => trail.query(q),
   };
 }
 
 /** The real sealer under a throwaway key. */
-export const testSealer: SecretSealer = createSealer(createKeyring(generateKey('test-seal')));
+export const testSealer: Sealer = createSealer(createKeyring(generateKey('test-seal')));
 
 export function scriptedValidator(fn: (a: LinkedAccount) => ValidationOutcome | Promise<ValidationOutcome> = () => ({ ok: true })): AccountValidator & { calls: string[] } {
   const calls: string[] = [];
@@ -76,8 +71,9 @@ export function memoryOperatorRuntime(opts: {
   const clock = manualClock();
   const kv = createMemoryKv(clock);
   const accounts = createAccountStore({ kv, codec: plainCodec, clock });
-  const auditLog = memoryAudit(clock);
+  const auditLog = memoryAudit(kv, clock);
   const reactivated: string[] = [];
+  const authErrors: string[] = [];
   const revoked: string[] = [];
   const scheduled: string[] = [];
   const rt: TestRuntime = {
@@ -94,7 +90,7 @@ export function memoryOperatorRuntime(opts: {
     audit: auditLog,
     sealer: testSealer,
     oauthClients: createOAuthClientResolver({ env: opts.env ?? { CRM_MCP_HUBSPOT_CLIENT_ID: 'hub-client', CRM_MCP_HUBSPOT_CLIENT_SECRET: 'hub-secret-XYZ' } }),
-    webhooks: { reactivated: async (a) => void reactivated.push(a.id) },
+    webhooks: { reactivated: async (a) => void reactivated.push(a.id), authenticationError: async (a) => void authErrors.push(a.id) },
     connectValidator: opts.connectValidator ?? scriptedValidator(),
     verifier: opts.verifier ?? scriptedValidator(),
     integration: (name) =>
