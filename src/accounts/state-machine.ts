@@ -48,10 +48,3 @@ export function transition(from: AccountStatus, event: AccountEvent): AccountSta
 export function canTransition(from: AccountStatus, type: AccountEventType): boolean {
   return TABLE[from][type] !== undefined;
 }
-
-/** Every legal (from, event, to) triple — the tests enumerate against it. */
-export function legalTransitions(): Array<{ from: AccountStatus; event: AccountEventType; to: AccountStatus }> {
-  return Object.entries(TABLE).flatMap(([from, events]) =>
-    Object.entries(events).map(([event, to]) => ({ from: from as AccountStatus, event: event as AccountEventType, to: to as AccountStatus })),
-  );
-}

@@ -8,7 +8,6 @@
 import type { LinkedAccount, OAuthToken } from '../accounts/model.js';
 import type { AccountEvent } from '../accounts/state-machine.js';
 import type { Clock, Logger, Random } from '../core/deps.js';
-import { CrmMcpError } from '../core/errors.js';
 import type { AccountStore } from '../store/account-store.js';
 import { changeStatus } from '../tokens/lifecycle.js';
 import type { AccountValidator } from '../accounts/validation.js';
@@ -110,10 +109,4 @@ export async function completeConnection(deps: CompleteDeps, target: ConnectTarg
     audit: { operation, outcome: 'failure', details: (a) => ({ ...auditBase.details, reason: verdict.reason, status: a.status }) },
   });
   return { ok: false, code: verdict.code, reason: verdict.reason, account: r.account };
-}
-
-export function assertOAuthAccount(account: LinkedAccount): void {
-  if (account.authentication_method !== 'oauth2') {
-    throw new CrmMcpError('invalid_input', `account '${account.id}' uses ${account.authentication_method}; only oauth2 accounts are connected by consent`);
-  }
 }

@@ -32,12 +32,3 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     child: (fields) => createLogger({ ...opts, base: { ...base, ...fields } }),
   };
 }
-
-/** A logger that keeps lines in memory; tests assert on them (e.g. that no token leaks). */
-export function createMemoryLogger(level: LogLevel = 'debug'): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const logger = createLogger({ level, sink: (l) => lines.push(l) });
-  return Object.assign(logger, { lines });
-}
-
-export const silentLogger: Logger = createLogger({ sink: () => {} });

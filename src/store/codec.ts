@@ -1,7 +1,6 @@
 /**
  * How an account becomes the string a KvStore holds, and back. The encrypting codec
- * (src/crypto) encrypts every secret field; the plain codec exists for tests of layers
- * that do not care about encryption. `decode` throws CrmMcpError('account_corrupt') naming
+ * (src/crypto) encrypts every secret field. `decode` throws CrmMcpError('account_corrupt') naming
  * the account for anything undecodable, and lets crypto errors ('crypto_*') through.
  */
 import { LinkedAccountSchema, type LinkedAccount } from '../accounts/model.js';
@@ -30,8 +29,3 @@ export function parseJson(id: string, raw: string): unknown {
     throw new CrmMcpError('account_corrupt', `stored account '${id}' is not valid JSON`, { cause, details: { accountId: id } });
   }
 }
-
-export const plainCodec: AccountCodec = {
-  encode: (account) => JSON.stringify(account),
-  decode: (id, raw) => parseStoredAccount(id, parseJson(id, raw)),
-};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_PREFIX, createAuditTrail } from '../../src/audit/log.js';
 import { cryptoRandom } from '../../src/core/deps.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
 describe('audit trail', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OAuthClientsConfigSchema } from '../../src/oauth-clients/config.js';
 import { createOAuthClientResolver } from '../../src/oauth-clients/resolve.js';
 import { createOAuthClientStore } from '../../src/oauth-clients/store.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { testSealer } from '../cli/helpers/operator-runtime.js';
 
 describe('resolveOAuthClient', () => {

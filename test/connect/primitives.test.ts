@@ -6,7 +6,7 @@ import { codeChallengeS256 } from '../../src/connect/pkce.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { processCodeExchangeResponse } from '../../src/oauth/code-exchange.js';
 import { captureContext } from '../../src/oauth/context.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import { testSealer } from '../cli/helpers/operator-runtime.js';
 

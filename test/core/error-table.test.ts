@@ -13,7 +13,7 @@ import { toFailure } from '../../src/cli/exit.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { ERROR_TABLE } from '../../src/core/error-table.js';
 import { CrmMcpError, type ErrorCode } from '../../src/core/errors.js';
-import { createMemoryLogger } from '../../src/core/logger.js';
+import { createMemoryLogger } from '../helpers/logger.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { loadRegistry } from '../../src/integrations/index.js';

@@ -22,7 +22,7 @@ import { createSealer } from '../../src/crypto/sealer.js';
 import { createOAuthClientStore } from '../../src/oauth-clients/store.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
 import type { KvStore } from '../../src/store/kv.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { createRedisKv } from '../../src/store/redis-kv.js';
 import { createSqliteKv } from '../../src/store/sqlite-kv.js';
 import { makeAccount } from '../helpers/accounts.js';

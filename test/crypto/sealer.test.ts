@@ -12,7 +12,7 @@ import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
 import { createSealer } from '../../src/crypto/sealer.js';
 import { createOAuthClientStore } from '../../src/oauth-clients/store.js';
 import type { KvStore } from '../../src/store/kv.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
 const LEGACY_AAD = 'crm-mcp:sealed-secret';

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { listAllContactsWithBackoff } from '../../examples/agent-backoff.js';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { stdio as stdioRun } from '../cli/helpers/cli.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { silentLogger } from '../helpers/logger.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { openRuntime } from '../../src/cli/open.js';
 import { cliArgs } from '../helpers/dist.js';

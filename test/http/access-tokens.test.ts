@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAccessTokenStore, parseDuration } from '../../src/access-tokens/store.js';
 import { cryptoRandom } from '../../src/core/deps.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { manualClock } from '../helpers/manual-clock.js';
 
 describe('access token store', () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import { systemClock, cryptoRandom } from '../../src/core/deps.js';
 import { CrmMcpError } from '../../src/core/errors.js';
-import { createMemoryLogger } from '../../src/core/logger.js';
+import { createMemoryLogger } from '../helpers/logger.js';
 import { createServer, type CreateServerOptions } from '../../src/mcp/server.js';
 import { testAccount } from './helpers/accounts.js';
 import { exerciseAllTools } from './helpers/exercise.js';

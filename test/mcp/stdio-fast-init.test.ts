@@ -3,7 +3,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS as SDK_VERSIONS } from '@modelcontextprotoc
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { silentLogger } from '../helpers/logger.js';
 import { createServer } from '../../src/mcp/server.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../src/mcp/server-info.js';
 import { startFastInit } from '../../src/mcp/stdio-fast-init.js';

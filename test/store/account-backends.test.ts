@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { createRedisKv } from '../../src/store/redis-kv.js';
 import { createSqliteKv } from '../../src/store/sqlite-kv.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';

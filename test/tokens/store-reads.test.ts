@@ -12,13 +12,13 @@ import type { OpenedStore } from '../../src/app/open-store.js';
 import { cryptoRandom } from '../../src/core/deps.js';
 import { createEncryptingCodec } from '../../src/crypto/encrypting-codec.js';
 import { createKeyring, generateKey } from '../../src/crypto/keyring.js';
-import { createMemoryLogger } from '../../src/core/logger.js';
+import { createMemoryLogger } from '../helpers/logger.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { loadRegistry } from '../../src/integrations/index.js';
 import { createServer } from '../../src/mcp/server.js';
 import type { AccountStore } from '../../src/store/account-store.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../src/store/memory-kv.js';
+import { createMemoryKv } from '../helpers/memory-kv.js';
 import { CLIENT_ENV, ENVIRONMENT, sandboxOverrides, startProviders } from '../connect/helpers/sandbox-stack.js';
 import { manualClock } from '../helpers/manual-clock.js';
 

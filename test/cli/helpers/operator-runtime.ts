@@ -11,14 +11,14 @@ import type { OperatorRuntime, RevokeOutcome } from '../../../src/connect/runtim
 import type { OAuthConnectSpec } from '../../../src/connect/spec.js';
 import { cryptoRandom, type Clock } from '../../../src/core/deps.js';
 import { CrmMcpError } from '../../../src/core/errors.js';
-import { createMemoryLogger } from '../../../src/core/logger.js';
+import { createMemoryLogger } from '../../helpers/logger.js';
 import { createKeyring, generateKey } from '../../../src/crypto/keyring.js';
 import { createSealer, type Sealer } from '../../../src/crypto/sealer.js';
 import { createOAuthClientResolver } from '../../../src/oauth-clients/resolve.js';
-import { plainCodec } from '../../../src/store/codec.js';
+import { plainCodec } from '../../helpers/memory-kv.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import type { KvStore } from '../../../src/store/kv.js';
-import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { createMemoryKv } from '../../helpers/memory-kv.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 
 /** The real audit trail on the test's KvStore, with every record it appended kept in `entries` too. */

@@ -13,7 +13,7 @@ import type { DemoOptions } from '../../../src/demo/run.js';
 import { createEncryptingCodec } from '../../../src/crypto/encrypting-codec.js';
 import { addCurrentKey, createKeyFileIfAbsent, keyringFromFile, readKeyFile } from '../../../src/crypto/key-file.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { createMemoryKv } from '../../helpers/memory-kv.js';
 import { captureIo, memoryRuntime } from '../../mcp/helpers/memory-runtime.js';
 import { memoryOperatorRuntime, oauthAccount } from './operator-runtime.js';
 

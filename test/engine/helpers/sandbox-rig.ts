@@ -13,9 +13,9 @@ import { loadRegistry, resolveDefinition, type IntegrationRegistry, type Json } 
 import { refreshConfigFor, type OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
 import { startSandboxes, type Sandboxes, type SandboxesOptions } from '../../../src/sandbox/index.js';
 import type { AccountStore } from '../../../src/store/account-store.js';
-import { plainCodec } from '../../../src/store/codec.js';
+import { plainCodec } from '../../helpers/memory-kv.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { createMemoryKv } from '../../helpers/memory-kv.js';
 import { createTokenManager, type TokenManager } from '../../../src/tokens/manager.js';
 import { manualClock, type ManualClock } from '../../helpers/manual-clock.js';
 import { account, silentLogger } from './accounts.js';

@@ -1,10 +1,10 @@
 import type { CliIo } from '../../../src/cli/io.js';
 import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
-import { createMemoryLogger } from '../../../src/core/logger.js';
+import { createMemoryLogger } from '../../helpers/logger.js';
 import type { McpRuntime } from '../../../src/mcp/runtime.js';
-import { plainCodec } from '../../../src/store/codec.js';
+import { plainCodec } from '../../helpers/memory-kv.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { createMemoryKv } from '../../helpers/memory-kv.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 import { testAccount } from './accounts.js';
 import { createMemoryEngine } from './memory-engine.js';

@@ -2,12 +2,12 @@
 import type { LinkedAccount } from '../../../src/accounts/model.js';
 import type { Clock, Deps } from '../../../src/core/deps.js';
 import { cryptoRandom } from '../../../src/core/deps.js';
-import { createMemoryLogger } from '../../../src/core/logger.js';
+import { createMemoryLogger } from '../../helpers/logger.js';
 import type { AccountStore } from '../../../src/store/account-store.js';
-import { plainCodec } from '../../../src/store/codec.js';
+import { plainCodec } from '../../helpers/memory-kv.js';
 import type { KvStore } from '../../../src/store/kv.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
-import { createMemoryKv } from '../../../src/store/memory-kv.js';
+import { createMemoryKv } from '../../helpers/memory-kv.js';
 
 export function testDeps(clock: Clock): Deps & { logger: ReturnType<typeof createMemoryLogger> } {
   return { clock, random: cryptoRandom, logger: createMemoryLogger('debug') };

@@ -1,7 +1,16 @@
-/** In-memory KvStore for unit tests and ephemeral runs. Same contract as the real backends. */
-import type { Clock } from '../core/deps.js';
-import { systemClock } from '../core/deps.js';
-import type { KvStore } from './kv.js';
+/**
+ * In-memory KvStore for tests of the layers above the store (same contract as the real backends:
+ * the contract suite runs on it too), and the account codec without encryption.
+ */
+import { systemClock, type Clock } from '../../src/core/deps.js';
+import { parseJson, parseStoredAccount, type AccountCodec } from '../../src/store/codec.js';
+import type { KvStore } from '../../src/store/kv.js';
+
+/** Accounts as plain JSON, for tests that do not exercise encryption. */
+export const plainCodec: AccountCodec = {
+  encode: (account) => JSON.stringify(account),
+  decode: (id, raw) => parseStoredAccount(id, parseJson(id, raw)),
+};
 
 export function createMemoryKv(clock: Clock = systemClock): KvStore {
   const data = new Map<string, { value: string; expiresAt?: number }>();
