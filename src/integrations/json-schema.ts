@@ -1,6 +1,6 @@
 /**
  * integrations/schema.json is generated from the zod schema (never edited by hand) so
- * editors validate definition files. `npx tsx src/integrations/write-schema.ts` rewrites it;
+ * editors validate definition files. `npm run schema` (scripts/write-schema.ts) rewrites it;
  * test/integrations/schema-json.test.ts (part of `npm test`, so CI) fails when it is stale.
  */
 import { z } from 'zod';

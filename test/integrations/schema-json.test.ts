@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INTEGRATIONS_DIR, definitionJsonSchemaText } from '../../src/integrations/index.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../../src/unified/models.js';
-import { distModule } from '../helpers/dist.js';
+import { ROOT } from '../helpers/dist.js';
 
 const SCHEMA = join(DEFAULT_INTEGRATIONS_DIR, 'schema.json');
 
 describe('integrations/schema.json', () => {
-  it('is exactly what the zod schema generates (regenerate: npx tsx src/integrations/write-schema.ts)', () => {
-    expect(readFileSync(SCHEMA, 'utf8'), 'integrations/schema.json is stale: run npx tsx src/integrations/write-schema.ts').toBe(definitionJsonSchemaText());
+  it('is exactly what the zod schema generates (regenerate: npm run schema)', () => {
+    expect(readFileSync(SCHEMA, 'utf8'), 'integrations/schema.json is stale: run npm run schema').toBe(definitionJsonSchemaText());
   });
 
   it('describes the definition format: top-level fields, every unified resource and method', () => {
@@ -27,7 +27,7 @@ describe('integrations/schema.json', () => {
   it('the regeneration script: --check reports a stale file with exit 1 and leaves it; a plain run rewrites it to the generated text', () => {
     const run = (args: string[]) => {
       try {
-        return { code: 0, out: execFileSync(process.execPath, [distModule('integrations/write-schema'), ...args], { encoding: 'utf8', cwd: join(DEFAULT_INTEGRATIONS_DIR, '..') }) };
+        return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/write-schema.ts'), ...args], { encoding: 'utf8', cwd: join(DEFAULT_INTEGRATIONS_DIR, '..') }) };
       } catch (e) {
         return { code: (e as { status: number }).status, out: String((e as { stdout: unknown }).stdout) };
       }

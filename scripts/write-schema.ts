@@ -1,14 +1,15 @@
 /**
- * Regenerates integrations/schema.json from the zod schema (the only way it should change):
- *   npx tsx src/integrations/write-schema.ts           rewrite the file
- *   npx tsx src/integrations/write-schema.ts --check   exit 1 when the file is stale
+ * Regenerates integrations/schema.json from the zod schema (the only way it should change). A
+ * development script, not shipped:
+ *   npm run schema                     rewrite the file
+ *   npm run schema -- --check          exit 1 when the file is stale
  *   --file <path> checks or writes another file instead (tests use a temporary copy).
  * CI's `npm test` runs the same comparison in test/integrations/schema-json.test.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { definitionJsonSchemaText } from './json-schema.js';
-import { DEFAULT_INTEGRATIONS_DIR } from './loader.js';
+import { definitionJsonSchemaText } from '../src/integrations/json-schema.js';
+import { DEFAULT_INTEGRATIONS_DIR } from '../src/integrations/loader.js';
 
 const fileArg = process.argv.indexOf('--file');
 const path = fileArg > 0 && process.argv[fileArg + 1] ? process.argv[fileArg + 1]! : join(DEFAULT_INTEGRATIONS_DIR, 'schema.json');
@@ -20,7 +21,7 @@ try {
   // absent: stale
 }
 if (process.argv.includes('--check')) {
-  process.stdout.write(current === fresh ? `${path} is up to date\n` : `${path} is stale: run npx tsx src/integrations/write-schema.ts\n`);
+  process.stdout.write(current === fresh ? `${path} is up to date\n` : `${path} is stale: run npm run schema\n`);
   process.exitCode = current === fresh ? 0 : 1;
 } else if (current === fresh) {
   process.stdout.write(`${path} already up to date\n`);
