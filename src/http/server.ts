@@ -90,11 +90,18 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
 
   const build = async (principal: Principal, account: Parameters<typeof createServer>[0]['account'], res: ServerResponse) => {
     const crmName = opts.crmName?.(account.integration);
+    // The access decision just read the account: the request's first tool call uses that read;
+    // later calls (a stateful session, a batch) read it again so a status change is seen.
+    let justRead: typeof account | undefined = account;
     return createServer({
       account,
       engine: opts.engine,
       deps: opts.deps,
-      loadAccount: () => opts.accounts.get(principal.accountId),
+      loadAccount: async () => {
+        const a = justRead;
+        justRead = undefined;
+        return a ?? opts.accounts.get(principal.accountId);
+      },
       ...(crmName ? { crmName } : {}),
       ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
       onRateLimit: (info) => {
