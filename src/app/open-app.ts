@@ -11,12 +11,12 @@ import type { OperatorRuntime } from '../connect/runtime.js';
 import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type Random } from '../core/deps.js';
 import { createLogger } from '../core/logger.js';
 import { createEngine } from '../engine/engine.js';
-import type { Engine } from '../engine/types.js';
-import { loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
+import { loadRegistry, secretContextKeys } from '../integrations/index.js';
 import type { McpRuntime } from '../mcp/runtime.js';
-import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
-import { composeCore, webhookEndpointsFromEnv, type Core } from './core.js';
-import { openStore, type OpenedStore } from './open-store.js';
+import { loadConfig, type ConfigFlags } from './config.js';
+import { composeCore, webhookEndpointsFromEnv } from './core.js';
+import { openStore } from './open-store.js';
+import type { AppParts } from './parts.js';
 
 export interface OpenAppOptions {
   flags?: ConfigFlags;
@@ -32,25 +32,12 @@ export interface OpenAppOptions {
   dispatcher?: Deps['dispatcher'];
 }
 
-export interface App {
-  config: AppConfig;
-  deps: Deps;
-  registry: IntegrationRegistry;
-  store: OpenedStore;
-  core: Core;
-  /** The engine over the token manager: what tool calls run through. */
-  engine: Engine;
+export interface App extends AppParts {
   accessTokens: AccessTokenStore;
   /** The view `stdio` and `serve` consume. */
   mcp: McpRuntime;
   /** The view the operator commands and the connect endpoints consume; built on first use. */
   operator(): Promise<OperatorRuntime>;
-  /** Where `serve` is reachable for connect links (CRM_MCP_PUBLIC_URL, else the config file). */
-  publicBaseUrl?: string;
-  /** True once this process runs the proactive refresh schedule (`serve`, the demo). */
-  schedulerRunning(): boolean;
-  /** Stops the scheduler and closes the store. */
-  close(): Promise<void>;
 }
 
 export async function openApp(o: OpenAppOptions): Promise<App> {

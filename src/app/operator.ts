@@ -11,27 +11,9 @@ import { revokeGrant } from '../connect/revoke.js';
 import { engineValidator, storedTokenProvider } from '../connect/validators.js';
 import { createEngine } from '../engine/engine.js';
 import { connectSpec, overrideProblem, secretContextKeys, tokenEndpointSpec } from '../integrations/index.js';
-import type { Deps } from '../core/deps.js';
-import type { Engine } from '../engine/types.js';
-import type { IntegrationRegistry } from '../integrations/index.js';
-import type { AppConfig } from './config.js';
-import type { Core } from './core.js';
-import type { OpenedStore } from './open-store.js';
+import type { AppParts } from './parts.js';
 
-/** What the operator runtime is built on: the opened app's parts (src/app/open-app.ts). */
-export interface OperatorBase {
-  config: AppConfig;
-  deps: Deps;
-  registry: IntegrationRegistry;
-  store: OpenedStore;
-  core: Core;
-  engine: Engine;
-  publicBaseUrl?: string;
-  schedulerRunning(): boolean;
-  close(): Promise<void>;
-}
-
-export function buildOperatorRuntime(app: OperatorBase): OperatorRuntime {
+export function buildOperatorRuntime(app: AppParts): OperatorRuntime {
   const { registry, store, core, deps, config } = app;
   const extraAllowedHosts = config.extraProviderHosts;
   const engineOpts = { registry, deps, envOverrides: config.environments, extraAllowedHosts };
