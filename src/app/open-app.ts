@@ -97,6 +97,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
       };
     },
     crmName: (integration) => (registry.has(integration) ? registry.get(integration).display_name : undefined),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
     close,
   };
   const app: App = {

@@ -23,10 +23,12 @@ export function sendFailure(res: ServerResponse, err: unknown): void {
   sendRpcError(res, status, status === 500 ? 'Internal server error' : (STATUS_CODES[status] ?? 'Error'));
 }
 
-export function sendAccessDenied(res: ServerResponse, d: Extract<AccessDecision, { ok: false }>): void {
+/** `resourceMetadata`: the RFC 9728 metadata URL every 401 names, so clients learn how to authenticate. */
+export function sendAccessDenied(res: ServerResponse, d: Extract<AccessDecision, { ok: false }>, resourceMetadata: string): void {
   if (d.status === 401) {
     // RFC 6750 §3: no error attributes when the request carried no credentials.
-    const challenge = d.challengeOnly ? 'Bearer realm="crm-mcp"' : `Bearer realm="crm-mcp", error="invalid_token", error_description="${d.description}"`;
+    const base = `Bearer realm="crm-mcp", resource_metadata="${resourceMetadata}"`;
+    const challenge = d.challengeOnly ? base : `${base}, error="invalid_token", error_description="${d.description}"`;
     sendJson(res, 401, { error: d.error, error_description: d.description }, { 'www-authenticate': challenge });
     return;
   }

@@ -5,6 +5,7 @@
  *
  * Order per request: Host/Origin (403) → route (404) → auth (401/403) → MCP transport.
  * Routes: GET /healthz; /mcp (the token's account); /accounts/<id>/mcp (must be the token's);
+ * GET /.well-known/oauth-protected-resource/<mcp path> (RFC 9728, tokens mode);
  * and the routes given (by path prefix).
  */
 import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +18,7 @@ import { rateLimitHeaders } from '../mcp/results.js';
 import type { AccountStore } from '../store/account-store.js';
 import { decideAccess, type AuthMode, type Principal } from './auth.js';
 import { checkHostAndOrigin, LOOPBACK_HOSTS } from './host-guard.js';
+import { METADATA_PREFIX, metadataUrl, originOf, resourceMetadata } from './resource-metadata.js';
 import { sendAccessDenied, sendFailure, sendJson, sendRpcError } from './respond.js';
 
 export interface HttpAppOptions {
@@ -33,6 +35,10 @@ export interface HttpAppOptions {
   crmName?: (integration: string) => string | undefined;
   /** Stateful only: a session unused this long is closed (default 30 min). */
   sessionIdleMs?: number;
+  /** Public base URL (behind a proxy or TLS terminator); default: the request's own origin. */
+  publicUrl?: string;
+  /** Authorization servers named in the protected-resource metadata (RFC 9728); none by default. */
+  authorizationServers?: readonly string[];
   /**
    * Other routes beside MCP (e.g. the connect flow under `/connect/`), matched by path prefix
    * after the Host/Origin check; a handler that returns false leaves the request a 404.
@@ -115,7 +121,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     const decision = await decideAccess(opts.auth, opts.accounts, req.headers, requestedAccountId);
     if (!decision.ok) {
       log.info('access denied', { status: decision.status, reason: decision.description });
-      sendAccessDenied(res, decision);
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      sendAccessDenied(res, decision, metadataUrl(originOf(req, opts.publicUrl), path));
       return;
     }
     const { principal, account } = decision;
@@ -184,6 +191,12 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         if (!hostCheck.ok) {
           log.warn('rejected request', { reason: hostCheck.reason });
           return sendRpcError(res, 403, `Forbidden: ${hostCheck.reason}`);
+        }
+        if (url.pathname.startsWith(METADATA_PREFIX) && opts.auth.mode === 'tokens') {
+          const path = url.pathname.slice(METADATA_PREFIX.length);
+          if (path !== '/mcp' && !ACCOUNT_ROUTE.test(path)) return sendJson(res, 404, { error: 'not_found' });
+          if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'GET' });
+          return sendJson(res, 200, resourceMetadata(originOf(req, opts.publicUrl), path, opts.authorizationServers ?? []));
         }
         if (url.pathname === '/mcp') return await handleMcp(req, res, undefined);
         const route = opts.routes?.find((r) => url.pathname.startsWith(r.prefix));

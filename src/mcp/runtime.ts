@@ -26,6 +26,8 @@ export interface McpRuntime {
    * `listeningUrl` is the base for the callback when no public URL is configured.
    */
   connectHandler?(listeningUrl: string): (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Where `serve` is reachable from outside (CRM_MCP_PUBLIC_URL or the config's publicUrl), when set. */
+  publicBaseUrl?: string;
   /** Display name of an integration ("HubSpot"), when its definition has one. */
   crmName(integration: string): string | undefined;
   close(): Promise<void>;

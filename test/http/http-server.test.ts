@@ -76,11 +76,29 @@ describe('Streamable HTTP server', () => {
     expect(engine.calls.at(-1)?.account.id).toBe('b-acct');
   });
 
+  it('publishes RFC 9728 protected-resource metadata that every 401 points at, for /mcp and /accounts/<id>/mcp', async () => {
+    const { srv } = await setup();
+    for (const path of ['/mcp', '/accounts/a-acct/mcp']) {
+      const denied = await mcpPost(`${srv.url}${path}`, INIT);
+      expect(denied.status).toBe(401);
+      const url = /resource_metadata="([^"]+)"/.exec(denied.headers.get('www-authenticate') ?? '')?.[1];
+      expect(url).toBe(`${srv.url}/.well-known/oauth-protected-resource${path}`);
+      const meta = await fetch(url!);
+      expect(meta.status).toBe(200);
+      expect(await meta.json()).toEqual({ resource: `${srv.url}${path}`, authorization_servers: [], bearer_methods_supported: ['header'], resource_name: 'crm-mcp' });
+    }
+    expect((await fetch(`${srv.url}/.well-known/oauth-protected-resource/elsewhere`)).status).toBe(404);
+    const behindProxy = await setup({ publicUrl: 'https://crm.example.com/base', authorizationServers: ['https://auth.example.com'] });
+    const denied = await mcpPost(`${behindProxy.srv.url}/mcp`, INIT);
+    expect(denied.headers.get('www-authenticate')).toContain('resource_metadata="https://crm.example.com/.well-known/oauth-protected-resource/mcp"');
+    expect(await (await fetch(`${behindProxy.srv.url}/.well-known/oauth-protected-resource/mcp`)).json()).toMatchObject({ resource: 'https://crm.example.com/mcp', authorization_servers: ['https://auth.example.com'] });
+  });
+
   it('401 with WWW-Authenticate for missing, unknown, revoked and expired tokens', async () => {
     const { srv, tokenA, tokenAId, tokens, clock, tokenB } = await setup();
     const missing = await mcpPost(`${srv.url}/mcp`, INIT);
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="crm-mcp"');
+    expect(missing.headers.get('www-authenticate')).toBe(`Bearer realm="crm-mcp", resource_metadata="${srv.url}/.well-known/oauth-protected-resource/mcp"`);
     const forged = tokenA.slice(0, -4) + 'AAAA';
     const unknown = await mcpPost(`${srv.url}/mcp`, INIT, { authorization: `Bearer ${forged}` });
     expect(unknown.status).toBe(401);
