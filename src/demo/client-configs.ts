@@ -16,7 +16,7 @@ export interface ServerLaunch {
   env: Record<string, string>;
 }
 
-export const INSPECTOR = 'npx @modelcontextprotocol/inspector';
+const INSPECTOR = 'npx @modelcontextprotocol/inspector';
 
 export function claudeDesktopConfig(servers: readonly ServerLaunch[]): { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> } {
   return { mcpServers: Object.fromEntries(servers.map((s) => [s.name, { command: s.command, args: s.args, env: s.env }])) };
@@ -43,7 +43,7 @@ export function inspectorHttpCommand(url: string, token: string, platform: NodeJ
 }
 
 /** Arguments joined into one line the platform's shell reads back as the same arguments. */
-export function shellLine(args: readonly string[], platform: NodeJS.Platform): string {
+function shellLine(args: readonly string[], platform: NodeJS.Platform): string {
   return args.map((a) => shellQuote(a, platform)).join(' ');
 }
 

@@ -14,7 +14,7 @@ import { SANDBOX_INTEGRATIONS, type SandboxIntegration } from './sandbox-env.js'
 import { putSeededAccount, sandboxAccount } from './seed.js';
 
 export const SANDBOX_TENANT = 'sandbox';
-export const SANDBOX_ACCOUNT_IDS: Record<SandboxIntegration, string> = { hubspot: 'sandbox-hubspot', salesforce: 'sandbox-salesforce' };
+const SANDBOX_ACCOUNT_IDS: Record<SandboxIntegration, string> = { hubspot: 'sandbox-hubspot', salesforce: 'sandbox-salesforce' };
 
 export interface SandboxFakes {
   hubspot: FakeHubSpot;

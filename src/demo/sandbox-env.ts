@@ -17,7 +17,7 @@ export const SANDBOX_INTEGRATIONS = ['hubspot', 'salesforce'] as const;
 export type SandboxIntegration = (typeof SANDBOX_INTEGRATIONS)[number];
 
 /** Where each fake answers, as the config needs it. */
-export interface SandboxEndpoints {
+interface SandboxEndpoints {
   hubspot: FakeUrls & { url: string };
   salesforce: FakeUrls & { instanceUrl: string };
 }

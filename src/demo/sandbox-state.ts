@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix, win32 } from 'node:path';
 import { z } from 'zod';
 
-export const STATE_FILE = 'sandbox.json';
+const STATE_FILE = 'sandbox.json';
 export const CONFIG_FILE = 'config.json';
 
 const PortSchema = z.number().int().min(1).max(65535);
