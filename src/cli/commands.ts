@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   demo: { summary: 'the embedded demo: sandbox HubSpot and Salesforce, MCP over HTTP, an example agent', load: () => import('./commands/demo.js') },
   keys: { summary: 'encryption keys: generate, rotate, remove', load: () => import('./commands/keys.js') },
   links: { summary: 'connect links for customers: create (single use, time-bound)', load: () => import('./commands/links.js') },
+  sandbox: { summary: 'sandbox HubSpot and Salesforce that real MCP clients can use, and their client configs', load: () => import('./commands/sandbox.js') },
   serve: { summary: 'serve linked accounts over Streamable HTTP (bearer access tokens, or --no-auth)', load: () => import('./commands/serve.js') },
   status: { summary: 'accounts by state, long-stuck needs_reauth, next refreshes', load: () => import('./commands/status.js') },
   stdio: { summary: 'serve one linked account over stdio', load: () => import('./commands/stdio.js'), stdoutIsProtocol: true },

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { OperatorRuntime } from '../connect/runtime.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import type { CliIo } from './io.js';
-import type { KeySetup, RunDemo, RuntimeFlags } from './open.js';
+import type { KeySetup, RunDemo, RunSandbox, RuntimeFlags } from './open.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevelFlag = (typeof LOG_LEVELS)[number];
@@ -35,6 +35,7 @@ export interface CommandContext {
   operator(): Promise<OperatorRuntime>;
   keys(): Promise<KeySetup>;
   runDemo: RunDemo;
+  runSandbox: RunSandbox;
   /** Resolves on SIGINT/SIGTERM (or when the caller's stop signal aborts); listens only while awaited. */
   stopped(): Promise<void>;
   /**

@@ -10,6 +10,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import type { AuditPort } from '../audit/log.js';
 import type { SealedSecretSet } from '../crypto/rotate.js';
 import type { DemoOptions, DemoRun } from '../demo/run.js';
+import type { SandboxOptions, SandboxRun } from '../demo/sandbox.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
@@ -42,12 +43,15 @@ export type OpenKeys = (flags: RuntimeFlags, io: CliIo) => Promise<KeySetup>;
 
 /** The embedded demo: its own sandboxes, store and server (src/demo/run.ts). */
 export type RunDemo = (opts: DemoOptions) => Promise<DemoRun>;
+/** The long-running sandbox CRMs with their own data directory (src/demo/sandbox.ts). */
+export type RunSandbox = (opts: SandboxOptions) => Promise<SandboxRun>;
 
 export interface CliOpeners {
   mcp: OpenRuntime;
   operator: OpenOperatorRuntime;
   keys: OpenKeys;
   demo: RunDemo;
+  sandbox: RunSandbox;
 }
 
 export const openRuntime: OpenRuntime = async (flags, io) => (await openAppFor(flags, io)).mcp;
@@ -73,6 +77,7 @@ export const defaultOpeners: CliOpeners = {
   operator: openOperatorRuntime,
   keys: openKeys,
   demo: async (opts) => (await import('../demo/run.js')).runDemo(opts),
+  sandbox: async (opts) => (await import('../demo/sandbox.js')).runSandbox(opts),
 };
 
 async function openAppFor(flags: RuntimeFlags, io: CliIo) {

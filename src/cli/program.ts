@@ -16,7 +16,7 @@ import { defaultOpeners, type CliOpeners } from './open.js';
 export interface RunCliOptions {
   /** How commands reach the app; default the real openers (src/cli/open.ts). */
   open?: Partial<CliOpeners>;
-  /** Stops long-running commands (`serve`, `demo`) as SIGINT does. */
+  /** Stops long-running commands (`serve`, `demo`, `sandbox`) as SIGINT does. */
   stop?: AbortSignal;
 }
 
@@ -59,6 +59,7 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
       return { ...setup, open: () => track(setup.open()) };
     },
     runDemo: openers.demo,
+    runSandbox: openers.sandbox,
     stopped: () => stopped(o.stop),
     action: (body) =>
       async function (this: Command) {

@@ -1,14 +1,19 @@
 /**
  * The demo's example agent: a plain MCP client (the SDK's `Client`) that does what an LLM agent
- * would — find a contact, move their deal to the next stage, log a note on the deal — printing
- * every tool call, the server's text summary and the provider's rate-limit figures from `_meta`.
- * It knows nothing of the CRM behind the server beyond the stage names it picks.
+ * would — search for a contact by name, find that contact's open deal, move the deal to the next
+ * stage of its pipeline, log a note on the deal — printing every tool call, the server's text
+ * summary and the provider's rate-limit figures from `_meta`.
+ * "That contact's deal" is a deal linked to the contact when the CRM links deals to contacts
+ * (HubSpot), else a deal of the contact's company (Salesforce opportunities belong to accounts).
+ * Beyond the tools, it knows only each CRM's stage names, in pipeline order — the ones the
+ * sandboxes accept, which are also the real CRMs' defaults.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DEAL_STAGES, OPPORTUNITY_STAGES } from '../sandbox/index.js';
 
 export interface AgentStep {
-  step: 'find_contact' | 'update_deal_stage' | 'log_note';
+  step: 'search_contact' | 'find_deal' | 'update_deal_stage' | 'log_note';
   ok: boolean;
   detail: string;
 }
@@ -16,13 +21,16 @@ export interface AgentStep {
 interface Contact { id: string; first_name?: string | null; last_name?: string | null; company_id?: string | null }
 interface Deal { id: string; name?: string | null; stage?: string | null; company_id?: string | null; contact_ids?: string[] }
 
-/** Stages the agent moves a deal to, by the CRM's display name (each CRM has its own vocabulary). */
-const NEXT_STAGE: Record<string, [string, string]> = {
-  HubSpot: ['contractsent', 'closedwon'],
-  Salesforce: ['Negotiation/Review', 'Closed Won'],
-};
+/** Each CRM's deal stages in pipeline order (by the server's display name); the last two close a deal. */
+const PIPELINES: Record<string, readonly string[]> = { HubSpot: DEAL_STAGES, Salesforce: OPPORTUNITY_STAGES };
+/** Who the agent looks for: a name, as a user would ask for it. */
+export const DEFAULT_QUERY = 'Hopper';
+const DEAL_PAGES = 5;
+/** What the agent does, as the demo announces it. */
+export const AGENT_PLAN = `search contacts for "${DEFAULT_QUERY}" → that contact's open deal → move it to the next stage → log a note on the deal`;
+export const AGENT_STEPS = 4;
 
-export async function runDemoAgent(client: Client, crmName: string, print: (line: string) => void): Promise<AgentStep[]> {
+export async function runDemoAgent(client: Client, crmName: string, print: (line: string) => void, query = DEFAULT_QUERY): Promise<AgentStep[]> {
   const steps: AgentStep[] = [];
   const call = async (name: string, args: Record<string, unknown>) => {
     print(`  → ${name} ${JSON.stringify(args)}`);
@@ -36,37 +44,55 @@ export async function runDemoAgent(client: Client, crmName: string, print: (line
     steps.push({ step, ok: false, detail });
     return steps;
   };
+  const pipeline = PIPELINES[crmName];
+  if (!pipeline) return fail('search_contact', `no stage list for ${crmName}`);
+  const isOpen = (d: Deal) => d.stage != null && pipeline.indexOf(d.stage) >= 0 && pipeline.indexOf(d.stage) < pipeline.length - 2;
 
-  const contacts = await call('list_contacts', { limit: 20, fields: ['first_name', 'last_name', 'company_id'] });
-  if (contacts.isError) return fail('find_contact', 'list_contacts failed');
-  const deals = await call('list_deals', { limit: 100 });
-  if (deals.isError) return fail('find_contact', 'list_deals failed');
-  const dealList = (deals.structuredContent?.deals ?? []) as Deal[];
-  const contactList = (contacts.structuredContent?.contacts ?? []) as Contact[];
-  let pick: { contact: Contact; deal: Deal } | undefined;
-  for (const contact of contactList) {
-    const deal = dealList.find((d) => d.contact_ids?.includes(contact.id)) ?? dealList.find((d) => contact.company_id && d.company_id === contact.company_id);
-    if (deal) {
-      pick = { contact, deal };
-      break;
-    }
+  const found = await call('search_contacts', { query, limit: 20, fields: ['first_name', 'last_name', 'company_id'] });
+  const contacts = (found.structuredContent?.contacts ?? []) as Contact[];
+  if (found.isError || contacts.length === 0) return fail('search_contact', `no contact matches "${query}"`);
+  steps.push({ step: 'search_contact', ok: true, detail: `${contacts.length} contact(s) match "${query}"` });
+
+  const deals: Deal[] = [];
+  let pick: { contact: Contact; deal: Deal; via: 'contact' | 'company' } | undefined;
+  let cursor: string | undefined;
+  for (let page = 0; page < DEAL_PAGES && !pick; page++) {
+    const res = await call('list_deals', { limit: 100, ...(cursor ? { cursor } : {}) });
+    if (res.isError) return fail('find_deal', 'list_deals failed');
+    deals.push(...((res.structuredContent?.deals ?? []) as Deal[]).filter(isOpen));
+    pick = dealOf(contacts, deals);
+    cursor = (res.structuredContent?.next_cursor as string | null | undefined) ?? undefined;
+    if (!cursor) break;
   }
-  if (!pick) return fail('find_contact', 'no contact with a deal among the first page');
+  if (!pick) return fail('find_deal', `none of the contacts matching "${query}" has an open deal`);
   const who = [pick.contact.first_name, pick.contact.last_name].filter(Boolean).join(' ') || pick.contact.id;
-  steps.push({ step: 'find_contact', ok: true, detail: `${who} (${pick.contact.id}), deal "${pick.deal.name ?? pick.deal.id}" at stage ${pick.deal.stage ?? '?'}` });
+  const link = pick.via === 'contact' ? `linked to ${who}` : `of ${who}'s company ${pick.contact.company_id}`;
+  steps.push({ step: 'find_deal', ok: true, detail: `"${pick.deal.name ?? pick.deal.id}" (${pick.deal.id}) ${link}, at stage ${pick.deal.stage}` });
 
-  const [next, alt] = NEXT_STAGE[crmName] ?? ['closedwon', 'closedwon'];
-  const stage = pick.deal.stage === next ? alt : next;
+  const stage = pipeline[pipeline.indexOf(pick.deal.stage!) + 1]!;
   const updated = await call('update_deal', { id: pick.deal.id, stage });
   const newStage = (updated.structuredContent?.deal as Deal | undefined)?.stage;
   if (updated.isError || newStage !== stage) return fail('update_deal_stage', `stage is ${String(newStage)}, wanted ${stage}`);
-  steps.push({ step: 'update_deal_stage', ok: true, detail: `${pick.deal.stage ?? '?'} → ${stage}` });
+  steps.push({ step: 'update_deal_stage', ok: true, detail: `${pick.deal.stage} → ${stage}` });
 
-  const note = await call('log_note', { body: `Moved to ${stage} after a call with ${who}. Next: send the contract.`, deal_ids: [pick.deal.id] });
+  const note = await call('log_note', { body: `Moved to ${stage} after a call with ${who}.`, deal_ids: [pick.deal.id] });
   const noteId = (note.structuredContent?.note as { id?: string } | undefined)?.id;
   if (note.isError || !noteId) return fail('log_note', 'log_note failed');
   steps.push({ step: 'log_note', ok: true, detail: `note ${noteId} on deal ${pick.deal.id}` });
   return steps;
+}
+
+/** The first matching contact's open deal: linked to the contact if any is, else one of the contact's company. */
+function dealOf(contacts: Contact[], deals: Deal[]): { contact: Contact; deal: Deal; via: 'contact' | 'company' } | undefined {
+  for (const contact of contacts) {
+    const deal = deals.find((d) => d.contact_ids?.includes(contact.id));
+    if (deal) return { contact, deal, via: 'contact' };
+  }
+  for (const contact of contacts) {
+    const deal = contact.company_id ? deals.find((d) => d.company_id === contact.company_id) : undefined;
+    if (deal) return { contact, deal, via: 'company' };
+  }
+  return undefined;
 }
 
 function firstLine(s: string): string {

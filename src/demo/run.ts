@@ -3,7 +3,7 @@
  * Starts the HubSpot and Salesforce sandboxes on loopback, opens a fresh encrypted embedded
  * store (key generated into its own 0600 file), seeds a tenant with one linked account on each,
  * serves MCP over Streamable HTTP with bearer access tokens and the refresh scheduler running,
- * then drives the example agent through both accounts over real HTTP.
+ * then drives the example agent (src/demo/agent.ts) through both accounts over real HTTP.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openApp } from '../app/open-app.js';
 import { serveHttp, type Serving } from '../app/serve-http.js';
 import { startSandboxes } from '../sandbox/index.js';
-import { runDemoAgent, type AgentStep } from './agent.js';
+import { AGENT_PLAN, AGENT_STEPS, runDemoAgent, type AgentStep } from './agent.js';
 import { sandboxConfig } from './sandbox-env.js';
 import { seedDemoTenant, type SeededAccount } from './seed.js';
 
@@ -75,7 +75,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     for (const s of seeded) {
       const crm = app.mcp.crmName(s.account.integration) ?? s.account.integration;
       opts.print('');
-      opts.print(`agent on ${crm} (${s.account.id}): find a contact → update their deal's stage → log a note on the deal`);
+      opts.print(`agent on ${crm} (${s.account.id}): ${AGENT_PLAN}`);
       const client = new Client({ name: 'crm-mcp-demo-agent', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${s.mcpToken}` } } }));
       try {
@@ -86,7 +86,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         await client.close();
       }
     }
-    const ok = results.length === seeded.length && results.every((r) => r.steps.length === 3 && r.steps.every((st) => st.ok));
+    const ok = results.length === seeded.length && results.every((r) => r.steps.length === AGENT_STEPS && r.steps.every((st) => st.ok));
     return { url, accounts: seeded, results, ok, close };
   } catch (err) {
     await close();

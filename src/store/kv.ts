@@ -1,12 +1,12 @@
 /**
- * The narrow key-value contract every backend implements (embedded SQLite via @keyv/sqlite,
+ * The narrow key-value contract every backend implements (embedded SQLite via libsql,
  * Redis via @keyv/redis, in-memory for unit tests). Values are opaque strings: the layers
  * above serialize and encrypt. Every method throws on failure (CrmMcpError 'store_unavailable');
  * nothing is swallowed into events.
  *
  * Atomicity: `compareAndSet`, `setIfAbsent` and `deleteIfEquals` are atomic across processes on
- * Redis, and within one process on the embedded and memory backends (the embedded store is a
- * single-process deployment; run several replicas on Redis).
+ * Redis and on the embedded file (SQLite's write lock), and within one process on the memory
+ * backend. Several replicas of one deployment belong on Redis.
  */
 export interface KvStore {
   readonly kind: 'sqlite' | 'redis' | 'memory';

@@ -1,20 +1,21 @@
 /**
- * Embedded KvStore: one SQLite file through @keyv/sqlite's adapter (its connection and
- * `query`), no server needed. WAL journaling makes every statement durable and atomic, so
- * a crash mid-write leaves the previous or the next value, never a torn one.
+ * Embedded KvStore: one SQLite file through libsql (the SQLite fork whose npm package ships
+ * prebuilt binaries for each platform, so installing compiles nothing), no server needed. WAL
+ * journaling and synchronous=FULL make every statement durable and atomic, so a crash mid-write
+ * leaves the previous or the next value, never a torn one.
  *
- * Single-process: the atomic operations (compareAndSet, setIfAbsent, deleteIfEquals) are
- * serialized by an in-process mutex. Two processes writing the same file are not supported;
- * run several replicas on Redis. Readers in another process (e.g. `crm-mcp accounts list`
- * while a server runs) are fine: WAL lets them read while the server writes.
+ * Statements run synchronously on the calling thread, so within one process no two operations
+ * interleave. The atomic operations (compareAndSet, setIfAbsent, deleteIfEquals) run inside
+ * BEGIN IMMEDIATE, which takes SQLite's write lock: another process on the same file (a stdio
+ * server beside `serve`, the CLI) waits up to `busyTimeoutMs` for it and then sees the result.
+ * Several replicas for one deployment still belong on Redis.
  *
- * Values live in the adapter's table; TTL entries (locks) keep their expiry in a second
+ * Values live in table `<table>(key, value)`; TTL entries (locks) keep their expiry in a second
  * table `<table>_ttl` written in the same transaction.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
-import { Mutex } from 'async-mutex';
+import Database from 'libsql';
 import type { Clock } from '../core/deps.js';
 import { systemClock } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
@@ -31,7 +32,15 @@ export interface SqliteKvOptions {
 
 const SCAN_PAGE = 500;
 
-type Row = { key: string; value: string; expires_at: number | null };
+/** `value` as read: a BLOB (what this module writes) or TEXT (stores written through @keyv/sqlite). */
+type Row = { key: string; value: ArrayBuffer | string; expires_at: number | null };
+
+/**
+ * Values are written as UTF-8 BLOBs: libsql binds a JS string as a C string, which would cut a
+ * value at its first NUL character; a BLOB keeps every string exact.
+ */
+const encode = (value: string): Buffer => Buffer.from(value, 'utf8');
+const decode = (value: Row['value']): string => (typeof value === 'string' ? value : Buffer.from(value).toString('utf8'));
 
 export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & { readonly path: string }> {
   const clock = opts.clock ?? systemClock;
@@ -46,119 +55,136 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
       throw new CrmMcpError('store_unavailable', `cannot create the directory for the store file '${path}'`, { cause });
     }
   }
-  const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, table, busyTimeout: opts.busyTimeoutMs ?? 5_000 });
-  // The adapter re-emits connection errors; we surface them as thrown errors instead.
-  adapter.on('error', () => {});
-  const mutex = new Mutex();
+  const failed = (cause: unknown) => new CrmMcpError('store_unavailable', `embedded store (${path}) failed: ${(cause as Error).message}`, { cause });
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5_000 });
+  } catch (cause) {
+    throw failed(cause);
+  }
   let closed = false;
 
-  const q = async <T = Row>(sql: string, ...params: unknown[]): Promise<T[]> => {
+  /** Runs `body` against the open database, every SQLite error as 'store_unavailable'. */
+  const use = <T>(body: () => T): T => {
     if (closed) throw new CrmMcpError('store_unavailable', 'the embedded store is closed');
     try {
-      return (await adapter.query(sql, ...params)) as T[];
+      return body();
     } catch (cause) {
-      throw new CrmMcpError('store_unavailable', `embedded store (${path}) failed: ${(cause as Error).message}`, { cause });
+      throw cause instanceof CrmMcpError ? cause : failed(cause);
     }
   };
 
-  await q(`PRAGMA journal_mode=WAL`);
-  await q(`PRAGMA synchronous=FULL`);
-  await q(`CREATE TABLE IF NOT EXISTS ${ttlTable}(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+  use(() => {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    // The schema @keyv/sqlite created in stores written by earlier versions; reopened as is.
+    db.exec(`CREATE TABLE IF NOT EXISTS ${table}(key VARCHAR(255) PRIMARY KEY, value TEXT)`);
+    db.exec(`CREATE TABLE IF NOT EXISTS ${ttlTable}(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+  });
 
-  const select = `SELECT k.key AS key, k.value AS value, t.expires_at AS expires_at FROM ${table} k LEFT JOIN ${ttlTable} t ON t.key = k.key`;
+  const sql = use(() => ({
+    get: db.prepare(`SELECT k.key AS key, k.value AS value, t.expires_at AS expires_at FROM ${table} k LEFT JOIN ${ttlTable} t ON t.key = k.key WHERE k.key = ?`),
+    // substr comparison rather than LIKE: LIKE is case-insensitive in SQLite and treats % and _ specially.
+    page: db.prepare(
+      `SELECT k.key AS key, k.value AS value, t.expires_at AS expires_at FROM ${table} k LEFT JOIN ${ttlTable} t ON t.key = k.key ` +
+        `WHERE k.key > ? AND substr(k.key, 1, ?) = ? ORDER BY k.key LIMIT ?`,
+    ),
+    upsert: db.prepare(`INSERT INTO ${table}(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+    upsertTtl: db.prepare(`INSERT INTO ${ttlTable}(key, expires_at) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at`),
+    deleteValue: db.prepare(`DELETE FROM ${table} WHERE key = ?`),
+    deleteTtl: db.prepare(`DELETE FROM ${ttlTable} WHERE key = ?`),
+    expireValues: db.prepare(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`),
+    expireTtls: db.prepare(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`),
+  }));
+
   const isLive = (r: Row) => r.expires_at === null || r.expires_at > clock.now();
-
-  const readLive = async (key: string): Promise<string | undefined> => {
-    const [row] = await q(`${select} WHERE k.key = ?`, key);
-    return row && isLive(row) ? row.value : undefined;
+  const readLive = (key: string): string | undefined => {
+    const row = sql.get.get(key) as Row | undefined;
+    return row && isLive(row) ? decode(row.value) : undefined;
+  };
+  const write = (key: string, value: string, expiresAt: number | undefined) => {
+    sql.upsert.run(key, encode(value));
+    if (expiresAt === undefined) sql.deleteTtl.run(key);
+    else sql.upsertTtl.run(key, expiresAt);
+  };
+  const remove = (key: string) => {
+    sql.deleteValue.run(key);
+    sql.deleteTtl.run(key);
   };
 
-  /** Runs `body` in one SQLite transaction; callers hold the mutex so no statement interleaves. */
-  const tx = async <T>(body: () => Promise<T>): Promise<T> => {
-    await q('BEGIN IMMEDIATE');
+  /** Runs `body` in one write transaction (BEGIN IMMEDIATE: the write lock is taken before the reads). */
+  const tx = <T>(body: () => T): Promise<T> => {
     try {
-      const out = await body();
-      await q('COMMIT');
-      return out;
+      return Promise.resolve(
+        use(() => {
+          db.exec('BEGIN IMMEDIATE');
+          try {
+            const out = body();
+            db.exec('COMMIT');
+            return out;
+          } catch (err) {
+            if (db.inTransaction) db.exec('ROLLBACK');
+            throw err;
+          }
+        }),
+      );
     } catch (err) {
-      await q('ROLLBACK').catch(() => {});
-      throw err;
+      return Promise.reject(err);
     }
   };
-
-  const write = async (key: string, value: string, expiresAt: number | undefined) => {
-    await q(`INSERT INTO ${table}(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
-    if (expiresAt === undefined) await q(`DELETE FROM ${ttlTable} WHERE key = ?`, key);
-    else await q(`INSERT INTO ${ttlTable}(key, expires_at) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at`, key, expiresAt);
-  };
-
-  const remove = async (key: string) => {
-    await q(`DELETE FROM ${table} WHERE key = ?`, key);
-    await q(`DELETE FROM ${ttlTable} WHERE key = ?`, key);
-  };
-
-  const locked = <T>(fn: () => Promise<T>) => mutex.runExclusive(() => tx(fn));
 
   // Expired entries are invisible to reads; drop the leftovers once per open so they do not pile up.
-  await locked(async () => {
+  await tx(() => {
     const now = clock.now();
-    await q(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`, now);
-    await q(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`, now);
+    sql.expireValues.run(now);
+    sql.expireTtls.run(now);
   });
 
   return {
     kind: 'sqlite',
     shared: false,
     path,
-    get: readLive,
-    set: (key, value, o) => locked(() => write(key, value, o?.ttlMs !== undefined ? clock.now() + o.ttlMs : undefined)),
+    get: async (key) => use(() => readLive(key)),
+    set: (key, value, o) => tx(() => write(key, value, o?.ttlMs !== undefined ? clock.now() + o.ttlMs : undefined)),
     delete: (key) =>
-      locked(async () => {
-        const existed = (await readLive(key)) !== undefined;
-        await remove(key);
+      tx(() => {
+        const existed = readLive(key) !== undefined;
+        remove(key);
         return existed;
       }),
     async *scan(prefix) {
       let after = '';
       for (;;) {
-        // substr comparison rather than LIKE: LIKE is case-insensitive in SQLite and treats % and _ specially.
-        const rows = await q(
-          `${select} WHERE k.key > ? AND substr(k.key, 1, ?) = ? ORDER BY k.key LIMIT ?`,
-          after,
-          prefix.length,
-          prefix,
-          SCAN_PAGE,
-        );
-        for (const r of rows) if (isLive(r)) yield [r.key, r.value] as [string, string];
+        const rows = use(() => sql.page.all(after, prefix.length, prefix, SCAN_PAGE) as Row[]);
+        for (const r of rows) if (isLive(r)) yield [r.key, decode(r.value)] as [string, string];
         const last = rows[rows.length - 1];
         if (!last || rows.length < SCAN_PAGE) return;
         after = last.key;
       }
     },
     compareAndSet: (key, expected, next) =>
-      locked(async () => {
-        if ((await readLive(key)) !== expected) return false;
-        await write(key, next, undefined);
+      tx(() => {
+        if (readLive(key) !== expected) return false;
+        write(key, next, undefined);
         return true;
       }),
     setIfAbsent: (key, value, ttlMs) =>
-      locked(async () => {
-        if ((await readLive(key)) !== undefined) return false;
-        await write(key, value, clock.now() + ttlMs);
+      tx(() => {
+        if (readLive(key) !== undefined) return false;
+        write(key, value, clock.now() + ttlMs);
         return true;
       }),
     deleteIfEquals: (key, value) =>
-      locked(async () => {
-        if ((await readLive(key)) !== value) return false;
-        await remove(key);
+      tx(() => {
+        if (readLive(key) !== value) return false;
+        remove(key);
         return true;
       }),
     async close() {
       if (closed) return;
-      await mutex.waitForUnlock();
       closed = true;
       try {
-        await adapter.disconnect();
+        db.close();
       } catch (cause) {
         throw new CrmMcpError('store_unavailable', `closing the embedded store (${path}) failed`, { cause });
       }

@@ -15,7 +15,7 @@ import { tempDataDir, world, type World } from './helpers/world.js';
 interface Case {
   argv: (w: World) => string[];
   /** The app view the command opens (none: it opens nothing). */
-  opens: 'operator' | 'mcp' | 'keys' | 'demo' | 'none';
+  opens: 'operator' | 'mcp' | 'keys' | 'demo' | 'sandbox' | 'none';
   /** 0, except connect: the world has no Salesforce OAuth client, so the flow fails (1) after opening. */
   code?: number;
 }
@@ -37,6 +37,7 @@ const CASES: Record<string, Case> = {
   'keys rotate': { argv: () => ['keys', 'rotate'], opens: 'keys' },
   'keys remove': { argv: (w) => ['keys', 'remove', w.oldKid], opens: 'keys' },
   'links create': { argv: () => ['links', 'create', '--tenant', 't', '--integration', 'hubspot', '--base-url', 'https://crm.example.com'], opens: 'operator' },
+  sandbox: { argv: () => ['sandbox'], opens: 'sandbox' },
   serve: { argv: () => ['serve', '--port', '0'], opens: 'mcp' },
   status: { argv: () => ['status'], opens: 'operator' },
   stdio: { argv: () => ['stdio', '--account', 'a-acct'], opens: 'mcp' },
@@ -85,6 +86,8 @@ describe('every command × every global flag', () => {
           else expect(w.opened.map((o) => o.view), label).toEqual([c.opens]);
           if (g.flags && (c.opens === 'operator' || c.opens === 'mcp' || c.opens === 'keys')) expect(w.opened[0]?.flags, label).toMatchObject(g.flags);
           if (c.opens === 'demo' && g.flags?.logLevel) expect(w.opened[0]?.demo?.logLevel, label).toBe('debug');
+          if (c.opens === 'sandbox' && g.flags?.logLevel) expect(w.opened[0]?.sandbox?.logLevel, label).toBe('debug');
+          if (c.opens === 'sandbox' && g.flags?.dataDir) expect(w.opened[0]?.sandbox?.dataDir, label).toBe(tmp.dir);
           if (g.argv[0] === '--json') {
             // stdio's stdout is MCP protocol only; everything else prints one JSON document (serve: one line).
             if (name === 'stdio') expect(r.stdout, label).toBe('');
@@ -128,6 +131,7 @@ describe('the exit-code table', () => {
       ['audit', 'extra'],
       ['connect'],
       ['demo', '--port', '70000'],
+      ['sandbox', '--hubspot-port', 'x'],
       ['keys', 'remove'],
       ['keys', 'generate', '--kid', 'bad kid'],
       ['links', 'create', '--tenant', 't'],

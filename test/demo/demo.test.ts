@@ -20,7 +20,7 @@ function demo(args: string[]): Promise<{ code: number | null; stdout: string; st
 }
 
 describe('crm-mcp demo --once', () => {
-  it('runs find a contact → update their deal stage → log a note on HubSpot and Salesforce, and says so in JSON', async () => {
+  it('runs search a contact → that contact\'s open deal → next stage → note on HubSpot and Salesforce, and says so in JSON', async () => {
     const r = await demo(['--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -30,12 +30,19 @@ describe('crm-mcp demo --once', () => {
     expect(summary.results.map((x) => x.crm)).toEqual(['HubSpot', 'Salesforce']);
     for (const res of summary.results) {
       expect(res.steps.map((s) => [s.step, s.ok])).toEqual([
-        ['find_contact', true],
+        ['search_contact', true],
+        ['find_deal', true],
         ['update_deal_stage', true],
         ['log_note', true],
       ]);
-      expect(res.steps[1]?.detail).toMatch(/ → /);
+      // HubSpot links deals to contacts; Salesforce opportunities belong to the contact's account.
+      expect(res.steps[1]?.detail).toMatch(res.crm === 'HubSpot' ? / linked to \S+ Hopper, at stage / : / of \S+ Hopper's company 001\w+, at stage /);
     }
+    // Each moves an open deal one stage along its CRM's pipeline.
+    expect(summary.results.map((x) => x.steps[2]?.detail)).toEqual([
+      expect.stringMatching(/^(appointmentscheduled → qualifiedtobuy|qualifiedtobuy → presentationscheduled|presentationscheduled → decisionmakerboughtin|decisionmakerboughtin → contractsent|contractsent → closedwon)$/),
+      expect.stringMatching(/^(Prospecting → Qualification|Qualification → Needs Analysis|Needs Analysis → Proposal\/Price Quote|Proposal\/Price Quote → Negotiation\/Review|Negotiation\/Review → Closed Won)$/),
+    ]);
     expect(r.stdout).not.toMatch(/bearer/i);
   });
 
@@ -43,11 +50,13 @@ describe('crm-mcp demo --once', () => {
     const r = await demo([]);
     expect(r.code).toBe(0);
     const calls = r.stdout.split('\n').filter((l) => l.trimStart().startsWith('→ '));
-    expect(calls.map((l) => l.trim().split(' ')[1])).toEqual(['list_contacts', 'list_deals', 'update_deal', 'log_note', 'list_contacts', 'list_deals', 'update_deal', 'log_note']);
+    expect(calls.map((l) => l.trim().split(' ')[1])).toEqual(['search_contacts', 'list_deals', 'update_deal', 'log_note', 'search_contacts', 'list_deals', 'update_deal', 'log_note']);
+    expect(calls[0]).toContain('"query":"Hopper"');
     const limits = r.stdout.split('\n').filter((l) => l.includes('rate limit:'));
     expect(limits).toHaveLength(8);
-    expect(limits.filter((l) => /\d+\/100 remaining/.test(l))).toHaveLength(4);
-    expect(limits.filter((l) => /\d+\/15000 remaining, window resets in \d+ s/.test(l))).toHaveLength(4);
+    // HubSpot's search API sends no rate-limit headers; its CRM object calls and every Salesforce call do.
+    expect(limits.slice(0, 4).map((l) => /\d+\/100 remaining, window resets in \d+ s/.test(l))).toEqual([false, true, true, true]);
+    expect(limits.slice(4).every((l) => /\d+\/15000 remaining, window resets in \d+ s/.test(l))).toBe(true);
     expect(r.stdout).toContain('demo: all agent steps succeeded');
   });
 });

@@ -1,11 +1,14 @@
 /**
  * The examples, run: agent-backoff.ts lists every contact of the faithful HubSpot fake behind a
  * tiny rate limit (in this process on a manual clock, and as the actual script driving a spawned
- * `stdio` server), and the client configuration files name commands and flags that exist.
+ * `stdio` server), and the client configuration files, placeholders filled in, start stdio
+ * servers that refresh through the OAuth client of their env block and list contacts.
  */
 import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -78,35 +81,67 @@ describe('examples/agent-backoff.ts against the HubSpot fake behind a tiny rate 
   }, 60_000);
 });
 
-describe('client configuration examples', () => {
-  const stdioArgs = (args: string[]) => {
-    const i = args.indexOf('stdio');
-    expect(i, 'runs the stdio command').toBeGreaterThanOrEqual(0);
-    expect(COMMANDS.stdio).toBeDefined();
-    expect(args[i + 1]).toBe('--account');
+describe('client configuration examples, with their placeholders filled in, start servers that work', () => {
+  type StdioEntry = { command: string; args: string[]; env: Record<string, string> };
+  const claude = JSON.parse(readFileSync(`${ROOT}examples/claude_desktop_config.json`, 'utf8')) as { mcpServers: Record<string, StdioEntry> };
+  const vscode = JSON.parse(readFileSync(`${ROOT}examples/vscode-mcp.json`, 'utf8')) as {
+    servers: Record<string, Partial<StdioEntry> & { type: string; url?: string; headers?: Record<string, string> }>;
+    inputs: Array<{ id: string; password?: boolean }>;
   };
 
-  it('claude_desktop_config.json runs `crm-mcp stdio --account`', async () => {
-    const cfg = JSON.parse(readFileSync(`${ROOT}examples/claude_desktop_config.json`, 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
-    const s = Object.values(cfg.mcpServers)[0]!;
-    expect(s.args).toContain('crm-mcp');
-    stdioArgs(s.args);
-    // Every flag it passes is one the stdio command accepts (its usage lists them).
-    const usage = [] as string[];
+  /** The entry as a user fills it in: this checkout, a data dir holding the account, their OAuth client. */
+  function fill(entry: StdioEntry, p: { dataDir: string; account: string; clientId: string; clientSecret: string }): StdioEntry {
+    const sub = (v: string) =>
+      v.replace('/ABSOLUTE/PATH/crm-mcp/', ROOT).replace('/ABSOLUTE/PATH/.crm-mcp', p.dataDir).replace('ACCOUNT_ID', p.account)
+        .replace('YOUR_HUBSPOT_CLIENT_ID', p.clientId).replace(/^YOUR_HUBSPOT_CLIENT_SECRET$|^\$\{input:hubspot-client-secret\}$/, p.clientSecret);
+    return { command: entry.command, args: entry.args.map(sub), env: Object.fromEntries(Object.entries(entry.env).map(([k, v]) => [k, sub(v)])) };
+  }
+
+  it('Claude Desktop and VS Code: node + the absolute dist/cli/main.js, stdio --account, --data-dir (store and key), the OAuth client in env', async () => {
+    const crms = await startSandboxCrms();
+    const { dataDir } = await crms.seedStore({ keyFile: true });
+    const g = crms.sb.grants!.hubspot;
+    const stdioEntry = Object.values(vscode.servers).find((s) => s.type === 'stdio') as StdioEntry;
+    try {
+      for (const [label, entry] of [['claude_desktop_config.json', Object.values(claude.mcpServers)[0]!], ['vscode-mcp.json', stdioEntry]] as const) {
+        expect(entry.command, label).toBe('node');
+        expect(entry.args.slice(0, 2), label).toEqual(['/ABSOLUTE/PATH/crm-mcp/dist/cli/main.js', 'stdio']);
+        const filled = fill(entry, { dataDir, account: ACCOUNT_IDS.hubspot, clientId: g.clientId, clientSecret: g.clientSecret });
+        // Only the fakes' endpoints are added: the examples are written for the real HubSpot.
+        const run = async (env: Record<string, string>) => {
+          const client = new Client({ name: 'example-config', version: '1' });
+          await client.connect(new StdioClientTransport({ command: filled.command, args: filled.args, env: { ...env, CRM_MCP_CONFIG: crms.configFile }, cwd: '/', stderr: 'ignore' }));
+          try {
+            // The provider rejects the access token, so the call needs a refresh with the OAuth client.
+            crms.sb.hubspot.oauth.expireAllAccessTokens();
+            return (await client.callTool({ name: 'list_contacts', arguments: { limit: 2 } }, CallToolResultSchema)) as CallToolResult;
+          } finally {
+            await client.close();
+          }
+        };
+        expect((await run({})).isError, `${label} without its env block`).toBe(true);
+        const res = await run(filled.env);
+        expect(res.isError, `${label}: ${JSON.stringify(res.content)}`).toBeFalsy();
+        expect((res.structuredContent as { contacts: unknown[] }).contacts).toHaveLength(2);
+      }
+    } finally {
+      await crms.close();
+    }
+  }, 60_000);
+
+  it('every flag the stdio entries pass is one `crm-mcp stdio` accepts', async () => {
+    const usage: string[] = [];
     await stdioRun(['--help'], { stdout: (t) => usage.push(t), stderr: () => {}, env: {}, stdoutIsTty: false });
-    for (const flag of s.args.filter((a) => a.startsWith('--'))) expect(usage.join(''), flag).toContain(flag);
+    expect(COMMANDS.stdio).toBeDefined();
+    for (const entry of [...Object.values(claude.mcpServers), vscode.servers['crm-hubspot'] as StdioEntry]) {
+      for (const flag of entry.args.filter((a) => a.startsWith('--'))) expect(usage.join(''), flag).toContain(flag);
+    }
   });
 
-  it('vscode-mcp.json has a stdio server and an HTTP server with a bearer token input', () => {
-    const cfg = JSON.parse(readFileSync(`${ROOT}examples/vscode-mcp.json`, 'utf8')) as {
-      servers: Record<string, { type: string; args?: string[]; url?: string; headers?: Record<string, string> }>;
-      inputs: Array<{ id: string; password?: boolean }>;
-    };
-    const stdio = Object.values(cfg.servers).find((s) => s.type === 'stdio')!;
-    stdioArgs(stdio.args!);
-    const http = Object.values(cfg.servers).find((s) => s.type === 'http')!;
+  it('vscode-mcp.json also has an HTTP server with a bearer token input; secrets are password inputs', () => {
+    const http = Object.values(vscode.servers).find((s) => s.type === 'http')!;
     expect(new URL(http.url!).pathname).toBe('/mcp');
     expect(http.headers?.Authorization).toMatch(/^Bearer \$\{input:[a-z-]+\}$/);
-    expect(cfg.inputs[0]?.password).toBe(true);
+    for (const input of vscode.inputs) expect(input.password, input.id).toBe(true);
   });
 });

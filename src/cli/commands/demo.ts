@@ -13,7 +13,9 @@ const DEFAULT_PORT = 8080;
 const HELP = `
 Starts the built-in HubSpot and Salesforce sandboxes, seeds a tenant with one linked account on
 each in a fresh encrypted embedded store, serves MCP over Streamable HTTP and runs the example
-agent (find a contact → update their deal's stage → log a note on the deal).
+agent on both: search contacts by name → that contact's open deal (HubSpot: linked to the contact;
+Salesforce: of the contact's account) → move it to the next stage → log a note on the deal.
+For sandboxes that stay up for your own MCP clients, see 'crm-mcp sandbox'.
 The demo never touches your own store: it ignores --config, --data-dir, --store, --redis-url and
 --keys-file and runs in a temporary directory it deletes when it stops. --log-level applies
 (default warn); --json, with --once, prints one JSON summary line instead of the narration.`;

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { createAccessTokenStore } from '../../../src/access-tokens/store.js';
 import type { CliOpeners, KeySetup, RuntimeFlags } from '../../../src/cli/open.js';
 import type { DemoOptions } from '../../../src/demo/run.js';
+import type { SandboxOptions } from '../../../src/demo/sandbox.js';
 import { createEncryptingCodec } from '../../../src/crypto/encrypting-codec.js';
 import { addCurrentKey, createKeyFileIfAbsent, keyringFromFile, readKeyFile } from '../../../src/crypto/key-file.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
@@ -41,7 +42,7 @@ export function tempDataDir(): { dir: string; config: string; importFile: string
 export interface World {
   open: CliOpeners;
   /** The flags each opener was called with, by view. */
-  opened: Array<{ view: keyof CliOpeners; flags?: RuntimeFlags; demo?: DemoOptions }>;
+  opened: Array<{ view: keyof CliOpeners; flags?: RuntimeFlags; demo?: DemoOptions; sandbox?: SandboxOptions }>;
   io: ReturnType<typeof captureIo> & { stdin: Readable };
   tokenId: string;
   oldKid: string;
@@ -75,6 +76,11 @@ export async function world(dir: string): Promise<World> {
     demo: async (o) => {
       opened.push({ view: 'demo', demo: o });
       return { ok: true, url: 'http://127.0.0.1:1/mcp', accounts: [], results: [], close: async () => {} };
+    },
+    sandbox: async (o) => {
+      opened.push({ view: 'sandbox', sandbox: o });
+      const url = 'http://127.0.0.1:1';
+      return { dataDir: o.dataDir, configFile: join(o.dataDir, 'config.json'), hubspotUrl: url, salesforceUrl: url, mcpUrl: `${url}/mcp`, ports: { hubspot: 1, salesforce: 1, mcp: 1 }, accounts: [], close: async () => {} };
     },
   };
   return { open, opened, io: { ...captureIo({ API_KEY: 'key-1' }), stdin: Readable.from([]) }, tokenId: info.id, oldKid };
