@@ -12,7 +12,8 @@ import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type R
 import { createLogger } from '../core/logger.js';
 import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/types.js';
-import { loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
+import { CrmMcpError } from '../core/errors.js';
+import { environmentOverridesProblem, loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
 import { composeCore, webhookEndpointsFromEnv, type Core } from './core.js';
@@ -61,7 +62,10 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
   };
-  const registry = loadRegistry({ extraDirs: config.definitionDirs });
+  const registry = loadRegistry({ extraDirs: config.integrationsDirs });
+  for (const r of registry.replaced()) deps.logger.info('integration definition replaced', { integration: r.name, file: r.file, replaces: r.replaces });
+  const envProblem = await environmentOverridesProblem(registry, config.environments);
+  if (envProblem) throw new CrmMcpError('config_invalid', `${config.configFile ? `config file ${config.configFile}: ` : ''}${envProblem}`);
   const store = await openStore(config, {
     clock: deps.clock,
     notice: o.notice ?? ((l) => o.stderr(l + '\n')),

@@ -22,6 +22,8 @@ export interface GlobalOptions {
   redisUrl?: string;
   keysFile?: string;
   logLevel?: LogLevelFlag;
+  /** `--integrations <dir>`, in the order given. */
+  integrations?: string[];
   json: boolean;
 }
 

@@ -1,6 +1,6 @@
 /**
  * How the demo points the real product at the built-in sandboxes — with the same config file
- * keys an operator uses: an environment override (`environments`) that moves each
+ * keys an operator uses: an environment override (`environments.<env>.overrides`) that moves each
  * integration's API and token endpoints to the loopback fakes, the fakes' hosts as
  * `extraProviderHosts` (plain http allowed), and the sandbox OAuth clients as the operator's own
  * (`oauthClients`). Everything else — definitions, engine, token manager, encrypted store — is
@@ -14,7 +14,7 @@ export const DEMO_ENVIRONMENT = 'sandbox';
 
 /** The config file (src/app/config.ts) that points crm-mcp at the sandboxes. */
 export interface SandboxConfig {
-  environments: Record<string, Record<string, Json>>;
+  environments: Record<string, { overrides: Record<string, Json> }>;
   extraProviderHosts: string[];
   oauthClients: OAuthClientsConfig;
 }
@@ -25,8 +25,10 @@ export function sandboxConfig(sb: Sandboxes): SandboxConfig {
   return {
     environments: {
       [DEMO_ENVIRONMENT]: {
-        hubspot: { base_url: sb.hubspot.url, auth: authUrls(sb.hubspot) },
-        salesforce: { auth: authUrls(sb.salesforce) },
+        overrides: {
+          hubspot: { base_url: sb.hubspot.url, auth: authUrls(sb.hubspot) },
+          salesforce: { auth: authUrls(sb.salesforce) },
+        },
       },
     },
     extraProviderHosts: [new URL(sb.hubspot.url).host, new URL(sb.salesforce.url).host, new URL(sb.salesforce.instanceUrl).host],

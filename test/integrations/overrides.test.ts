@@ -87,11 +87,11 @@ describe('saving overrides through import', () => {
     }
   });
 
-  it('overrideProblem: undefined for valid, absent or unknown-integration overrides; the reason otherwise', () => {
-    expect(overrideProblem(registry, { integration: 'salesforce', unified_model_override: TIER })).toBeUndefined();
-    expect(overrideProblem(registry, { integration: 'salesforce' })).toBeUndefined();
-    expect(overrideProblem(registry, { integration: 'nope', unified_model_override: { x: 1 } })).toBeUndefined();
-    expect(overrideProblem(registry, { integration: 'salesforce', integration_override: { base_url: 'https://evil.example' } })).toMatch(/integration_override\.base_url: may not be overridden per account/);
+  it('overrideProblem: undefined for valid, absent or unknown-integration overrides; the reason otherwise', async () => {
+    expect(await overrideProblem(registry, { integration: 'salesforce', unified_model_override: TIER })).toBeUndefined();
+    expect(await overrideProblem(registry, { integration: 'salesforce' })).toBeUndefined();
+    expect(await overrideProblem(registry, { integration: 'nope', unified_model_override: { x: 1 } })).toBeUndefined();
+    expect(await overrideProblem(registry, { integration: 'salesforce', integration_override: { base_url: 'https://evil.example' } })).toMatch(/integration_override\.base_url: may not be overridden per account/);
   });
 });
 
