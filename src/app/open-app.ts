@@ -54,6 +54,15 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** The definitions an app would serve (shipped, then the operator's directories), with the environment overrides checked. */
+export async function openDefinitions(config: AppConfig, log?: Deps['logger']): Promise<IntegrationRegistry> {
+  const registry = loadRegistry({ extraDirs: config.integrationsDirs });
+  for (const r of registry.replaced()) log?.info('integration definition replaced', { integration: r.name, file: r.file, replaces: r.replaces });
+  const envProblem = await environmentOverridesProblem(registry, config.environments);
+  if (envProblem) throw new CrmMcpError('config_invalid', `${config.configFile ? `config file ${config.configFile}: ` : ''}${envProblem}`);
+  return registry;
+}
+
 export async function openApp(o: OpenAppOptions): Promise<App> {
   const config = loadConfig({ env: o.env, ...(o.flags ? { flags: o.flags } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
   const deps: Deps = {
@@ -62,10 +71,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
   };
-  const registry = loadRegistry({ extraDirs: config.integrationsDirs });
-  for (const r of registry.replaced()) deps.logger.info('integration definition replaced', { integration: r.name, file: r.file, replaces: r.replaces });
-  const envProblem = await environmentOverridesProblem(registry, config.environments);
-  if (envProblem) throw new CrmMcpError('config_invalid', `${config.configFile ? `config file ${config.configFile}: ` : ''}${envProblem}`);
+  const registry = await openDefinitions(config, deps.logger);
   const store = await openStore(config, {
     clock: deps.clock,
     notice: o.notice ?? ((l) => o.stderr(l + '\n')),

@@ -48,12 +48,14 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
   };
   let mcp: ReturnType<CommandContext['mcp']> | undefined;
   let operator: ReturnType<CommandContext['operator']> | undefined;
+  let integrations: ReturnType<CommandContext['integrations']> | undefined;
   const ctx: CommandContext = {
     io,
     globals,
     flags,
     mcp: (level) => (mcp ??= track(openers.mcp(flags(level), io))),
     operator: () => (operator ??= track(openers.operator(flags('warn'), io))),
+    integrations: () => (integrations ??= track(openers.integrations(flags('warn'), io))),
     async keys() {
       const setup = await openers.keys(flags('warn'), io);
       return { ...setup, open: () => track(setup.open()) };

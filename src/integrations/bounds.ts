@@ -219,11 +219,11 @@ export type FailureKind = 'bound' | 'input' | 'failed';
  * or the engine running out of string or stack), invalid caller input (`$error` → D3137), or a
  * plain mapping failure; with a message safe to show.
  */
-export function classifyFailure(e: unknown): { kind: FailureKind; message: string } {
+export function classifyFailure(e: unknown): { kind: FailureKind; message: string; position?: number } {
   const err = e as { code?: string; message?: string; position?: number };
-  const pos = typeof err.position === 'number' ? ` at position ${err.position}` : '';
-  const message = `${err.code && err.code !== 'BOUND' ? `${err.code} ` : ''}${err.message ?? String(e)}${pos}`;
-  if (e instanceof BoundError || err.code === 'D1011' || err.code === 'D2014' || err.code === 'D2015' || e instanceof RangeError) return { kind: 'bound', message };
+  const message = `${err.code && err.code !== 'BOUND' ? `${err.code} ` : ''}${err.message ?? String(e)}`;
+  const at = typeof err.position === 'number' ? { position: err.position } : {};
+  if (e instanceof BoundError || err.code === 'D1011' || err.code === 'D2014' || err.code === 'D2015' || e instanceof RangeError) return { kind: 'bound', message, ...at };
   if (err.code === 'D3137') return { kind: 'input', message: err.message ?? String(e) };
-  return { kind: 'failed', message };
+  return { kind: 'failed', message, ...at };
 }

@@ -141,7 +141,8 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
     return c;
   };
 
-  const fail = (kind: FailureKind, message: string, where: string, cause: unknown): CrmMcpError => {
+  const fail = (kind: FailureKind, text: string, where: string, cause: unknown, position?: number, offset = 0): CrmMcpError => {
+    const message = position === undefined ? text : `${text} at position ${Math.max(0, position - offset)}`;
     if (kind === 'bound') return new CrmMcpError('mapping_bound', `${where}: expression exceeded its evaluation bound (${message})`, { cause });
     if (kind === 'input') return new CrmMcpError('invalid_input', message, { cause });
     return new CrmMcpError('mapping_failed', `${where}: ${message}`, { cause });
@@ -169,15 +170,15 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
         try {
           return await evaluateBounded(c, input, bindings, limits);
         } catch (e) {
-          const { kind, message } = classifyFailure(e);
-          throw fail(kind, message, where, e);
+          const { kind, message, position } = classifyFailure(e);
+          throw fail(kind, message, where, e, position, p.offset);
         }
       }
       isolation ??= createIsolation({ ...bounds.isolation, limits });
       try {
         return await isolation.evaluate(p.program, input, bindings);
       } catch (e) {
-        if (e instanceof IsolationFailure) throw fail(e.kind, e.message, where, e);
+        if (e instanceof IsolationFailure) throw fail(e.kind, e.message, where, e, e.position, p.offset);
         throw fail('failed', (e as Error).message, where, e);
       }
     },

@@ -14,7 +14,7 @@ export interface IsolationRequest {
   bindings: Record<string, unknown>;
 }
 
-export type IsolationReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; kind: 'bound' | 'input' | 'failed'; message: string };
+export type IsolationReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; kind: 'bound' | 'input' | 'failed'; message: string; position?: number };
 
 const limits = (workerData as { limits: EvalLimits }).limits;
 const compiled = new Map<string, jsonata.Expression>();

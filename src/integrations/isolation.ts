@@ -29,6 +29,8 @@ export class IsolationFailure extends Error {
   constructor(
     readonly kind: FailureKind,
     message: string,
+    /** Where in the program jsonata failed, when it says. */
+    readonly position?: number,
   ) {
     super(message);
   }
@@ -95,7 +97,7 @@ export function createIsolation(opts: IsolationOptions): Isolation {
     worker.unref();
     worker.on('message', (r: IsolationReply) => {
       if (slot.job?.id !== r.id) return;
-      finish(slot, r.ok ? { value: r.value } : { error: new IsolationFailure(r.kind, r.message) });
+      finish(slot, r.ok ? { value: r.value } : { error: new IsolationFailure(r.kind, r.message, r.position) });
       pump();
     });
     worker.on('error', (e: Error & { code?: string }) =>
