@@ -122,7 +122,7 @@ export function modelMarkdown(): string {
     'Conventions:',
     '- Ids are strings, whatever the CRM uses. Timestamps are ISO-8601 strings; `close_date` is `YYYY-MM-DD`.',
     '- A field the CRM has no value for is `null` (or absent when "always present" is no); lists are always present and',
-    '  empty when there is nothing (`emails`, `phones`, `contact_ids`, …).',
+    '  empty when there is nothing (`emails`, `phones`, `contact_ids`, …); a list never holds `null`.',
     '- Amounts are numbers in the major unit of `currency` (a CRM that stores minor units converts in its mapping).',
     '- `custom_fields` on **read** holds the entries an environment or account override declares',
     '  (`resources.<name>.custom_fields.<key>: {field, expr}`), by key, `null` when the record has no value. On **write**',

@@ -118,6 +118,8 @@ export async function mapRecord(
     throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record the mapping could not read`);
   }
   const rec: Record<string, unknown> = { ...(mapped as Record<string, unknown>) };
+  // A list entry that is null (an association without an id, a null link) says nothing: lists never carry nulls.
+  for (const [k, v] of Object.entries(rec)) if (Array.isArray(v) && v.some((x) => x === null)) rec[k] = v.filter((x) => x !== null);
   if (resource.custom_fields) {
     const custom: Record<string, unknown> = { ...((rec.custom_fields as Record<string, unknown> | undefined) ?? {}) };
     for (const [k, cf] of Object.entries(resource.custom_fields)) {
