@@ -203,7 +203,7 @@ const hasCustom = (s: RateLimitSpec | undefined): boolean =>
   Boolean(s && (s.limit_header || s.remaining_header || s.reset_seconds_header || s.interval_ms_header || s.usage_header));
 
 /** The policies one response reports: IETF first, then the declared formats, then the custom headers. */
-export function readPolicies(spec: RateLimitSpec | undefined, headers: HeaderBag, nowMs: number): RateLimitPolicy[] {
+function readPolicies(spec: RateLimitSpec | undefined, headers: HeaderBag, nowMs: number): RateLimitPolicy[] {
   const declared = spec?.format === undefined ? (hasCustom(spec) ? [] : DEFAULT_FORMATS) : Array.isArray(spec.format) ? spec.format : [spec.format];
   for (const f of ['ietf' as const, ...declared.filter((f) => f !== 'ietf')]) {
     const found = READERS[f](headers, nowMs);
@@ -213,7 +213,7 @@ export function readPolicies(spec: RateLimitSpec | undefined, headers: HeaderBag
 }
 
 /** Fewest requests remaining (unknown counts as plenty); on a tie the longer reset; `preferred` by name wins. */
-export function mostConstraining(policies: RateLimitPolicy[], preferred?: string | null): RateLimitPolicy | undefined {
+function mostConstraining(policies: RateLimitPolicy[], preferred?: string | null): RateLimitPolicy | undefined {
   const named = preferred ? policies.find((p) => p.name === preferred) : undefined;
   if (named) return named;
   const requests = policies.filter((p) => p.unit === undefined || p.unit === 'requests');

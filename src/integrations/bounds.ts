@@ -194,7 +194,7 @@ export function compileBounded(expr: string, limits: EvalLimits): jsonata.Expres
 }
 
 /** Throws BoundError when `v` is larger than `max` (characters of strings plus one per value). */
-export function checkResultSize(v: unknown, max: number): void {
+function checkResultSize(v: unknown, max: number): void {
   let size = 0;
   const stack: unknown[] = [v];
   while (stack.length > 0) {

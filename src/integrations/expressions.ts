@@ -66,7 +66,7 @@ function variablesOf(ast: unknown): Set<string> {
   return out;
 }
 
-export function jsonataMessage(e: unknown, offset = 0): string {
+function jsonataMessage(e: unknown, offset = 0): string {
   const err = e as { message?: string; code?: string; position?: number };
   const pos = typeof err.position === 'number' ? ` at position ${Math.max(0, err.position - offset)}` : '';
   return `${err.code ? `${err.code} ` : ''}${err.message ?? String(e)}${pos}`;

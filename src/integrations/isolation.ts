@@ -11,6 +11,10 @@
  * returns); it is measured from when the worker starts the evaluation, never from when it was
  * queued, and it is far above what the step budget allows.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { EvalLimits, FailureKind } from './bounds.js';
 import type { IsolationReply, IsolationRequest } from './isolation-worker.js';
@@ -53,10 +57,19 @@ interface Slot {
   job?: { id: number; job: Job; timer: NodeJS.Timeout };
 }
 
-/** The worker script: compiled JavaScript next to this file, or the TypeScript source under tsx (tests). */
-function workerUrl(): { url: URL; execArgv: string[] } {
-  const ts = import.meta.url.endsWith('.ts');
-  return { url: new URL(ts ? './isolation-worker.ts' : './isolation-worker.js', import.meta.url), execArgv: ts ? ['--import', 'tsx'] : [] };
+/**
+ * The worker script: the compiled JavaScript next to this file; or, when this module runs as
+ * TypeScript source (tests, `npm run bench`), a bootstrap that registers tsx in the worker and
+ * imports the source (`--import tsx` in a worker's execArgv does not take on Node 20).
+ */
+function workerScript(): { script: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { script: new URL('./isolation-worker.js', import.meta.url), eval: false };
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const api = pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
+  const source = new URL('./isolation-worker.ts', import.meta.url).href;
+  return { script: `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`, eval: true };
 }
 
 export function createIsolation(opts: IsolationOptions): Isolation {
@@ -87,9 +100,9 @@ export function createIsolation(opts: IsolationOptions): Isolation {
   };
 
   const spawn = (): Slot => {
-    const { url, execArgv } = workerUrl();
-    const worker = new Worker(url, {
-      execArgv,
+    const { script, eval: isEval } = workerScript();
+    const worker = new Worker(script, {
+      eval: isEval,
       workerData: { limits: opts.limits },
       resourceLimits: { maxOldGenerationSizeMb: opts.maxOldGenerationSizeMb ?? 256, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     });

@@ -21,7 +21,7 @@ import { DefinitionSchema, type Definition } from './schema.js';
 export const DEFAULT_INTEGRATIONS_DIR = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'integrations');
 
 /** Variables the engine binds; a definition function may not take their names. */
-export const ENGINE_BINDINGS = ['input', 'id', 'limit', 'page', 'fields', 'vars', 'context', 'nowIso', 'nowMs', 'status', 'headers'] as const;
+const ENGINE_BINDINGS = ['input', 'id', 'limit', 'page', 'fields', 'vars', 'context', 'nowIso', 'nowMs', 'status', 'headers'] as const;
 
 const JSONATA_BUILTINS = new Set(
   ('sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim pad match contains replace split join ' +

@@ -27,7 +27,7 @@ interface Node {
 }
 
 /** A record holding a sample string at every field path the expression reads from its input. */
-export function sampleInput(expr: string): Record<string, unknown> {
+function sampleInput(expr: string): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   const put = (names: string[]) => {
     let cur = root;
@@ -63,7 +63,7 @@ export function sampleInput(expr: string): Record<string, unknown> {
 }
 
 /** The first expression of `merged` that `base` does not have and that breaks a bound on a sample record. */
-export async function boundsProblem(merged: Definition, compiler: ExpressionCompiler): Promise<string | undefined> {
+async function boundsProblem(merged: Definition, compiler: ExpressionCompiler): Promise<string | undefined> {
   for (const { path, expr } of expressionFields(merged)) {
     if (compiler.trusted(expr, merged.functions)) continue;
     const resource = UNIFIED_RESOURCES.find((r) => path.startsWith(`resources.${r}.`));

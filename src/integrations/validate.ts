@@ -73,7 +73,7 @@ function usage(def: Definition): { variables: Set<string>; vars: Set<string> } {
   return { variables, vars };
 }
 
-export function validateDefinition(raw: unknown, file: string): ValidationReport {
+function validateDefinition(raw: unknown, file: string): ValidationReport {
   const report: ValidationReport = { file, errors: [], warnings: [] };
   let def: Definition;
   try {

@@ -6,7 +6,7 @@
  * asserted on their own rows.
  */
 import { describe, expect, it } from 'vitest';
-import { ietfFields, mostConstraining, normalizeRateLimit, parseRetryAfter, readPolicies } from '../../src/engine/rate-limit.js';
+import { ietfFields, normalizeRateLimit, parseRetryAfter } from '../../src/engine/rate-limit.js';
 import { loadRegistry, type RateLimitSpec } from '../../src/integrations/index.js';
 import { rateLimitHeaders } from '../../src/mcp/results.js';
 
@@ -67,13 +67,14 @@ describe('rate-limit headers: every format → the same normalized figures and I
     });
     // A throttled body naming a policy picks that one.
     expect(normalizeRateLimit(undefined, h, { nowMs: now, throttled: true, policy: 'permin' })).toMatchObject({ limit: 50, remaining: 40, retry_after_seconds: 12, policy: 'permin' });
-    expect(mostConstraining([{ name: 'a', limit: 10, remaining: 5, reset_seconds: 1 }, { name: 'b', limit: 99, remaining: 5, reset_seconds: 60 }])?.name).toBe('b');
+    // On a tie in what is left, the longer wait is the more constraining.
+    expect(normalizeRateLimit(undefined, { ratelimit: '"a";r=5;t=1, "b";r=5;t=60' }, { nowMs: now })?.policy).toBe('b');
   });
 
   it('IETF wins over the other formats when both are sent; a malformed structured field is ignored, not guessed at', () => {
     const both = { ratelimit: '"std";r=1;t=2', 'ratelimit-policy': '"std";q=10;w=2', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '42' };
     expect(normalizeRateLimit(undefined, both, { nowMs: now })).toMatchObject({ limit: 10, remaining: 1, policy: 'std' });
-    expect(readPolicies(undefined, { ratelimit: 'default;r=;;', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '42' }, now)).toEqual([{ name: null, limit: 100, remaining: 42, reset_seconds: null }]);
+    expect(normalizeRateLimit(undefined, { ratelimit: 'default;r=;;', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '42' }, { nowMs: now })?.policies).toEqual([{ name: null, limit: 100, remaining: 42, reset_seconds: null }]);
     expect(normalizeRateLimit(undefined, { ratelimit: '"x";r=-1' }, { nowMs: now })).toBeNull();
   });
 });

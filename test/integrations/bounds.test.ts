@@ -51,6 +51,7 @@ describe('load cannot trip a bound', () => {
     const body = hubspot.resources.deals!.create!.body!;
     const input = { name: 'Pilot', amount: 900, stage: 'appointmentscheduled', company_id: '200001', contact_ids: ['100001', '100002'] };
     const stop = keepBusy();
+    const started = performance.now();
     const latency: number[] = [];
     const timed = async <T>(p: () => Promise<T>): Promise<T> => {
       const t = performance.now();
@@ -67,6 +68,7 @@ describe('load cannot trip a bound', () => {
           : timed(() => slow.evaluate(body, input, { input, vars: hubspot.vars }, 'load interpreter', hubspot.functions)),
       ),
     );
+    const wall = performance.now() - started;
     stop();
     const failures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
     expect(failures).toEqual([]);
@@ -75,7 +77,10 @@ describe('load cannot trip a bound', () => {
       if (i % 2 === 0) expect(v).toEqual({ page_size: i });
       else expect(v).toMatchObject({ properties: { dealname: 'Pilot', amount: '900', dealstage: 'appointmentscheduled' } });
     });
-    console.log(`bounds: 10000 concurrent evaluations under load, 0 failures, p99 ${p99(latency).toFixed(1)} ms (includes queueing behind 20 ms busy turns)`);
+    console.log(
+      `bounds: 10000 concurrent evaluations under load, 0 failures; all submitted at once, done in ${wall.toFixed(0)} ms; ` +
+        `per-evaluation time from submission p99 ${p99(latency).toFixed(1)} ms (mostly queueing behind the other evaluations and the 20 ms busy turns)`,
+    );
   });
 });
 

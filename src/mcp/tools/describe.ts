@@ -6,7 +6,7 @@
 import type { ToolContext } from '../context.js';
 
 /** The tools among `names` this server registers, as "a, b or c" (undefined when none). */
-export function anyOf(ctx: ToolContext, names: string[], conjunction = 'or'): string | undefined {
+function anyOf(ctx: ToolContext, names: string[], conjunction = 'or'): string | undefined {
   const have = names.filter((n) => ctx.available.has(n));
   if (have.length === 0) return undefined;
   return have.length === 1 ? have[0] : `${have.slice(0, -1).join(', ')} ${conjunction} ${have.at(-1)}`;
