@@ -79,6 +79,19 @@ describe('rate-limit headers: every format → the same normalized figures and I
   });
 });
 
+describe('the examples each source documents, as given', () => {
+  const cases: Array<[string, RateLimitSpec | undefined, Record<string, string>, Record<string, unknown>]> = [
+    ['IETF draft §4.2: RateLimit "default";r=50;t=30 with §3.2 RateLimit-Policy "default";q=100;w=10', undefined, { ratelimit: '"default";r=50;t=30', 'ratelimit-policy': '"default";q=100;w=10' }, { limit: 100, remaining: 50, reset_seconds: 30, policy: 'default' }],
+    ['IETF draft §4.2: a partition key and no time window', undefined, { ratelimit: '"default";r=999;pk=:dHJpYWwxMjEzMjM=:' }, { limit: null, remaining: 999, reset_seconds: null, policy: 'default' }],
+    ['Pipedrive "Rate limiting": x-ratelimit-limit 40, -remaining 39, -reset 2', spec('pipedrive'), { 'x-ratelimit-limit': '40', 'x-ratelimit-remaining': '39', 'x-ratelimit-reset': '2' }, { limit: 40, remaining: 39, reset_seconds: 2, policy: 'burst' }],
+    ['HubSpot usage guidelines: OAuth app, 100 per 10 s', reg.get('hubspot').rate_limit, { 'x-hubspot-ratelimit-max': '100', 'x-hubspot-ratelimit-remaining': '99', 'x-hubspot-ratelimit-interval-milliseconds': '10000' }, { limit: 100, remaining: 99, reset_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' }],
+    ['Salesforce "Limit Info Header": api-usage=18/5000', reg.get('salesforce').rate_limit, { 'sforce-limit-info': 'api-usage=18/5000' }, { limit: 5000, remaining: 4982, reset_seconds: 86400, policy: 'api-usage' }],
+  ];
+  it.each(cases)('%s', (_name, s, headers, expected) => {
+    expect(normalizeRateLimit(s, headers, { nowMs: now })).toMatchObject(expected);
+  });
+});
+
 describe('provider formats with more than one policy', () => {
   it('HubSpot (shipped definition): the 10-second rolling window, the daily budget of a private app, legacy secondly', () => {
     const info = normalizeRateLimit(
