@@ -7,17 +7,20 @@
  *   CRM_MCP_ENCRYPTION_KEYS   keyring: `kid:material,kid:material` (first is current when no KEY)
  *   CRM_MCP_KEYS_FILE         key file (default <dataDir>/keys.json; generated for the embedded store)
  *   CRM_MCP_LOG_LEVEL         debug | info | warn | error
+ *   CRM_MCP_INTEGRATIONS_DIR  definition directories (path-delimiter separated), loaded after the
+ *                             package's own `integrations/`; a same-named definition replaces the
+ *                             shipped one (flag `--integrations <dir>`, repeatable; file `integrationsDir`)
  * Config file only: `publicUrl` (where `serve` is reachable; connect links start there),
  * `oauthClients` (the operator's own OAuth clients, src/oauth-clients/config.ts), `environments`
- * (environment → integration → partial definition, deep-merged over the platform definition),
- * `definitionDirs` (more definition directories, after the package's own `integrations/`) and
+ * (`environments.<env>.overrides.<integration>`: a partial definition deep-merged over the
+ * platform definition for accounts of that environment; checked when the app opens) and
  * `extraProviderHosts` (provider hosts allowed beyond each definition's own, also over plain
  * http: for sandboxes and local fakes, never for a real CRM).
  * Key material and client secrets are kept behind functions so that printing or logging the
  * config shows none.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { delimiter, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { CrmMcpError } from '../core/errors.js';
 import type { Json } from '../integrations/index.js';
@@ -30,6 +33,8 @@ export interface ConfigFlags {
   logLevel?: string | undefined;
   dataDir?: string | undefined;
   keysFile?: string | undefined;
+  /** `--integrations <dir>` (repeatable). */
+  integrations?: string[] | undefined;
 }
 
 export interface EnvKeys {
@@ -46,8 +51,10 @@ const FileConfigSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     oauthClients: OAuthClientsConfigSchema.optional(),
-    environments: z.record(z.string().min(1), z.record(z.string().min(1), z.record(z.string(), z.unknown()))).optional(),
-    definitionDirs: z.array(z.string().min(1)).optional(),
+    environments: z
+      .record(z.string().min(1), z.object({ overrides: z.record(z.string().min(1), z.record(z.string(), z.unknown())).optional() }).strict())
+      .optional(),
+    integrationsDir: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
     extraProviderHosts: z.array(z.string().min(1)).optional(),
   })
   .strict();
@@ -67,10 +74,12 @@ export const AppConfigSchema = z.object({
   publicUrl: z.string().optional(),
   /** The config file's OAuth clients; a function so the config never serializes their secrets. */
   oauthClients: z.custom<() => OAuthClientsConfig | undefined>((v) => typeof v === 'function'),
-  /** environment → integration → partial definition. */
+  /** environment → integration → partial definition (the config file's `environments.<env>.overrides`). */
   environments: z.custom<Record<string, Record<string, Json>>>((v) => typeof v === 'object' && v !== null),
   /** Absolute paths of definition directories loaded after the package's own. */
-  definitionDirs: z.array(z.string().min(1)),
+  integrationsDirs: z.array(z.string().min(1)),
+  /** The config file read, if any (named in configuration errors found later, e.g. a bad environment override). */
+  configFile: z.string().optional(),
   extraProviderHosts: z.array(z.string().min(1)),
 });
 export type AppConfig = z.infer<typeof AppConfigSchema>;
@@ -99,6 +108,12 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags;
   const keysFileSpec = nonEmpty(flags.keysFile) ?? nonEmpty(env.CRM_MCP_KEYS_FILE);
   const keysFile = keysFileSpec ? abs(keysFileSpec) : file.keysFile ? abs(file.keysFile, fileBase) : resolve(dataDir, 'keys.json');
 
+  // The first source that names definition directories wins: flags, then the environment, then the file.
+  const flagDirs = (flags.integrations ?? []).filter((d) => d.trim() !== '').map((d) => abs(d));
+  const envDirs = (nonEmpty(env.CRM_MCP_INTEGRATIONS_DIR)?.split(delimiter) ?? []).filter((d) => d.trim() !== '').map((d) => abs(d.trim()));
+  const fileDirs = (file.integrationsDir === undefined ? [] : [file.integrationsDir].flat()).map((d) => abs(d, fileBase));
+  const integrationsDirs = flagDirs.length ? flagDirs : envDirs.length ? envDirs : fileDirs;
+
   const current = nonEmpty(env.CRM_MCP_ENCRYPTION_KEY);
   const list = nonEmpty(env.CRM_MCP_ENCRYPTION_KEYS);
   const parsed = AppConfigSchema.safeParse({
@@ -109,8 +124,9 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags;
     logLevel: nonEmpty(flags.logLevel) ?? nonEmpty(env.CRM_MCP_LOG_LEVEL) ?? file.logLevel ?? 'info',
     ...(file.publicUrl ? { publicUrl: file.publicUrl } : {}),
     oauthClients: () => file.oauthClients,
-    environments: file.environments ?? {},
-    definitionDirs: (file.definitionDirs ?? []).map((d) => abs(d, fileBase)),
+    environments: Object.fromEntries(Object.entries(file.environments ?? {}).map(([e, v]) => [e, (v.overrides ?? {}) as Record<string, Json>])),
+    integrationsDirs,
+    ...(configPath ? { configFile: resolve(cwd, configPath) } : {}),
     extraProviderHosts: file.extraProviderHosts ?? [],
   });
   if (!parsed.success) {
@@ -127,10 +143,27 @@ function readConfigFile(path: string): z.infer<typeof FileConfigSchema> {
   } catch (cause) {
     throw new CrmMcpError('config_invalid', `cannot read config file ${path}: ${(cause as Error).message}`, { cause });
   }
+  const moved = renamedKey(json);
+  if (moved) throw new CrmMcpError('config_invalid', `config file ${path}: ${moved}`);
   const parsed = FileConfigSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CrmMcpError('config_invalid', `config file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
+}
+
+/** Keys an older config file used, with where they live now. */
+function renamedKey(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const o = json as Record<string, unknown>;
+  if ('definitionDirs' in o) return 'definitionDirs: renamed integrationsDir (a directory or a list of directories)';
+  const envs = o.environments;
+  if (typeof envs !== 'object' || envs === null) return undefined;
+  for (const [env, v] of Object.entries(envs as Record<string, unknown>)) {
+    if (typeof v !== 'object' || v === null) continue;
+    const stray = Object.keys(v).find((k) => k !== 'overrides');
+    if (stray) return `environments.${env}.${stray}: integration overrides live under environments.${env}.overrides.${stray}`;
+  }
+  return undefined;
 }

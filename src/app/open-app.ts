@@ -11,9 +11,10 @@ import type { OperatorRuntime } from '../connect/runtime.js';
 import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type Random } from '../core/deps.js';
 import { createLogger } from '../core/logger.js';
 import { createEngine } from '../engine/engine.js';
-import { loadRegistry, secretContextKeys } from '../integrations/index.js';
+import { CrmMcpError } from '../core/errors.js';
+import { environmentOverridesProblem, loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
 import type { McpRuntime } from '../mcp/runtime.js';
-import { loadConfig, type ConfigFlags } from './config.js';
+import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
 import { composeCore, webhookEndpointsFromEnv } from './core.js';
 import { openStore } from './open-store.js';
 import type { AppParts } from './parts.js';
@@ -40,6 +41,15 @@ export interface App extends AppParts {
   operator(): Promise<OperatorRuntime>;
 }
 
+/** The definitions an app would serve (shipped, then the operator's directories), with the environment overrides checked. */
+export async function openDefinitions(config: AppConfig, log?: Deps['logger']): Promise<IntegrationRegistry> {
+  const registry = loadRegistry({ extraDirs: config.integrationsDirs });
+  for (const r of registry.replaced()) log?.info('integration definition replaced', { integration: r.name, file: r.file, replaces: r.replaces });
+  const envProblem = await environmentOverridesProblem(registry, config.environments);
+  if (envProblem) throw new CrmMcpError('config_invalid', `${config.configFile ? `config file ${config.configFile}: ` : ''}${envProblem}`);
+  return registry;
+}
+
 export async function openApp(o: OpenAppOptions): Promise<App> {
   const config = loadConfig({ env: o.env, ...(o.flags ? { flags: o.flags } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
   const deps: Deps = {
@@ -48,7 +58,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
   };
-  const registry = loadRegistry({ extraDirs: config.definitionDirs });
+  const registry = await openDefinitions(config, deps.logger);
   const store = await openStore(config, {
     clock: deps.clock,
     notice: o.notice ?? ((l) => o.stderr(l + '\n')),

@@ -10,7 +10,7 @@ import type { OperatorRuntime } from '../connect/runtime.js';
 import { revokeGrant } from '../connect/revoke.js';
 import { engineValidator, storedTokenProvider } from '../connect/validators.js';
 import { createEngine } from '../engine/engine.js';
-import { connectSpec, overrideProblem, secretContextKeys, tokenEndpointSpec } from '../integrations/index.js';
+import { authMethods, connectSpec, createExpressionCompiler, overrideProblem, secretContextKeys, tokenEndpointSpec } from '../integrations/index.js';
 import type { AppParts } from './parts.js';
 
 export function buildOperatorRuntime(app: AppParts): OperatorRuntime {
@@ -18,6 +18,8 @@ export function buildOperatorRuntime(app: AppParts): OperatorRuntime {
   const extraAllowedHosts = config.extraProviderHosts;
   const engineOpts = { registry, deps, envOverrides: config.environments, extraAllowedHosts };
   // The schedule is only worth reporting where it is real: shared on Redis, or run by this process.
+  // Checks overrides before they are stored; its isolation workers start on first use.
+  const overrideCompiler = createExpressionCompiler();
   const scheduler = store.redis || app.schedulerRunning() ? core.scheduler : { tokenStored: core.scheduler.tokenStored, forget: core.scheduler.forget };
   return {
     kv: store.kv,
@@ -34,7 +36,7 @@ export function buildOperatorRuntime(app: AppParts): OperatorRuntime {
     integration(name) {
       if (!registry.has(name)) return undefined;
       const def = registry.get(name);
-      return { name, authMethods: [def.auth.type], secretContextFields: secretContextKeys(def), overrideProblem: (account) => overrideProblem(registry, account) };
+      return { name, authMethods: authMethods(def), secretContextFields: secretContextKeys(def), overrideProblem: (account) => overrideProblem(registry, account, overrideCompiler) };
     },
     async connectSpec(integration, environment) {
       return { ...connectSpec(core.definition(integration, environment)), extraAllowedHosts };

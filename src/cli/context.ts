@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { OperatorRuntime } from '../connect/runtime.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import type { CliIo } from './io.js';
-import type { KeySetup, RunDemo, RunSandbox, RuntimeFlags } from './open.js';
+import type { IntegrationsView, KeySetup, RunDemo, RunSandbox, RuntimeFlags } from './open.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevelFlag = (typeof LOG_LEVELS)[number];
@@ -22,6 +22,8 @@ export interface GlobalOptions {
   redisUrl?: string;
   keysFile?: string;
   logLevel?: LogLevelFlag;
+  /** `--integrations <dir>`, in the order given. */
+  integrations?: string[];
   json: boolean;
 }
 
@@ -34,6 +36,8 @@ export interface CommandContext {
   mcp(defaultLogLevel?: LogLevelFlag): Promise<McpRuntime>;
   operator(): Promise<OperatorRuntime>;
   keys(): Promise<KeySetup>;
+  /** The configured integration definitions, without opening the store. */
+  integrations(): Promise<IntegrationsView>;
   runDemo: RunDemo;
   runSandbox: RunSandbox;
   /** Resolves on SIGINT/SIGTERM (or when the caller's stop signal aborts); listens only while awaited. */

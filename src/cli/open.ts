@@ -11,6 +11,7 @@ import type { AuditPort } from '../audit/log.js';
 import type { SealedSecretSet } from '../crypto/rotate.js';
 import type { DemoOptions, DemoRun } from '../demo/run.js';
 import type { SandboxOptions, SandboxRun } from '../demo/sandbox.js';
+import type { IntegrationRegistry } from '../integrations/registry.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
@@ -41,6 +42,13 @@ export interface KeySetup {
 }
 export type OpenKeys = (flags: RuntimeFlags, io: CliIo) => Promise<KeySetup>;
 
+/** The definitions the configuration selects (`integrations list`): no store is opened. */
+export interface IntegrationsView {
+  registry: IntegrationRegistry;
+  close(): Promise<void>;
+}
+export type OpenIntegrations = (flags: RuntimeFlags, io: CliIo) => Promise<IntegrationsView>;
+
 /** The embedded demo: its own sandboxes, store and server (src/demo/run.ts). */
 export type RunDemo = (opts: DemoOptions) => Promise<DemoRun>;
 /** The long-running sandbox CRMs with their own data directory (src/demo/sandbox.ts). */
@@ -50,6 +58,7 @@ export interface CliOpeners {
   mcp: OpenRuntime;
   operator: OpenOperatorRuntime;
   keys: OpenKeys;
+  integrations: OpenIntegrations;
   demo: RunDemo;
   sandbox: RunSandbox;
 }
@@ -72,10 +81,16 @@ const openKeys: OpenKeys = async (flags, io) => {
   };
 };
 
+const openIntegrations: OpenIntegrations = async (flags, io) => {
+  const [{ loadConfig }, { openDefinitions }] = await Promise.all([import('../app/config.js'), import('../app/open-app.js')]);
+  return { registry: await openDefinitions(loadConfig({ env: io.env, flags })), close: async () => {} };
+};
+
 export const defaultOpeners: CliOpeners = {
   mcp: openRuntime,
   operator: openOperatorRuntime,
   keys: openKeys,
+  integrations: openIntegrations,
   demo: async (opts) => (await import('../demo/run.js')).runDemo(opts),
   sandbox: async (opts) => (await import('../demo/sandbox.js')).runSandbox(opts),
 };

@@ -21,7 +21,7 @@ export interface RunCliOptions {
 }
 
 /** Global flags that take a value (skipped when looking for the command word). */
-const VALUE_FLAGS = new Set(['--config', '--data-dir', '--store', '--redis-url', '--keys-file', '--log-level']);
+const VALUE_FLAGS = new Set(['--config', '--data-dir', '--store', '--redis-url', '--keys-file', '--log-level', '--integrations']);
 
 const GLOBAL_HELP = `
 Global options go before or after the command. Flags win over CRM_MCP_* environment variables,
@@ -44,16 +44,18 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
   };
   const flags: CommandContext['flags'] = (defaultLogLevel) => {
     const g = globals();
-    return { config: g.config, dataDir: g.dataDir, store: g.store, redisUrl: g.redisUrl, keysFile: g.keysFile, logLevel: g.logLevel ?? defaultLogLevel };
+    return { config: g.config, dataDir: g.dataDir, store: g.store, redisUrl: g.redisUrl, keysFile: g.keysFile, logLevel: g.logLevel ?? defaultLogLevel, integrations: g.integrations };
   };
   let mcp: ReturnType<CommandContext['mcp']> | undefined;
   let operator: ReturnType<CommandContext['operator']> | undefined;
+  let integrations: ReturnType<CommandContext['integrations']> | undefined;
   const ctx: CommandContext = {
     io,
     globals,
     flags,
     mcp: (level) => (mcp ??= track(openers.mcp(flags(level), io))),
     operator: () => (operator ??= track(openers.operator(flags('warn'), io))),
+    integrations: () => (integrations ??= track(openers.integrations(flags('warn'), io))),
     async keys() {
       const setup = await openers.keys(flags('warn'), io);
       return { ...setup, open: () => track(setup.open()) };
@@ -109,6 +111,11 @@ function buildProgram(io: CliIo): Command {
     .addOption(new Option('--redis-url <url>', 'use Redis instead of the embedded store'))
     .addOption(new Option('--keys-file <path>', 'encryption key file (default <data dir>/keys.json, or CRM_MCP_KEYS_FILE; CRM_MCP_ENCRYPTION_KEY wins)'))
     .addOption(new Option('--log-level <level>', 'log level on stderr (default info for serve/stdio, warn otherwise)').choices(LOG_LEVELS))
+    .addOption(
+      new Option('--integrations <dir>', 'a directory of integration definitions, loaded after the shipped ones (repeatable; or CRM_MCP_INTEGRATIONS_DIR)').argParser(
+        (dir: string, prev: string[] | undefined) => [...(prev ?? []), dir],
+      ),
+    )
     .option('--json', 'machine-readable output: one JSON document on stdout; failures as {"ok":false,"error":{"code","message"}}')
     .addHelpText('afterAll', GLOBAL_HELP);
   for (const [name, c] of Object.entries(COMMANDS)) program.command(name).description(c.summary);

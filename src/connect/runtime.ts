@@ -21,7 +21,7 @@ export interface IntegrationInfo {
   /** Context fields the definition marks secret (encrypted at rest, masked in every listing). */
   secretContextFields?: readonly string[];
   /** Why the account's overrides would be rejected (field path and error), else undefined; checked before an override is stored. */
-  overrideProblem?(account: Pick<LinkedAccount, 'integration' | 'integration_override' | 'unified_model_override'>): string | undefined;
+  overrideProblem?(account: Pick<LinkedAccount, 'integration' | 'integration_override' | 'unified_model_override'>): Promise<string | undefined>;
 }
 
 export interface RevokeOutcome {

@@ -21,7 +21,7 @@ type ToolErrorCategory =
   | 'provider_error'
   | 'host_not_allowed'
   | 'mapping_failed'
-  | 'mapping_timeout'
+  | 'mapping_bound'
   | 'internal';
 
 /** 1 failure, 2 usage (bad flags or input), 3 not found; 0 is success and never an error's. */
@@ -49,7 +49,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorOutcome>> = {
   integration_unknown: { tool: 'unsupported', http: 404, exit: 3 },
   host_not_allowed: { tool: 'host_not_allowed', http: 502, exit: 1 },
   mapping_failed: { tool: 'mapping_failed', http: 502, exit: 1 },
-  mapping_timeout: { tool: 'mapping_timeout', http: 502, exit: 1 },
+  mapping_bound: { tool: 'mapping_bound', http: 502, exit: 1 },
   needs_reauth: { tool: 'needs_reauth', http: 502, exit: 1 },
   transient_auth: { tool: 'transient_auth', http: 503, exit: 1 },
   // The token call cannot be made until an operator configures the client; reported to agents

@@ -18,7 +18,7 @@ export type ErrorCode =
   | 'integration_unknown'
   | 'host_not_allowed'
   | 'mapping_failed'
-  | 'mapping_timeout'
+  | 'mapping_bound'
   | 'needs_reauth'
   | 'transient_auth'
   | 'oauth_client_misconfigured'

@@ -1,6 +1,6 @@
 /**
  * How the demo and `crm-mcp sandbox` point the real product at the built-in sandboxes — with the
- * same settings an operator uses: a config file whose environment override (`environments`)
+ * same settings an operator uses: a config file whose environment override (`environments.<env>.overrides`)
  * moves each integration's API and token endpoints to the loopback fakes and whose
  * `extraProviderHosts` allows the fakes' hosts over plain http, and the sandbox OAuth clients as
  * the operator's own (in the config file, or as the CRM_MCP_<INTEGRATION>_SANDBOX_CLIENT_ID /
@@ -30,7 +30,7 @@ interface FakeUrls {
 
 /** The config file keys (src/app/config.ts) that point crm-mcp at the sandboxes, OAuth clients aside. */
 export interface SandboxEndpointConfig {
-  environments: Record<string, Record<string, Json>>;
+  environments: Record<string, { overrides: Record<string, Json> }>;
   extraProviderHosts: string[];
 }
 
@@ -41,14 +41,16 @@ export interface SandboxConfig extends SandboxEndpointConfig {
 
 /**
  * The only place that names the config keys for the sandboxes' endpoints: a rename of
- * `environments.<env>.<integration>` or `extraProviderHosts` in src/app/config.ts is a change here.
+ * `environments.<env>.overrides.<integration>` or `extraProviderHosts` in src/app/config.ts is a change here.
  */
 export function sandboxEndpointConfig(sb: SandboxEndpoints): SandboxEndpointConfig {
   return {
     environments: {
       [DEMO_ENVIRONMENT]: {
-        hubspot: { base_url: sb.hubspot.url, auth: authUrls(sb.hubspot) },
-        salesforce: { auth: authUrls(sb.salesforce) },
+        overrides: {
+          hubspot: { base_url: sb.hubspot.url, auth: authUrls(sb.hubspot) },
+          salesforce: { auth: authUrls(sb.salesforce) },
+        },
       },
     },
     extraProviderHosts: [...new Set([new URL(sb.hubspot.url).host, new URL(sb.salesforce.tokenUrl).host, new URL(sb.salesforce.instanceUrl).host])],

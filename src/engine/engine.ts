@@ -14,22 +14,20 @@ import { createDefinitionResolver, type Json } from '../integrations/overrides.j
 import type { IntegrationRegistry } from '../integrations/registry.js';
 import type { Definition, Operation, Resource } from '../integrations/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
-import { UNIFIED_METHODS, UNIFIED_RESOURCES, type UnifiedResource } from '../unified/models.js';
+import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { toUnifiedFields } from './field-names.js';
 import { buildRequest, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
-import type { Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
+import type { Capability, Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
 
 export interface EngineOptions {
   registry: IntegrationRegistry;
   tokens: TokenProvider;
   deps: Pick<Deps, 'clock' | 'logger'> & Partial<Pick<Deps, 'dispatcher'>>;
-  /** Bound on one JSONata evaluation (default 250 ms). */
-  mappingTimeoutMs?: number;
-  /** Bound on JSONata evaluation depth (default 300). */
-  mappingMaxDepth?: number;
+  /** Bounds on every JSONata evaluation (steps, depth, sizes) and the isolation pool for override expressions. */
+  expressionBounds?: ExpressionBounds;
   /** Environment overrides: environment name → integration name → partial definition. */
   envOverrides?: Record<string, Record<string, Json>>;
   /** Hosts (patterns, optionally with :port) allowed in addition to each definition's, also over http. Test/dev only. */
@@ -45,8 +43,9 @@ class Sent {
 }
 
 export function createEngine(opts: EngineOptions): Engine {
-  const bounds: ExpressionBounds = { timeoutMs: opts.mappingTimeoutMs ?? 250, maxDepth: opts.mappingMaxDepth ?? 300 };
-  const compiler: ExpressionCompiler = createExpressionCompiler(bounds);
+  const compiler: ExpressionCompiler = createExpressionCompiler(opts.expressionBounds);
+  // The definition files are trusted (evaluated in-process); what overrides add runs isolated.
+  for (const d of opts.registry.list()) compiler.trust(d);
   const resolver = createDefinitionResolver(compiler);
   const extraHosts = opts.extraAllowedHosts ?? [];
   const log = opts.deps.logger.child({ component: 'engine' });
@@ -55,7 +54,7 @@ export function createEngine(opts: EngineOptions): Engine {
     resolver.resolve(opts.registry.get(account.integration), opts.envOverrides?.[account.environment]?.[account.integration], account);
 
   async function credential(account: LinkedAccount, def: Definition, force?: { rejected: string }): Promise<{ token: string; account: LinkedAccount }> {
-    if (def.auth.type === 'api_key') {
+    if (account.authentication_method === 'api_key') {
       const key = account.context.api_key;
       if (!key) throw new CrmMcpError('needs_reauth', 'this account has no API key; reconnect it');
       return { token: key, account };
@@ -131,7 +130,7 @@ export function createEngine(opts: EngineOptions): Engine {
       let res = await send(await build(cred), sent, req.signal);
       if (res.status >= 400) {
         const cls = await classifyError(def, compiler, res);
-        if (cls.kind === 'expired_token' && def.auth.type !== 'api_key') {
+        if (cls.kind === 'expired_token' && cred.account.authentication_method !== 'api_key') {
           log.info('provider rejected access token as expired; forcing one refresh', { account_id: req.account.id, integration: def.name });
           cred = await credential(cred.account, def, { rejected: cred.token });
           res = await send(await build(cred), sent, req.signal);
@@ -157,7 +156,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (cut) {
         next_cursor = encodeCursor({ ...at, ...(page !== undefined ? { s: page } : {}), k: skip + limit });
       } else {
-        const next = await nextPage(compiler, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
+        const next = await nextPage(compiler, def, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
         next_cursor = next === null ? null : encodeCursor({ ...at, s: next });
       }
       return { ok: true, data, next_cursor, rate_limit: rl.info, provider_requests: sent.count };
@@ -166,7 +165,7 @@ export function createEngine(opts: EngineOptions): Engine {
     if (op.then_get) {
       const getOp = resource.get;
       if (!getOp) return fail('unsupported', `${where}.then_get needs resources.${resourceName}.get`);
-      const id = await compiler.evaluate(op.then_get, res.body ?? {}, { id: req.id }, `${where}.then_get`);
+      const id = await compiler.evaluate(op.then_get, res.body ?? {}, { id: req.id, vars: def.vars }, `${where}.then_get`, def.functions);
       if (typeof id !== 'string' || id === '') return fail('provider_error', `${def.display_name} did not return the id of the written ${resourceName} record`, res.status);
       const got = await call(getOp, 'get', id, undefined);
       rl.info = normalizeRateLimit(def.rate_limit, got.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
@@ -192,7 +191,7 @@ export function createEngine(opts: EngineOptions): Engine {
     if (cls.code === 'rate_limited') {
       let policy: string | null = null;
       if (def.rate_limit?.policy_from_body) {
-        const p = await compiler.evaluate(def.rate_limit.policy_from_body, res.body ?? {}, {}, `${def.name} rate_limit.policy_from_body`).catch(() => undefined);
+        const p = await compiler.evaluate(def.rate_limit.policy_from_body, res.body ?? {}, { vars: def.vars }, `${def.name} rate_limit.policy_from_body`, def.functions).catch(() => undefined);
         if (typeof p === 'string') policy = p;
       }
       rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now(), throttled: true, policy }) ?? {
@@ -206,8 +205,13 @@ export function createEngine(opts: EngineOptions): Engine {
   return {
     async capabilities(account) {
       const def = resolve(account);
-      const out: Array<{ resource: UnifiedResource; method: (typeof UNIFIED_METHODS)[number] }> = [];
-      for (const r of UNIFIED_RESOURCES) for (const m of UNIFIED_METHODS) if (def.resources[r]?.[m]) out.push({ resource: r, method: m });
+      const out: Capability[] = [];
+      for (const r of UNIFIED_RESOURCES) {
+        for (const m of UNIFIED_METHODS) {
+          const op = def.resources[r]?.[m];
+          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}) });
+        }
+      }
       return out;
     },
     async execute(req) {

@@ -6,6 +6,7 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import { CrmMcpError } from '../core/errors.js';
 import type { ExpressionCompiler } from '../integrations/expressions.js';
+import { apiKeyAuth } from '../integrations/accessors.js';
 import { checkOutboundUrl } from '../integrations/hosts.js';
 import type { Definition, Operation, Resource } from '../integrations/schema.js';
 
@@ -122,23 +123,25 @@ export async function buildRequest(a: BuildArgs): Promise<BuiltRequest> {
 
   const headers: Record<string, string> = { accept: 'application/json' };
   if (nextUrl === undefined) {
-    const q = a.op.query ? stringRecord(await a.compiler.evaluate(a.op.query, bindings.input, bindings, `${where}.query`), `${where}.query`) : {};
+    const q = a.op.query ? stringRecord(await a.compiler.evaluate(a.op.query, bindings.input, bindings, `${where}.query`, a.def.functions), `${where}.query`) : {};
     for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
     if (pag && pag.type !== 'next_url' && pag.param && a.page !== undefined) url.searchParams.set(pag.param, String(a.page));
   }
-  Object.assign(headers, a.op.headers ? stringRecord(await a.compiler.evaluate(a.op.headers, bindings.input, bindings, `${where}.headers`), `${where}.headers`) : {});
+  Object.assign(headers, a.op.headers ? stringRecord(await a.compiler.evaluate(a.op.headers, bindings.input, bindings, `${where}.headers`, a.def.functions), `${where}.headers`) : {});
 
-  const auth = a.def.auth;
-  if (auth.type === 'api_key') {
-    if (auth.in === 'header') headers[auth.name.toLowerCase()] = `${auth.prefix ?? ''}${a.credential}`;
-    else url.searchParams.set(auth.name, a.credential);
+  // The account's own method decides: an integration may accept OAuth and an API key (HubSpot private apps).
+  const key = a.account.authentication_method === 'api_key' ? apiKeyAuth(a.def) : undefined;
+  if (a.account.authentication_method === 'api_key' && !key) throw new CrmMcpError('needs_reauth', `${a.def.display_name} does not accept API keys; reconnect the account with OAuth`);
+  if (key) {
+    if (key.in === 'header') headers[key.name.toLowerCase()] = `${key.prefix ?? ''}${a.credential}`;
+    else url.searchParams.set(key.name, a.credential);
   } else {
     headers.authorization = `Bearer ${a.credential}`;
   }
 
   let body: string | undefined;
   if (a.op.body && nextUrl === undefined) {
-    const b = await a.compiler.evaluate(a.op.body, bindings.input, bindings, `${where}.body`);
+    const b = await a.compiler.evaluate(a.op.body, bindings.input, bindings, `${where}.body`, a.def.functions);
     body = JSON.stringify(b ?? {});
     headers['content-type'] = 'application/json';
   }

@@ -55,10 +55,10 @@ function defaultKind(status: number): ClassifiedError['kind'] {
   return 'unknown';
 }
 
-async function str(compiler: ExpressionCompiler, expr: string | undefined, body: unknown, b: Record<string, unknown>, where: string): Promise<string | undefined> {
+async function str(compiler: ExpressionCompiler, def: Definition, expr: string | undefined, body: unknown, b: Record<string, unknown>, where: string): Promise<string | undefined> {
   if (!expr) return undefined;
-  const v = await compiler.evaluate(expr, body, b, where).catch((e: unknown) => {
-    if (isCrmMcpError(e, 'mapping_timeout')) throw e;
+  const v = await compiler.evaluate(expr, body, b, where, def.functions).catch((e: unknown) => {
+    if (isCrmMcpError(e, 'mapping_bound')) throw e;
     return undefined;
   });
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
@@ -66,22 +66,25 @@ async function str(compiler: ExpressionCompiler, expr: string | undefined, body:
 
 /** First matching rule wins; unmatched statuses fall back to generic kinds. */
 export async function classifyError(def: Definition, compiler: ExpressionCompiler, res: RawResponse): Promise<ClassifiedError> {
-  const b = { status: res.status, headers: res.headers };
+  const b = { status: res.status, headers: res.headers, vars: def.vars };
   for (const [i, rule] of def.errors.entries()) {
     if (rule.status && !rule.status.includes(res.status)) continue;
     const where = `${def.name} errors.${i}`;
     if (rule.match) {
-      const ok = await compiler.evaluate(rule.match, res.body ?? {}, b, `${where}.match`).catch((e: unknown) => {
-        if (isCrmMcpError(e, 'mapping_timeout')) throw e;
+      const ok = await compiler.evaluate(rule.match, res.body ?? {}, b, `${where}.match`, def.functions).catch((e: unknown) => {
+        if (isCrmMcpError(e, 'mapping_bound')) throw e;
         return false;
       });
       if (ok !== true) continue;
     }
-    const message = (await str(compiler, rule.message, res.body, b, `${where}.message`)) ?? `${def.display_name} answered HTTP ${res.status}`;
-    const provider_code = await str(compiler, rule.provider_code, res.body, b, `${where}.provider_code`);
+    const message = (await str(compiler, def, rule.message, res.body, b, `${where}.message`)) ?? `${def.display_name} answered HTTP ${res.status}`;
+    const provider_code = await str(compiler, def, rule.provider_code, res.body, b, `${where}.provider_code`);
     let fields: string[] | undefined;
     if (rule.fields) {
-      const f = await compiler.evaluate(rule.fields, res.body ?? {}, b, `${where}.fields`).catch(() => undefined);
+      const f = await compiler.evaluate(rule.fields, res.body ?? {}, b, `${where}.fields`, def.functions).catch((e: unknown) => {
+        if (isCrmMcpError(e, 'mapping_bound')) throw e;
+        return undefined;
+      });
       const arr = Array.isArray(f) ? f : typeof f === 'string' ? [f] : [];
       const names = arr.filter((x): x is string => typeof x === 'string');
       if (names.length) fields = [...new Set(names)];
@@ -110,15 +113,17 @@ export async function mapRecord(
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record that is not an object`);
   }
-  const mapped = await compiler.evaluate(resource.mapping, raw, { vars: def.vars }, `${where}.mapping`);
+  const mapped = await compiler.evaluate(resource.mapping, raw, { vars: def.vars }, `${where}.mapping`, def.functions);
   if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
     throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record the mapping could not read`);
   }
   const rec: Record<string, unknown> = { ...(mapped as Record<string, unknown>) };
+  // A list entry that is null (an association without an id, a null link) says nothing: lists never carry nulls.
+  for (const [k, v] of Object.entries(rec)) if (Array.isArray(v) && v.some((x) => x === null)) rec[k] = v.filter((x) => x !== null);
   if (resource.custom_fields) {
     const custom: Record<string, unknown> = { ...((rec.custom_fields as Record<string, unknown> | undefined) ?? {}) };
     for (const [k, cf] of Object.entries(resource.custom_fields)) {
-      const v = await compiler.evaluate(cf.expr, raw, { vars: def.vars }, `${where}.custom_fields.${k}.expr`);
+      const v = await compiler.evaluate(cf.expr, raw, { vars: def.vars }, `${where}.custom_fields.${k}.expr`, def.functions);
       custom[k] = v === undefined ? null : v;
     }
     rec.custom_fields = custom;
@@ -141,7 +146,7 @@ export async function mapRecord(
 
 export async function extractRecords(def: Definition, compiler: ExpressionCompiler, op: Operation, body: unknown, where: string): Promise<unknown[]> {
   if (typeof body !== 'object' || body === null) throw new CrmMcpError('provider_error', `${def.display_name} returned a list response that is not a JSON object`);
-  const v = op.records ? await compiler.evaluate(op.records, body, {}, `${where}.records`) : body;
+  const v = op.records ? await compiler.evaluate(op.records, body, { vars: def.vars }, `${where}.records`, def.functions) : body;
   if (v === undefined) return [];
   if (!Array.isArray(v)) return typeof v === 'object' && v !== null ? [v] : Promise.reject(new CrmMcpError('provider_error', `${def.display_name} returned a list without a record array`));
   return v as unknown[];
@@ -149,12 +154,13 @@ export async function extractRecords(def: Definition, compiler: ExpressionCompil
 
 export async function extractRecord(def: Definition, compiler: ExpressionCompiler, op: Operation, body: unknown, where: string): Promise<unknown> {
   if (typeof body !== 'object' || body === null) throw new CrmMcpError('provider_error', `${def.display_name} returned a record response that is not a JSON object`);
-  return op.record ? compiler.evaluate(op.record, body, {}, `${where}.record`) : body;
+  return op.record ? compiler.evaluate(op.record, body, { vars: def.vars }, `${where}.record`, def.functions) : body;
 }
 
 /** The next page's state, or null on the last page. */
 export async function nextPage(
   compiler: ExpressionCompiler,
+  def: Definition,
   op: Operation,
   body: unknown,
   ctx: { where: string; page?: string | number; count: number; limit?: number },
@@ -162,20 +168,21 @@ export async function nextPage(
   const pag = op.pagination;
   if (!pag) return null;
   const where = `${ctx.where}.pagination`;
+  const ev = (expr: string, at: string) => compiler.evaluate(expr, body, { vars: def.vars }, `${where}.${at}`, def.functions);
   switch (pag.type) {
     case 'cursor':
     case 'page_token': {
-      const v = await compiler.evaluate(pag.next, body, {}, `${where}.next`);
+      const v = await ev(pag.next, 'next');
       return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
     }
     case 'next_url': {
-      if (pag.done && (await compiler.evaluate(pag.done, body, {}, `${where}.done`)) === true) return null;
-      const v = await compiler.evaluate(pag.next, body, {}, `${where}.next`);
+      if (pag.done && (await ev(pag.done, 'done')) === true) return null;
+      const v = await ev(pag.next, 'next');
       return typeof v === 'string' && v.startsWith('/') && !v.startsWith('//') ? v : null;
     }
     case 'offset': {
       const offset = typeof ctx.page === 'number' ? ctx.page : 0;
-      const more = pag.has_more ? (await compiler.evaluate(pag.has_more, body, {}, `${where}.has_more`)) === true : ctx.limit !== undefined && ctx.count >= ctx.limit;
+      const more = pag.has_more ? (await ev(pag.has_more, 'has_more')) === true : ctx.limit !== undefined && ctx.count >= ctx.limit;
       return more && ctx.count > 0 ? offset + ctx.count : null;
     }
   }

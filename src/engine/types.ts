@@ -6,7 +6,26 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import type { UnifiedMethod, UnifiedResource } from '../unified/models.js';
 
-/** Provider rate-limit figures, normalized. Any field the provider did not send is null. */
+/** One provider rate-limit policy (an IETF quota policy and its current service limit). */
+export interface RateLimitPolicy {
+  /** The provider's name for it (IETF item name, 'TEN_SECONDLY_ROLLING', 'api-usage'…); null when unnamed. */
+  name: string | null;
+  limit: number | null;
+  remaining: number | null;
+  /** Seconds within which no more than `remaining` may be used (IETF `t`). */
+  reset_seconds: number | null;
+  /** Length of the policy's window in seconds (IETF `w`). */
+  window_seconds?: number | null;
+  /** Quota unit when not requests (IETF `qu`, e.g. 'content-bytes'). */
+  unit?: string;
+  /** IETF partition key, base64. */
+  partition_key?: string;
+}
+
+/**
+ * Provider rate-limit figures, normalized. Any field the provider did not send is null. With
+ * several policies the top-level figures are the most constraining one's, and `policies` lists all.
+ */
 export interface RateLimitInfo {
   limit: number | null;
   remaining: number | null;
@@ -14,12 +33,20 @@ export interface RateLimitInfo {
   reset_seconds: number | null;
   /** Seconds to wait, present only when throttled. */
   retry_after_seconds?: number | null;
-  /** Which provider policy the figures describe (e.g. 'TEN_SECONDLY_ROLLING', 'daily'). */
+  /** Which provider policy the figures describe (e.g. 'TEN_SECONDLY_ROLLING', 'api-usage'). */
   policy?: string | null;
+  /** Every policy the provider reported. */
+  policies?: RateLimitPolicy[];
 }
 
-/** IETF names (draft-ietf-httpapi-ratelimit-headers) as carried in tool `_meta` and HTTP headers. */
+/**
+ * IETF names as carried in tool `_meta` and HTTP headers: the structured `RateLimit` and
+ * `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers, every policy) and, for
+ * clients of the older drafts, the most constraining policy as `RateLimit-Limit/-Remaining/-Reset`.
+ */
 export interface RateLimitHeaders {
+  ratelimit?: string;
+  'ratelimit-policy'?: string;
   'ratelimit-limit'?: string;
   'ratelimit-remaining'?: string;
   'ratelimit-reset'?: string;
@@ -35,8 +62,8 @@ export type EngineErrorCode =
   | 'transient_auth'
   | 'unsupported'
   | 'mapping_failed'
-  /** A mapping expression exceeded its time/depth bound (that call only). */
-  | 'mapping_timeout'
+  /** A mapping expression broke an evaluation bound (steps, depth, size, memory): that call only. */
+  | 'mapping_bound'
   | 'host_not_allowed'
   | 'provider_error'
   /** A fault of this server (store, keys, configuration), not of the provider: see core/error-table.ts. */
@@ -85,8 +112,16 @@ export type EngineResult =
     }
   | { ok: false; error: EngineError; rate_limit: RateLimitInfo | null; provider_requests: number };
 
+/** One (resource, method) pair an integration supports, with what tool descriptions may say about it. */
+export interface Capability {
+  resource: UnifiedResource;
+  method: UnifiedMethod;
+  /** Unified fields the CRM requires on this write (the definition's `required`). */
+  required?: string[];
+}
+
 export interface Engine {
   /** Which (resource, method) pairs the account's integration supports, after overrides. */
-  capabilities(account: LinkedAccount): Promise<Array<{ resource: UnifiedResource; method: UnifiedMethod }>>;
+  capabilities(account: LinkedAccount): Promise<Capability[]>;
   execute(req: EngineRequest): Promise<EngineResult>;
 }

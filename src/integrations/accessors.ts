@@ -4,7 +4,7 @@
  * the OAuth response processor classifies by status (5xx, 429, 401) whatever it calls `unknown`.
  */
 import { CrmMcpError } from '../core/errors.js';
-import type { AuthSpec, ContextCapture, Definition, ExpirySource, OAuth2Auth, TokenErrorHints, TokenErrorMatcher } from './schema.js';
+import type { ApiKeyAuth, AuthSpec, ContextCapture, Definition, ExpirySource, OAuth2Auth, TokenErrorHints, TokenErrorMatcher } from './schema.js';
 
 export interface TokenEndpointSpec {
   integration: string;
@@ -25,6 +25,17 @@ export interface TokenEndpointSpec {
 
 export function authSpec(def: Definition): AuthSpec {
   return def.auth;
+}
+
+/** Every authentication method an account of this integration may use: `auth`, then `alternate_auth`. */
+export function authMethods(def: Definition): Array<AuthSpec['type']> {
+  return [def.auth.type, ...def.alternate_auth.map((a) => a.type)];
+}
+
+/** How an api_key account sends its key (from `auth` or `alternate_auth`), or undefined. */
+export function apiKeyAuth(def: Definition): ApiKeyAuth | undefined {
+  if (def.auth.type === 'api_key') return def.auth;
+  return def.alternate_auth.find((a): a is ApiKeyAuth => a.type === 'api_key');
 }
 
 /** Throws CrmMcpError('integration_unknown') for an api_key integration (it has no token endpoint). */

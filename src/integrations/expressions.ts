@@ -1,97 +1,198 @@
 /**
- * JSONata compilation and bounded evaluation. Each distinct expression string is parsed once
- * per compiler (cache keyed by the string). Evaluation is bounded by jsonata's own guardrails
- * (`timeout` ms of evaluation and `stack` depth, checked on every evaluation step), so a
- * runaway expression fails that one evaluation with `mapping_timeout` and nothing else.
+ * JSONata compilation and bounded evaluation for definitions and overrides.
  *
- * jsonata's timeout is wall-clock from the start of `evaluate`, and its evaluator yields at
- * every step, so concurrent evaluations interleave and each would be charged for the others'
- * work: 16 concurrent tool calls mapping pages timed out spuriously. Evaluations therefore run
- * one at a time per compiler. That costs no throughput (they never wait on I/O, the CPU is the
- * bottleneck either way) and makes the bound mean "this expression's own time".
+ * An expression is evaluated as a *program*: the expression preceded by the definition's
+ * `functions` it calls (transitively), bound as `$name := function(...) {...}`. Each program is
+ * parsed once per compiler. Evaluation tries the compiled fast path (fast-path.ts) and otherwise
+ * runs the bounded interpreter (bounds.ts): a step budget, depth, sequence and size caps, RE2
+ * regexes — bounds on work, so load never trips them and evaluations run concurrently, unserialised.
+ *
+ * Where the interpreter runs depends on who wrote the program: programs of the loaded definition
+ * files are trusted and run in-process; any other program (one an environment or account override
+ * introduced or changed) runs in the isolation pool (isolation.ts), so even a failure the bounds
+ * do not foresee ends that evaluation, never the server.
+ *
+ * Failures: a broken bound → `mapping_bound`; `$error(...)` → `invalid_input` (the caller's input
+ * was refused: a `validation` tool error); anything else → `mapping_failed`. Each names `where`.
  */
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
 import { CrmMcpError } from '../core/errors.js';
-import { compileFast, runFast } from './fast-path.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
+import { astRegexProblems, classifyFailure, compileBounded, DEFAULT_LIMITS, evaluateBounded, type EvalLimits, type FailureKind } from './bounds.js';
+import { compileFast, runFast } from './fast-path.js';
+import { createIsolation, IsolationFailure, type Isolation, type IsolationOptions } from './isolation.js';
 import type { Definition } from './schema.js';
 
-export interface ExpressionBounds {
-  /** Max milliseconds one evaluation may run (default 250). */
-  timeoutMs?: number;
-  /** Max evaluation depth (default 300). */
-  maxDepth?: number;
-  /** Max sequence length (default 100 000). */
-  maxSequence?: number;
-  /** Run expressions of the mapping subset as compiled JS (fast-path.ts); default true. */
+export interface ExpressionBounds extends Partial<EvalLimits> {
+  /** Run expressions of the fast-path subset as compiled JS (fast-path.ts); default true. */
   fastPath?: boolean;
+  /** The isolation pool for override programs (workers, heap bound, kill switch). */
+  isolation?: Omit<IsolationOptions, 'limits'>;
 }
 
+/** A definition's named functions: name (without `$`) → JSONata `function(...) { ... }`. */
+export type Functions = Readonly<Record<string, string>>;
+
 export interface ExpressionCompiler {
-  /** Throws CrmMcpError('definition_invalid') naming `where` on a syntax error. */
-  compile(expr: string, where: string): jsonata.Expression;
-  /** Evaluates with the bounds; throws CrmMcpError 'mapping_timeout' or 'mapping_failed'. */
-  evaluate(expr: string, input: unknown, bindings: Record<string, unknown>, where: string): Promise<unknown>;
+  /** Parses the program of `expr`; throws CrmMcpError('definition_invalid') naming `where` (syntax, unsupported regex). */
+  compile(expr: string, where: string, functions?: Functions): jsonata.Expression;
+  /** Evaluates with the bounds; throws CrmMcpError 'mapping_bound', 'invalid_input' or 'mapping_failed'. */
+  evaluate(expr: string, input: unknown, bindings: Record<string, unknown>, where: string, functions?: Functions): Promise<unknown>;
+  /** Marks every program of a definition file as trusted: evaluated in-process. */
+  trust(def: Definition): void;
+  /** True when the program of `expr` runs in-process. */
+  trusted(expr: string, functions?: Functions): boolean;
+  /** Stops the isolation workers, if any were started. */
+  close(): Promise<void>;
+}
+
+interface Node {
+  type?: string;
+  value?: unknown;
+  [k: string]: unknown;
+}
+
+/** Names of the `$variables` an AST reads. */
+function variablesOf(ast: unknown): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== 'object' || n instanceof RegExp) return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const node = n as Node;
+    if (node.type === 'variable' && typeof node.value === 'string') out.add(node.value);
+    for (const [k, v] of Object.entries(node)) if (k !== 'value') walk(v);
+  };
+  walk(ast);
+  return out;
+}
+
+function jsonataMessage(e: unknown, offset = 0): string {
+  const err = e as { message?: string; code?: string; position?: number };
+  const pos = typeof err.position === 'number' ? ` at position ${Math.max(0, err.position - offset)}` : '';
+  return `${err.code ? `${err.code} ` : ''}${err.message ?? String(e)}${pos}`;
 }
 
 export function createExpressionCompiler(bounds: ExpressionBounds = {}): ExpressionCompiler {
-  const cache = new Map<string, jsonata.Expression>();
-  const options = { timeout: bounds.timeoutMs ?? 250, stack: bounds.maxDepth ?? 300, sequence: bounds.maxSequence ?? 100_000 };
-  const compile = (expr: string, where: string): jsonata.Expression => {
-    const hit = cache.get(expr);
-    if (hit) return hit;
-    let compiled: jsonata.Expression;
+  const limits: EvalLimits = {
+    maxSteps: bounds.maxSteps ?? DEFAULT_LIMITS.maxSteps,
+    maxDepth: bounds.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+    maxSequence: bounds.maxSequence ?? DEFAULT_LIMITS.maxSequence,
+    maxString: bounds.maxString ?? DEFAULT_LIMITS.maxString,
+    maxResult: bounds.maxResult ?? DEFAULT_LIMITS.maxResult,
+  };
+  const programs = new Map<string, { program: string; offset: number }>();
+  const compiled = new Map<string, jsonata.Expression>();
+  const fast = new Map<string, ReturnType<typeof compileFast>>();
+  const trustedPrograms = new Set<string>();
+  const fnVars = new Map<string, Set<string>>();
+  let isolation: Isolation | undefined;
+
+  const parse = (text: string, where: string, offset = 0): jsonata.Expression => {
+    let c: jsonata.Expression;
     try {
-      compiled = jsonata(expr, options);
+      c = compileBounded(text, limits);
     } catch (e) {
-      throw new CrmMcpError('definition_invalid', `${where}: JSONata syntax error: ${jsonataMessage(e)}`, { cause: e, details: { field: where } });
+      throw new CrmMcpError('definition_invalid', `${where}: JSONata syntax error: ${jsonataMessage(e, offset)}`, { cause: e, details: { field: where } });
     }
-    cache.set(expr, compiled);
-    return compiled;
+    const bad = astRegexProblems(c.ast());
+    if (bad.length) throw new CrmMcpError('definition_invalid', `${where}: ${bad[0]}`, { details: { field: where } });
+    return c;
   };
-  const fastCache = new Map<string, ReturnType<typeof compileFast>>();
-  const fastOf = (expr: string, compiled: jsonata.Expression) => {
-    if (bounds.fastPath === false) return null;
-    let f = fastCache.get(expr);
-    if (f === undefined) fastCache.set(expr, (f = compileFast(compiled.ast() as Parameters<typeof compileFast>[0])));
-    return f;
+
+  const varsOfFunction = (name: string, body: string, where: string): Set<string> => {
+    const key = `${name}\u0000${body}`;
+    let v = fnVars.get(key);
+    if (!v) {
+      v = variablesOf(parse(body, where).ast());
+      fnVars.set(key, v);
+    }
+    return v;
   };
-  let tail: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
-    const result = tail.then(run);
-    tail = result.catch(() => undefined);
-    return result;
+
+  /** The expression preceded by the functions it calls, transitively, in a stable order. */
+  const programOf = (expr: string, where: string, functions: Functions | undefined): { program: string; offset: number } => {
+    if (!functions || Object.keys(functions).length === 0) return { program: expr, offset: 0 };
+    const key = `${JSON.stringify(functions)}\u0000${expr}`;
+    const hit = programs.get(key);
+    if (hit) return hit;
+    const used = new Set<string>();
+    const pending = [...variablesOf(parse(expr, where).ast())];
+    while (pending.length > 0) {
+      const name = pending.pop()!;
+      const body = functions[name];
+      if (body === undefined || used.has(name)) continue;
+      used.add(name);
+      pending.push(...varsOfFunction(name, body, `functions.${name}`));
+    }
+    const names = [...used].sort();
+    const preamble = names.length ? `(\n${names.map((n) => `$${n} := ${functions[n]};`).join('\n')}\n` : '';
+    const out = names.length ? { program: `${preamble}${expr}\n)`, offset: preamble.length } : { program: expr, offset: 0 };
+    if (programs.size > 5000) programs.clear();
+    programs.set(key, out);
+    return out;
   };
-  return {
-    compile,
-    async evaluate(expr, input, bindings, where) {
-      const compiled = compile(expr, where);
-      const fast = fastOf(expr, compiled);
-      if (fast) {
-        try {
-          return runFast(fast, input);
-        } catch {
-          // FALLBACK (or anything unexpected): the interpreter gives the reference result or error.
+
+  const compileProgram = (p: { program: string; offset: number }, where: string): jsonata.Expression => {
+    let c = compiled.get(p.program);
+    if (!c) {
+      c = parse(p.program, where, p.offset);
+      compiled.set(p.program, c);
+    }
+    return c;
+  };
+
+  const fail = (kind: FailureKind, text: string, where: string, cause: unknown, position?: number, offset = 0): CrmMcpError => {
+    const message = position === undefined ? text : `${text} at position ${Math.max(0, position - offset)}`;
+    if (kind === 'bound') return new CrmMcpError('mapping_bound', `${where}: expression exceeded its evaluation bound (${message})`, { cause });
+    if (kind === 'input') return new CrmMcpError('invalid_input', message, { cause });
+    return new CrmMcpError('mapping_failed', `${where}: ${message}`, { cause });
+  };
+
+  const api: ExpressionCompiler = {
+    compile(expr, where, functions) {
+      return compileProgram(programOf(expr, where, functions), where);
+    },
+    async evaluate(expr, input, bindings, where, functions) {
+      const p = programOf(expr, where, functions);
+      const c = compileProgram(p, where);
+      if (bounds.fastPath !== false) {
+        let f = fast.get(p.program);
+        if (f === undefined) fast.set(p.program, (f = compileFast(c.ast() as Parameters<typeof compileFast>[0])));
+        if (f) {
+          try {
+            return runFast(f, input, bindings);
+          } catch {
+            // FALLBACK (or anything unexpected): the interpreter gives the reference result or error.
+          }
         }
       }
-      try {
-        return await exclusive(() => compiled.evaluate(input, bindings));
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === 'D1011' || code === 'D1012' || code === 'D2015' || e instanceof RangeError) {
-          throw new CrmMcpError('mapping_timeout', `${where}: expression exceeded its evaluation bound (${jsonataMessage(e)})`, { cause: e });
+      if (trustedPrograms.has(p.program)) {
+        try {
+          return await evaluateBounded(c, input, bindings, limits);
+        } catch (e) {
+          const { kind, message, position } = classifyFailure(e);
+          throw fail(kind, message, where, e, position, p.offset);
         }
-        if (code === 'D3137') throw new CrmMcpError('invalid_input', (e as Error).message, { cause: e });
-        throw new CrmMcpError('mapping_failed', `${where}: ${jsonataMessage(e)}`, { cause: e });
+      }
+      isolation ??= createIsolation({ ...bounds.isolation, limits });
+      try {
+        return await isolation.evaluate(p.program, input, bindings);
+      } catch (e) {
+        if (e instanceof IsolationFailure) throw fail(e.kind, e.message, where, e, e.position, p.offset);
+        throw fail('failed', (e as Error).message, where, e);
       }
     },
+    trust(def) {
+      for (const { path, expr } of expressionFields(def)) trustedPrograms.add(programOf(expr, path, def.functions).program);
+    },
+    trusted(expr, functions) {
+      return trustedPrograms.has(programOf(expr, 'expression', functions).program);
+    },
+    async close() {
+      await isolation?.close();
+    },
   };
-}
-
-function jsonataMessage(e: unknown): string {
-  const err = e as { message?: string; code?: string; position?: number };
-  const pos = typeof err.position === 'number' ? ` at position ${err.position}` : '';
-  return `${err.code ? `${err.code} ` : ''}${err.message ?? String(e)}${pos}`;
+  return api;
 }
 
 /** Every JSONata string in a (validated) definition, with its field path. */
@@ -130,7 +231,8 @@ export function expressionFields(def: Definition): Array<{ path: string; expr: s
   return out;
 }
 
-/** Compiles every expression of `def`; throws the first syntax error with its field path. */
+/** Compiles every expression and function of `def`; throws the first error with its field path. */
 export function compileAll(def: Definition, compiler: ExpressionCompiler, prefix = ''): void {
-  for (const { path, expr } of expressionFields(def)) compiler.compile(expr, `${prefix}${path}`);
+  for (const [name, body] of Object.entries(def.functions)) compiler.compile(body, `${prefix}functions.${name}`);
+  for (const { path, expr } of expressionFields(def)) compiler.compile(expr, `${prefix}${path}`, def.functions);
 }

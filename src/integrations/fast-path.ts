@@ -1,9 +1,11 @@
 /**
- * A compiled fast path for the JSONata that record mappings are made of: object and array
- * constructors, field paths (with `[n]` index steps), conditions, `and`/`or`, `=`/`!=` on
- * scalars, and `$exists $contains $number $fromMillis $substring $replace`. The reference
- * interpreter costs ~0.1 ms per record here (every step is an awaited async call); straight JS
- * costs microseconds.
+ * A compiled fast path for the JSONata that record mappings and request builders are made of:
+ * object and array constructors, field paths (with `[n]` index steps, starting at the input or at
+ * a bound variable such as `$input` or `$limit`), conditions, `and`/`or`, `=`/`!=` on scalars, `&`
+ * on strings, and `$exists $contains $number $fromMillis $substring $replace $join $merge $string`.
+ * The reference interpreter costs ~0.1 ms per record here (every step is an awaited async call);
+ * straight JS costs microseconds. Its work is linear in the expression and the input; regexes run
+ * on RE2 and a string longer than `FAST_MAX_STRING` is left to the bounded interpreter.
  *
  * Contract: `compileFast(ast)` returns null for anything outside the subset (the interpreter
  * runs it), and a compiled function either returns exactly what jsonata would return or throws
@@ -13,9 +15,15 @@
  * two agree on every shipped expression over fixtures and generated records.
  */
 
+import { compileRe2 } from './regex.js';
+
 export const FALLBACK: unique symbol = Symbol('jsonata-fallback');
 
-type Fn = (input: unknown) => unknown;
+/** Longer strings are built by the interpreter, which applies the configured string bound. */
+const FAST_MAX_STRING = 1_000_000;
+
+export type Bindings = Record<string, unknown>;
+type Fn = (input: unknown, b: Bindings) => unknown;
 
 interface Node {
   type: string;
@@ -97,7 +105,16 @@ const unwrap = (items: unknown[]): unknown => (items.length === 0 ? undefined : 
 
 function compilePath(node: Node): Fn | null {
   const steps: Array<{ name: string; index: number | undefined }> = [];
-  for (const s of node.steps ?? []) {
+  let all = node.steps ?? [];
+  let start: Fn = (i) => i;
+  const first = all[0];
+  if (first?.type === 'variable' && typeof first.value === 'string' && first.value !== '' && !first.stages && !first.predicate && !first.group) {
+    const v = compileFast(first);
+    if (!v) return null;
+    start = v;
+    all = all.slice(1);
+  }
+  for (const s of all) {
     if (s.type !== 'name' || typeof s.value !== 'string' || s.keepArray || s.group || s.focus || s.index || s.tuple || s.predicate) return null;
     let index: number | undefined;
     for (const st of s.stages ?? []) {
@@ -107,8 +124,8 @@ function compilePath(node: Node): Fn | null {
     steps.push({ name: s.value, index });
   }
   if (steps.length === 0 || node.keepSingletonArray) return null;
-  return (input) => {
-    let items: unknown[] = [input];
+  return (input, b) => {
+    let items: unknown[] = [start(input, b)];
     for (let k = 0; k < steps.length; k++) {
       const s = steps[k]!;
       const r = step(items, s.name, s.index, k === steps.length - 1);
@@ -137,24 +154,38 @@ function expandTemplate(template: string): ((match: string, groups: Array<string
   return (_m, groups) => parts.map((p, i) => (i % 2 === 1 ? (groups[Number(p) - 1] ?? '') : p)).join('');
 }
 
+const capped = (s: string): string => (s.length > FAST_MAX_STRING ? fallback() : s);
+
+/** Items of an array-typed argument: a lone value counts as a one-item array (jsonata's signature coercion). */
+const itemsOf = (v: unknown): unknown[] => (v instanceof Seq ? v.items : Array.isArray(v) ? v : [v]);
+
 const FUNCTIONS: Record<string, (args: Fn[], nodes: Node[]) => Fn | null> = {
-  exists: ([a]) => (a ? (i) => a(i) !== undefined : null),
+  exists: ([a], nodes) => (a && nodes.length === 1 ? (i, b) => a(i, b) !== undefined : null),
   contains: ([a], nodes) => {
     const pat = nodes[1];
     if (!a || nodes.length !== 2 || pat?.type !== 'string' || typeof pat.value !== 'string') return null;
     const p = pat.value;
-    return (i) => {
-      const s = str(a(i));
+    return (i, b) => {
+      const s = str(a(i, b));
       return s === undefined ? undefined : s.includes(p);
     };
   },
   number: ([a], nodes) => {
     if (!a || nodes.length !== 1) return null;
-    return (i) => {
-      const v = a(i);
+    return (i, b) => {
+      const v = a(i, b);
       if (v === undefined) return undefined;
       if (typeof v === 'number') return v;
       if (typeof v === 'string' && JSON_NUMBER.test(v)) return Number(v);
+      return fallback();
+    };
+  },
+  string: ([a], nodes) => {
+    if (!a || nodes.length !== 1) return null;
+    return (i, b) => {
+      const v = a(i, b);
+      if (v === undefined || typeof v === 'string') return v;
+      if (typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) < 1e15) return String(v);
       return fallback();
     };
   },
@@ -162,8 +193,8 @@ const FUNCTIONS: Record<string, (args: Fn[], nodes: Node[]) => Fn | null> = {
     const pic = nodes[1];
     if (!a || nodes.length > 2) return null;
     if (pic && (pic.type !== 'string' || pic.value !== '[Y0001]-[M01]-[D01]')) return null;
-    return (i) => {
-      const v = a(i);
+    return (i, b) => {
+      const v = a(i, b);
       if (v === undefined) return undefined;
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 253402300799999) return fallback();
       const iso = new Date(v).toISOString();
@@ -176,8 +207,8 @@ const FUNCTIONS: Record<string, (args: Fn[], nodes: Node[]) => Fn | null> = {
     const start = lit(st);
     const len = ln === undefined ? undefined : lit(ln);
     if (!a || start === undefined || (ln !== undefined && len === undefined) || nodes.length > 3) return null;
-    return (i) => {
-      const s = str(a(i));
+    return (i, b) => {
+      const s = str(a(i, b));
       if (s === undefined) return undefined;
       const cps = Array.from(s);
       return (len === undefined ? cps.slice(start) : cps.slice(start, start + len)).join('');
@@ -189,20 +220,57 @@ const FUNCTIONS: Record<string, (args: Fn[], nodes: Node[]) => Fn | null> = {
     const expand = expandTemplate(rep.value);
     if (!expand) return null;
     const source = re.value.source;
-    const flags = re.value.flags.replace('g', '') + 'g';
-    return (i) => {
-      const s = str(a(i));
+    const flags = re.value.flags;
+    return (i, b) => {
+      const s = str(a(i, b));
       if (s === undefined) return undefined;
-      return s.replace(new RegExp(source, flags), (m: string, ...rest: unknown[]) => {
-        if (m === '') fallback();
-        const groups = rest.slice(0, -2) as Array<string | undefined>;
-        return expand(m, groups);
-      });
+      const m = compileRe2(source, flags).matcher(s);
+      let out = '';
+      let pos = 0;
+      while (pos <= s.length && m.find(pos)) {
+        const start = m.start(0);
+        const end = m.end(0);
+        if (end === start) fallback();
+        const groups: Array<string | undefined> = [];
+        for (let g = 1; g <= m.groupCount(); g++) groups.push(m.group(g) ?? undefined);
+        out = capped(out + s.slice(pos, start) + expand(s.slice(start, end), groups));
+        pos = end;
+      }
+      return capped(out + s.slice(pos));
+    };
+  },
+  join: ([a], nodes) => {
+    const sepNode = nodes[1];
+    if (!a || nodes.length > 2 || (sepNode && (sepNode.type !== 'string' || typeof sepNode.value !== 'string'))) return null;
+    const separator = sepNode ? (sepNode.value as string) : '';
+    return (i, b) => {
+      const v = a(i, b);
+      if (v === undefined) return undefined;
+      const items = itemsOf(v);
+      if (!items.every((x) => typeof x === 'string')) return fallback();
+      return capped((items as string[]).join(separator));
+    };
+  },
+  merge: ([a], nodes) => {
+    if (!a || nodes.length !== 1) return null;
+    return (i, b) => {
+      const v = a(i, b);
+      if (v === undefined) return undefined;
+      const out: Record<string, unknown> = {};
+      for (const o of itemsOf(v)) {
+        if (!isObj(o)) return fallback();
+        for (const [k, x] of Object.entries(o)) {
+          if (k === '__proto__') return fallback();
+          out[k] = x;
+        }
+      }
+      return out;
     };
   },
 };
 
 export function compileFast(node: Node): Fn | null {
+  if (node.predicate || node.group || node.keepArray) return null;
   switch (node.type) {
     case 'string':
     case 'number':
@@ -212,8 +280,12 @@ export function compileFast(node: Node): Fn | null {
     }
     case 'path':
       return compilePath(node);
-    case 'variable':
-      return node.value === '' && !node.stages ? (i) => i : null;
+    case 'variable': {
+      if (node.stages || typeof node.value !== 'string') return null;
+      if (node.value === '') return (i) => i;
+      const name = node.value;
+      return (_i, b) => (Object.hasOwn(b, name) ? b[name] : fallback());
+    }
     case 'block': {
       const e = node.expressions;
       return e?.length === 1 && e[0] ? compileFast(e[0]) : null;
@@ -223,7 +295,7 @@ export function compileFast(node: Node): Fn | null {
       const t = node.then && compileFast(node.then);
       const e = node.else === undefined ? () => undefined : compileFast(node.else);
       if (!c || !t || !e) return null;
-      return (i) => (truthy(c(i)) ? t(i) : e(i));
+      return (i, b) => (truthy(c(i, b)) ? t(i, b) : e(i, b));
     }
     case 'binary': {
       if (!node.lhs || Array.isArray(node.lhs) || !node.rhs) return null;
@@ -232,18 +304,25 @@ export function compileFast(node: Node): Fn | null {
       if (!l || !r) return null;
       switch (node.value) {
         case 'and':
-          return (i) => truthy(l(i)) && truthy(r(i));
+          return (i, b) => truthy(l(i, b)) && truthy(r(i, b));
         case 'or':
-          return (i) => truthy(l(i)) || truthy(r(i));
+          return (i, b) => truthy(l(i, b)) || truthy(r(i, b));
+        case '&':
+          return (i, b) => {
+            const x = l(i, b);
+            const y = r(i, b);
+            if ((x !== undefined && typeof x !== 'string') || (y !== undefined && typeof y !== 'string')) return fallback();
+            return capped((x ?? '') + (y ?? ''));
+          };
         case '=':
         case '!=': {
           const eq = node.value === '=';
-          return (i) => {
-            const a = l(i);
-            const b = r(i);
-            if (a === undefined || b === undefined) return false;
-            if (!scalar(a) || !scalar(b)) return fallback();
-            return eq ? a === b : a !== b;
+          return (i, b) => {
+            const x = l(i, b);
+            const y = r(i, b);
+            if (x === undefined || y === undefined) return false;
+            if (!scalar(x) || !scalar(y)) return fallback();
+            return eq ? x === y : x !== y;
           };
         }
         default:
@@ -278,11 +357,11 @@ function compileObject(node: Node): Fn | null {
   }
   const keys = new Set(pairs.map(([k]) => k));
   if (keys.size !== pairs.length) return null;
-  return (i) => {
+  return (i, b) => {
     if (i instanceof Seq || Array.isArray(i)) fallback();
     const out: Record<string, unknown> = {};
     for (const [k, f] of pairs) {
-      const v = f(i);
+      const v = f(i, b);
       if (v !== undefined) out[k] = plain(v);
     }
     return out;
@@ -292,10 +371,10 @@ function compileObject(node: Node): Fn | null {
 function compileArray(node: Node): Fn | null {
   const parts = (node.expressions ?? []).map((e) => ({ f: compileFast(e), nested: e.type === 'unary' && e.value === '[' }));
   if (parts.some((p) => p.f === null)) return null;
-  return (i) => {
+  return (i, b) => {
     const out: unknown[] = [];
     for (const p of parts) {
-      const v = p.f!(i);
+      const v = p.f!(i, b);
       if (v === undefined) continue;
       if (v instanceof Seq) out.push(...v.items);
       else if (Array.isArray(v) && !p.nested) out.push(...v);
@@ -306,6 +385,6 @@ function compileArray(node: Node): Fn | null {
 }
 
 /** Runs a compiled expression; `FALLBACK` means "ask the interpreter". */
-export function runFast(fn: Fn, input: unknown): unknown {
-  return plain(fn(input));
+export function runFast(fn: Fn, input: unknown, bindings: Bindings = {}): unknown {
+  return plain(fn(input, bindings));
 }

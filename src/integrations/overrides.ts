@@ -2,16 +2,17 @@
  * Three override levels, deep-merged in order: platform definition → environment override →
  * account (`integration_override` over the whole definition, `unified_model_override` over
  * `resources`). Objects merge key by key, arrays and scalars replace, the later level wins.
- * Account overrides may not touch auth, base_url, allowed_hosts or name: those decide where
- * a token is sent, so only the platform and the environment control them.
- * Results are validated like a definition and cached by a hash of the overrides.
+ * Account overrides may not touch auth, alternate_auth, base_url, allowed_hosts or name: those
+ * decide where a token is sent, so only the platform and the environment control them.
+ * Results are validated like a definition and cached by a hash of the overrides. Expressions an
+ * override introduces are not trusted: they run isolated (expressions.ts), and before an override
+ * is stored they are evaluated once against a sample record (override-check.ts).
  */
 import { createHash } from 'node:crypto';
 import type { LinkedAccount } from '../accounts/model.js';
 import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { createExpressionCompiler, type ExpressionCompiler } from './expressions.js';
 import { parseDefinition } from './loader.js';
-import type { IntegrationRegistry } from './registry.js';
 import type { Definition } from './schema.js';
 
 export type Json = Record<string, unknown>;
@@ -21,7 +22,7 @@ export interface AccountOverride {
   unified_model_override?: Json;
 }
 
-const ACCOUNT_FORBIDDEN = ['auth', 'base_url', 'allowed_hosts', 'name', '$schema'] as const;
+const ACCOUNT_FORBIDDEN = ['auth', 'alternate_auth', 'base_url', 'allowed_hosts', 'name', '$schema'] as const;
 
 function isPlainObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,7 +39,7 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-function mergeAll(def: Definition, env: Json | undefined, account: AccountOverride): unknown {
+export function mergeAll(def: Definition, env: Json | undefined, account: AccountOverride): unknown {
   for (const k of ACCOUNT_FORBIDDEN) {
     if (account.integration_override && k in account.integration_override) {
       throw new CrmMcpError('override_invalid', `integration_override.${k}: may not be overridden per account`, { details: { field: `integration_override.${k}` } });
@@ -61,27 +62,6 @@ export function validateOverride(def: Definition, override: AccountOverride, com
     return parseDefinition(mergeAll(def, undefined, override), `override of ${def.name}`, compiler);
   } catch (e) {
     if (isCrmMcpError(e, 'definition_invalid')) throw new CrmMcpError('override_invalid', e.message, { cause: e, details: e.details });
-    throw e;
-  }
-}
-
-/**
- * For save paths (import, an override command): the reason an account's overrides would be
- * rejected — the field path and the JSONata or schema error — or undefined when they validate
- * (also when the account has none or its integration is unknown: that is checked elsewhere).
- */
-export function overrideProblem(
-  registry: Pick<IntegrationRegistry, 'has' | 'get'>,
-  account: { integration: string } & AccountOverride,
-  compiler?: ExpressionCompiler,
-): string | undefined {
-  if (!account.integration_override && !account.unified_model_override) return undefined;
-  if (!registry.has(account.integration)) return undefined;
-  try {
-    validateOverride(registry.get(account.integration), { integration_override: account.integration_override, unified_model_override: account.unified_model_override }, compiler);
-    return undefined;
-  } catch (e) {
-    if (isCrmMcpError(e, 'override_invalid')) return e.message;
     throw e;
   }
 }

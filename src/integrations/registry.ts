@@ -4,7 +4,7 @@
  */
 import { CrmMcpError } from '../core/errors.js';
 import { createExpressionCompiler, type ExpressionCompiler } from './expressions.js';
-import { DEFAULT_INTEGRATIONS_DIR, loadDefinitionDirs } from './loader.js';
+import { DEFAULT_INTEGRATIONS_DIR, loadDefinitionDirs, type LoadedDefinitions } from './loader.js';
 import type { Definition } from './schema.js';
 
 export interface IntegrationRegistry {
@@ -12,9 +12,13 @@ export interface IntegrationRegistry {
   get(name: string): Definition;
   has(name: string): boolean;
   list(): Definition[];
+  /** The file a definition was loaded from (undefined for definitions given in code). */
+  source(name: string): string | undefined;
+  /** Definitions of a later directory that replaced a same-named earlier one (the shipped one, usually). */
+  replaced(): LoadedDefinitions['replaced'];
 }
 
-export function createRegistry(defs: readonly Definition[]): IntegrationRegistry {
+export function createRegistry(defs: readonly Definition[], loaded: Pick<LoadedDefinitions, 'files' | 'replaced'> = { files: {}, replaced: [] }): IntegrationRegistry {
   const byName = new Map(defs.map((d) => [d.name, d] as const));
   return {
     get(name) {
@@ -24,18 +28,21 @@ export function createRegistry(defs: readonly Definition[]): IntegrationRegistry
     },
     has: (name) => byName.has(name),
     list: () => [...byName.values()],
+    source: (name) => loaded.files[name],
+    replaced: () => [...loaded.replaced],
   };
 }
 
 export interface LoadRegistryOptions {
   /** Directories to load; default [the repo's integrations/]. */
   dirs?: readonly string[];
-  /** Extra directories appended to `dirs` (tests add test/fixtures/integrations). */
+  /** Directories loaded after `dirs` (the operator's); a same-named definition replaces the earlier one. */
   extraDirs?: readonly string[];
   compiler?: ExpressionCompiler;
 }
 
 export function loadRegistry(opts: LoadRegistryOptions = {}): IntegrationRegistry {
   const dirs = [...(opts.dirs ?? [DEFAULT_INTEGRATIONS_DIR]), ...(opts.extraDirs ?? [])];
-  return createRegistry(loadDefinitionDirs(dirs, opts.compiler ?? createExpressionCompiler()));
+  const loaded = loadDefinitionDirs(dirs, opts.compiler ?? createExpressionCompiler());
+  return createRegistry(loaded.definitions, loaded);
 }

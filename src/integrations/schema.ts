@@ -94,6 +94,13 @@ export const ApiKeyAuthSchema = z
 export const AuthSchema = z.discriminatedUnion('type', [OAuth2AuthSchema, ClientCredentialsAuthSchema, ApiKeyAuthSchema]);
 export type AuthSpec = z.infer<typeof AuthSchema>;
 export type OAuth2Auth = z.infer<typeof OAuth2AuthSchema>;
+export type ApiKeyAuth = z.infer<typeof ApiKeyAuthSchema>;
+
+/** Further ways an account may authenticate besides `auth` (e.g. HubSpot private-app tokens beside OAuth). */
+export const AlternateAuthSchema = z
+  .array(z.discriminatedUnion('type', [ClientCredentialsAuthSchema, ApiKeyAuthSchema]))
+  .default([])
+  .describe("Other authentication methods an account may use (one per type, not auth's type); the account's authentication_method picks one");
 
 export const PaginationSchema = z.discriminatedUnion('type', [
   z
@@ -139,6 +146,7 @@ export const OperationSchema = z
     pagination: PaginationSchema.optional(),
     then_get: jsonata('id of the written record; re-read it with this resource\'s get (Salesforce 201 {id} / 204)').optional(),
     limit: z.object({ default: z.number().int().positive(), max: z.number().int().positive() }).strict().optional(),
+    required: z.array(z.string().min(1)).optional().describe('Unified fields the CRM requires on this write (create); named in the tool description'),
   })
   .strict();
 export type Operation = z.infer<typeof OperationSchema>;
@@ -177,11 +185,20 @@ export const ErrorRuleSchema = z
   .strict();
 export type ErrorRule = z.infer<typeof ErrorRuleSchema>;
 
+export const RATE_LIMIT_FORMATS = ['ietf', 'ratelimit', 'x-ratelimit', 'hubspot', 'salesforce', 'pipedrive', 'dynamics'] as const;
+export type RateLimitFormat = (typeof RATE_LIMIT_FORMATS)[number];
+
 export const RateLimitSpecSchema = z
   .object({
-    limit_header: z.string().optional(),
-    remaining_header: z.string().optional(),
-    reset_seconds_header: z.string().optional(),
+    format: z
+      .union([z.enum(RATE_LIMIT_FORMATS), z.array(z.enum(RATE_LIMIT_FORMATS)).min(1)])
+      .optional()
+      .describe(
+        'Header formats the CRM sends (see integrations/README.md). IETF RateLimit/RateLimit-Policy are always read first; default ["ratelimit", "x-ratelimit"]',
+      ),
+    limit_header: z.string().optional().describe('Custom header: requests allowed per window'),
+    remaining_header: z.string().optional().describe('Custom header: requests left in the window'),
+    reset_seconds_header: z.string().optional().describe('Custom header: seconds until the window resets'),
     interval_ms_header: z.string().optional().describe('Window length in ms; used as reset when no reset header'),
     usage_header: z
       .object({
@@ -191,7 +208,7 @@ export const RateLimitSpecSchema = z
       .strict()
       .optional(),
     window_seconds: z.number().int().positive().optional().describe('Fixed window (e.g. 86400 daily) used as reset'),
-    policy: z.string().optional(),
+    policy: z.string().optional().describe('Name reported for the custom headers\' policy'),
     policy_from_body: jsonata('policy name in a throttled body').optional(),
     retry_after_header: z.string().default('retry-after'),
   })
@@ -209,9 +226,14 @@ export const DefinitionSchema = z
     name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'name must be lower-case letters, digits, - or _'),
     display_name: z.string().min(1),
     auth: AuthSchema,
+    alternate_auth: AlternateAuthSchema,
     base_url: z.string().min(1).describe('May reference {{context.x}} and {{vars.x}}'),
     allowed_hosts: z.array(hostPattern).min(1).describe('Every request host must match one'),
-    vars: z.record(z.string(), z.string()).default({}),
+    vars: z.record(z.string(), z.json()).default({}).describe('Constants bound as $vars (any JSON); strings and numbers also fill {{vars.x}} in paths'),
+    functions: z
+      .record(z.string().regex(/^[a-z_][A-Za-z0-9_]*$/, 'function names are letters, digits and _'), jsonata('a function, e.g. function($cents) { $cents / 100 }'))
+      .default({})
+      .describe('Named JSONata functions, callable as $name(...) from every expression of this definition and its overrides'),
     errors: z.array(ErrorRuleSchema).default([]),
     rate_limit: RateLimitSpecSchema.optional(),
     resources: z.object(resourceShape).strict(),

@@ -4,14 +4,18 @@
  */
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
-import type { Engine, RateLimitInfo } from '../engine/types.js';
+import type { Capability, Engine, RateLimitInfo } from '../engine/types.js';
 
 export interface ToolContext {
   accountId: string;
   engine: Engine;
   deps: Deps;
-  /** The CRM's display name as an LLM should read it ("HubSpot", "Salesforce"). */
+  /** The CRM's display name as an LLM should read it: the definition's display_name, as given. */
   crmName: string;
+  /** What the account's integration supports (tool descriptions name only these). */
+  capabilities: readonly Capability[];
+  /** Names of the tools this server registers. */
+  available: ReadonlySet<string>;
   /** The current account, or undefined when it no longer exists. */
   loadAccount(): Promise<LinkedAccount | undefined>;
   /** Where a user reconnects a needs_reauth account; `{account}` is replaced by the account id. */

@@ -9,6 +9,7 @@ import type { LinkedAccount } from '../accounts/model.js';
 import { errorOutcome } from '../core/error-table.js';
 import { isCrmMcpError } from '../core/errors.js';
 import { redactString } from '../core/redact.js';
+import { ietfFields } from '../engine/rate-limit.js';
 import type { EngineError, EngineErrorCode, EngineResult, RateLimitHeaders, RateLimitInfo } from '../engine/types.js';
 
 export type ToolErrorCode = EngineErrorCode | 'account_unavailable';
@@ -44,7 +45,7 @@ export function rateLimitOut(info: RateLimitInfo | null | undefined): RateLimitO
 
 /** IETF draft names, as strings, for tool `_meta` and HTTP headers. */
 export function rateLimitHeaders(info: RateLimitInfo | null | undefined, retryAfter?: number | null): RateLimitHeaders {
-  const h: RateLimitHeaders = {};
+  const h: RateLimitHeaders = { ...ietfFields(info) };
   if (info?.limit != null) h['ratelimit-limit'] = String(info.limit);
   if (info?.remaining != null) h['ratelimit-remaining'] = String(info.remaining);
   if (info?.reset_seconds != null) h['ratelimit-reset'] = String(Math.max(0, Math.ceil(info.reset_seconds)));

@@ -10,7 +10,7 @@ export const SERVER_CAPABILITIES = { logging: {}, tools: { listChanged: true } }
 
 export const SERVER_INSTRUCTIONS =
   "Tools for one customer's connected CRM (the tool descriptions name it). Results carry the CRM's rate limit " +
-  '(structuredContent.rate_limit, _meta ratelimit-*); on a rate_limited error wait retry_after_seconds before calling again. ' +
+  '(structuredContent.rate_limit; _meta ratelimit and ratelimit-policy as IETF fields, every policy); on a rate_limited error wait retry_after_seconds before calling again. ' +
   'Lists are paged: pass next_cursor back as cursor.';
 
 /** Must equal the SDK's SUPPORTED_PROTOCOL_VERSIONS (a test checks), newest first. */

@@ -50,19 +50,22 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       instructions: SERVER_INSTRUCTIONS,
     },
   );
+  const capabilities = await engine.capabilities(account);
+  const supported = new Set(capabilities.map((c) => `${c.resource}.${c.method}`));
+  const offered = TOOLS.filter((t) => supported.has(`${t.resource}.${t.method}`));
   const ctx: ToolContext = {
     accountId: account.id,
     engine,
     deps,
     crmName,
+    capabilities,
+    available: new Set(offered.map((t) => t.name)),
     loadAccount: opts.loadAccount ?? (async () => account),
     ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
     ...(opts.onRateLimit ? { onRateLimit: opts.onRateLimit } : {}),
   };
-  const supported = new Set((await engine.capabilities(account)).map((c) => `${c.resource}.${c.method}`));
   const tools: string[] = [];
-  for (const tool of TOOLS) {
-    if (!supported.has(`${tool.resource}.${tool.method}`)) continue;
+  for (const tool of offered) {
     tool.register(server, ctx);
     tools.push(tool.name);
   }

@@ -26,7 +26,7 @@ export interface ImportDeps {
   /** False for an integration with no definition; such records are rejected. */
   knownIntegration?: (name: string) => boolean;
   /** A reason to reject the record before anything is stored (e.g. an override whose JSONata does not compile), else undefined. */
-  checkRecord?: (record: NormalizedRecord) => string | undefined;
+  checkRecord?: (record: NormalizedRecord) => string | undefined | Promise<string | undefined>;
   scheduler?: TokenScheduler;
   concurrency?: number;
 }
@@ -48,11 +48,11 @@ interface Valid {
   normalized: NormalizedRecord;
 }
 
-export function validateItems(
+export async function validateItems(
   items: ParsedItem[],
   knownIntegration?: (name: string) => boolean,
   checkRecord?: ImportDeps['checkRecord'],
-): { valid: Valid[]; invalid: ImportReport['invalid'] } {
+): Promise<{ valid: Valid[]; invalid: ImportReport['invalid'] }> {
   const valid: Valid[] = [];
   const invalid: ImportReport['invalid'] = [];
   const seen = new Map<string, number>();
@@ -71,7 +71,7 @@ export function validateItems(
       invalid.push({ line: item.line, error: `integration: unknown integration '${normalized.integration}'` });
       continue;
     }
-    const rejected = checkRecord?.(normalized);
+    const rejected = await checkRecord?.(normalized);
     if (rejected !== undefined) {
       invalid.push({ line: item.line, error: rejected });
       continue;
@@ -88,7 +88,7 @@ export function validateItems(
 }
 
 export async function importAccounts(deps: ImportDeps, items: ParsedItem[]): Promise<ImportReport> {
-  const { valid, invalid } = validateItems(items, deps.knownIntegration, deps.checkRecord);
+  const { valid, invalid } = await validateItems(items, deps.knownIntegration, deps.checkRecord);
   const report: ImportReport = { records: items.length, created: 0, updated: 0, unchanged: 0, invalid, accounts: [] };
 
   const results = await mapLimit(valid, deps.concurrency ?? 8, async (v) => {

@@ -43,7 +43,7 @@ export const CompanySchema = z.object({
   id: z.string().describe("The provider's id of the company"),
   name: z.string().nullable().optional().describe('Company name'),
   domain: z.string().nullable().optional().describe('Web domain without scheme or path, e.g. example.com'),
-  industry: z.string().nullable().optional(),
+  industry: z.string().nullable().optional().describe("Industry, in the CRM's own terms"),
   phones: z.array(PhoneSchema).default([]).describe('Phone numbers'),
   employee_count: z.number().nullable().optional().describe('Number of employees'),
   owner_id: ownerId,
@@ -55,11 +55,11 @@ export const CompanySchema = z.object({
 export type Company = z.infer<typeof CompanySchema>;
 
 export const DealSchema = z.object({
-  id: z.string().describe("The provider's id of the deal (Salesforce: Opportunity)"),
+  id: z.string().describe("The provider's id of the deal (an opportunity, in some CRMs)"),
   name: z.string().nullable().optional().describe('Deal name'),
   amount: z.number().nullable().optional().describe('Deal value in `currency`'),
   currency: z.string().nullable().optional().describe('ISO 4217 code; null when the provider uses the account default'),
-  stage: z.string().nullable().optional().describe("Provider's stage id or name, e.g. 'closedwon' (HubSpot), 'Closed Won' (Salesforce)"),
+  stage: z.string().nullable().optional().describe("The CRM's own stage id or name, one of the deal pipeline's stages (a value outside them is refused)"),
   pipeline: z.string().nullable().optional().describe('Pipeline id; null when the provider has none'),
   close_date: z.string().nullable().optional().describe('Expected or actual close date, YYYY-MM-DD'),
   owner_id: ownerId,
@@ -74,12 +74,12 @@ export type Deal = z.infer<typeof DealSchema>;
 
 export const NoteSchema = z.object({
   id: z.string().describe("The provider's id of the note"),
-  body: z.string().nullable().optional().describe('Note text (HubSpot may hold HTML)'),
+  body: z.string().nullable().optional().describe('Note text (some CRMs store HTML)'),
   owner_id: ownerId,
   contact_ids: z.array(z.string()).default([]).describe('Contacts the note is attached to'),
   company_ids: z.array(z.string()).default([]).describe('Companies the note is attached to'),
   deal_ids: z.array(z.string()).default([]).describe('Deals the note is attached to'),
-  created_at: createdAt.describe('When the note was created or, for HubSpot, its activity time (hs_timestamp)'),
+  created_at: createdAt.describe('When the note was created, or the activity time the CRM records for it'),
   updated_at: updatedAt,
   custom_fields: customFields,
   remote_data: remoteData,

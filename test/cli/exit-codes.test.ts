@@ -9,13 +9,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { DEFAULT_INTEGRATIONS_DIR } from '../../src/integrations/index.js';
 import { captureIo } from '../mcp/helpers/memory-runtime.js';
 import { tempDataDir, world, type World } from './helpers/world.js';
 
 interface Case {
   argv: (w: World) => string[];
   /** The app view the command opens (none: it opens nothing). */
-  opens: 'operator' | 'mcp' | 'keys' | 'demo' | 'sandbox' | 'none';
+  opens: 'operator' | 'mcp' | 'keys' | 'integrations' | 'demo' | 'sandbox' | 'none';
   /** 0, except connect: the world has no Salesforce OAuth client, so the flow fails (1) after opening. */
   code?: number;
 }
@@ -33,6 +34,8 @@ const CASES: Record<string, Case> = {
   audit: { argv: () => ['audit'], opens: 'operator' },
   connect: { argv: () => ['connect', '--integration', 'salesforce', '--port', '0'], opens: 'operator', code: 1 },
   demo: { argv: () => ['demo', '--once'], opens: 'demo' },
+  'integrations list': { argv: () => ['integrations', 'list'], opens: 'integrations' },
+  'integrations validate': { argv: () => ['integrations', 'validate', join(DEFAULT_INTEGRATIONS_DIR, 'hubspot.json')], opens: 'none' },
   'keys generate': { argv: () => ['keys', 'generate'], opens: 'none' },
   'keys rotate': { argv: () => ['keys', 'rotate'], opens: 'keys' },
   'keys remove': { argv: (w) => ['keys', 'remove', w.oldKid], opens: 'keys' },
@@ -49,13 +52,14 @@ const CASES: Record<string, Case> = {
 const tmp = tempDataDir();
 
 /** Each global flag and what the opened app must have been given for it. */
-const GLOBALS: Array<{ argv: string[]; flags?: Record<string, string> }> = [
+const GLOBALS: Array<{ argv: string[]; flags?: Record<string, unknown> }> = [
   { argv: ['--data-dir', tmp.dir], flags: { dataDir: tmp.dir } },
   { argv: ['--store', join(tmp.dir, 'other.sqlite')], flags: { store: join(tmp.dir, 'other.sqlite') } },
   { argv: ['--redis-url', 'redis://127.0.0.1:6390'], flags: { redisUrl: 'redis://127.0.0.1:6390' } },
   { argv: ['--keys-file', join(tmp.dir, 'keys.json')], flags: { keysFile: join(tmp.dir, 'keys.json') } },
   { argv: ['--config', tmp.config], flags: { config: tmp.config } },
   { argv: ['--log-level', 'debug'], flags: { logLevel: 'debug' } },
+  { argv: ['--integrations', tmp.dir], flags: { integrations: [tmp.dir] } },
   { argv: ['--json'] },
 ];
 
@@ -84,7 +88,7 @@ describe('every command × every global flag', () => {
           expect(r.code, `${label}\n${r.stderr}`).toBe(c.code ?? 0);
           if (c.opens === 'none') expect(w.opened, label).toEqual([]);
           else expect(w.opened.map((o) => o.view), label).toEqual([c.opens]);
-          if (g.flags && (c.opens === 'operator' || c.opens === 'mcp' || c.opens === 'keys')) expect(w.opened[0]?.flags, label).toMatchObject(g.flags);
+          if (g.flags && (c.opens === 'operator' || c.opens === 'mcp' || c.opens === 'keys' || c.opens === 'integrations')) expect(w.opened[0]?.flags, label).toMatchObject(g.flags);
           if (c.opens === 'demo' && g.flags?.logLevel) expect(w.opened[0]?.demo?.logLevel, label).toBe('debug');
           if (c.opens === 'sandbox' && g.flags?.logLevel) expect(w.opened[0]?.sandbox?.logLevel, label).toBe('debug');
           if (c.opens === 'sandbox' && g.flags?.dataDir) expect(w.opened[0]?.sandbox?.dataDir, label).toBe(tmp.dir);

@@ -87,7 +87,7 @@ describe('an operator session', () => {
       [accounts, ['export', '--include-secrets'], 2, /refuses to write to a terminal/, { stdoutIsTty: true }],
       [accounts, ['resume'], 2, /ids or --all/],
       [accounts, ['list', '--status', 'weird'], 2, /--status must be one of/],
-      [accounts, ['create', '--tenant', 't', '--integration', 'hubspot', '--auth-method', 'api_key', '--api-key-env', 'K'], 2, /does not support api_key/, { env: { K: 'key' } }],
+      [accounts, ['create', '--tenant', 't', '--integration', 'salesforce', '--auth-method', 'api_key', '--api-key-env', 'K'], 2, /does not support api_key/, { env: { K: 'key' } }],
       [accounts, ['frobnicate'], 2, /unknown subcommand/],
       [links, ['create', '--integration', 'hubspot'], 2, /--tenant and --integration are required/],
       [links, ['create', '--tenant', 't', '--integration', 'nope', '--base-url', base], 3, /unknown integration/],

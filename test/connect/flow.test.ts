@@ -92,7 +92,7 @@ describe('connect flow against the sandbox fakes', () => {
         expect(p.salesforce.log.count(/\/services\/data\/v\d+\.0\/query/)).toBe(1);
       } else {
         expect(Date.parse(token.expires_at!) - Date.parse(token.issued_at!)).toBe(1800_000);
-        expect(p.hubspot.log.count(/\/crm\/v3\/objects\/contacts/)).toBe(1);
+        expect(p.hubspot.log.count(/\/crm\/objects\/2026-03\/contacts/)).toBe(1);
       }
 
       const trail = await cli(audit, ['--account', acct!.id, '--json']);

@@ -66,7 +66,7 @@ describe('OAuth clients from the config file', () => {
         JSON.stringify({
           dataDir: 'data',
           publicUrl: 'https://connect.example.com',
-          environments: { sandbox: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } },
+          environments: { sandbox: { overrides: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } } },
           extraProviderHosts: ['127.0.0.1'],
           oauthClients: { hubspot: { client_id: 'cfg-default-app', client_secret: 'cfg-default-SECRET', environments: { sandbox: { client_id: 'cfg-sandbox-app', client_secret: 'cfg-sandbox-SECRET' } } } },
         }),

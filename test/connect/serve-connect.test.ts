@@ -15,7 +15,7 @@ import { links, serve, tokens as tokensCmd } from '../cli/helpers/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { openOperatorRuntime, openRuntime } from '../../src/cli/open.js';
 import { systemClock } from '../../src/core/deps.js';
-import { writeConfigFile } from '../helpers/dist.js';
+import { configEnvironments, writeConfigFile } from '../helpers/dist.js';
 import { CLIENT_ENV, ENVIRONMENT, sandboxOverrides, startProviders, type Providers } from './helpers/sandbox-stack.js';
 
 let p: Providers;
@@ -30,7 +30,7 @@ const io = (out: string[] = []): CliIo => ({ stdout: (s) => void out.push(s), st
 beforeAll(async () => {
   p = await startProviders(systemClock);
   dir = await mkdtemp(join(tmpdir(), 'crm-serve-connect-'));
-  const config = writeConfigFile({ environments: sandboxOverrides(p), extraProviderHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
+  const config = writeConfigFile({ environments: configEnvironments(sandboxOverrides(p)), extraProviderHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
   env = { ...CLIENT_ENV, CRM_MCP_DATA_DIR: dir, CRM_MCP_LOG_LEVEL: 'warn', CRM_MCP_CONFIG: config };
   const out: string[] = [];
   served = serve(['--port', '0'], io(out), openRuntime, { stop: stop.signal });

@@ -109,7 +109,7 @@ describe('never retries or waits on throttling and server errors', () => {
     const { engine, acct } = setup('salesforce');
     srv.queue({ status: 403, headers: { 'Sforce-Limit-Info': 'api-usage=5001/5000' }, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] });
     const r = await engine.execute({ account: acct, resource: 'deals', method: 'get', id: '006x' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'rate_limited', status: 403, provider_code: 'REQUEST_LIMIT_EXCEEDED' }, rate_limit: { limit: 5000, remaining: 0, policy: 'daily' } });
+    expect(r).toMatchObject({ ok: false, error: { code: 'rate_limited', status: 403, provider_code: 'REQUEST_LIMIT_EXCEEDED' }, rate_limit: { limit: 5000, remaining: 0, policy: 'api-usage' } });
     expect(r.rate_limit?.retry_after_seconds).toBe(86400);
     expect(srv.requests).toHaveLength(1);
   });

@@ -61,12 +61,18 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
       const first = ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 5 })).rate_limit as RateLimitInfo;
       const second = ok(await rig.run(id, { resource: 'contacts', method: 'list', limit: 5 })).rate_limit as RateLimitInfo;
       if (crm === 'hubspot') {
-        expect([first, second]).toEqual([99, 98].map((remaining) => ({ limit: 100, remaining, reset_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' })));
+        expect([first, second]).toMatchObject([99, 98].map((remaining) => ({ limit: 100, remaining, reset_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' })));
+        expect(second.policies).toEqual([{ name: 'TEN_SECONDLY_ROLLING', limit: 100, remaining: 98, reset_seconds: 10, window_seconds: 10 }]);
       } else {
-        expect(second).toEqual({ limit: 15000, remaining: 15000 - rig.sb.salesforce.usage.used, reset_seconds: 86400, policy: 'daily' });
+        expect(second).toMatchObject({ limit: 15000, remaining: 15000 - rig.sb.salesforce.usage.used, reset_seconds: 86400, policy: 'api-usage' });
         expect(first.remaining).toBe((second.remaining ?? 0) + 1);
       }
-      expect(rateLimitHeaders(second)).toEqual({ 'ratelimit-limit': String(second.limit), 'ratelimit-remaining': String(second.remaining), 'ratelimit-reset': String(second.reset_seconds) });
+      const name = crm === 'hubspot' ? 'TEN_SECONDLY_ROLLING' : 'api-usage';
+      expect(rateLimitHeaders(second)).toEqual({
+        ratelimit: `"${name}";r=${second.remaining};t=${second.reset_seconds}`,
+        'ratelimit-policy': `"${name}";q=${second.limit};w=${second.reset_seconds}`,
+        'ratelimit-limit': String(second.limit), 'ratelimit-remaining': String(second.remaining), 'ratelimit-reset': String(second.reset_seconds),
+      });
     });
 
     it('updates a deal and reads it back (Salesforce answers the PATCH with 204)', async () => {
@@ -126,10 +132,10 @@ for (const crm of ['hubspot', 'salesforce'] as const) {
       expect(res.provider_requests).toBe(1);
       if (crm === 'hubspot') {
         expect(res.error).toMatchObject({ code: 'rate_limited', status: 429, provider_code: 'TEN_SECONDLY_ROLLING', message: 'You have reached your ten_secondly_rolling limit.', retry_after_seconds: 10 });
-        expect(res.rate_limit).toEqual({ limit: 1, remaining: 0, reset_seconds: 10, retry_after_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' });
+        expect(res.rate_limit).toMatchObject({ limit: 1, remaining: 0, reset_seconds: 10, retry_after_seconds: 10, policy: 'TEN_SECONDLY_ROLLING' });
       } else {
         expect(res.error).toMatchObject({ code: 'rate_limited', status: 403, provider_code: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.', retry_after_seconds: 86400 });
-        expect(res.rate_limit).toEqual({ limit: 15000, remaining: 0, reset_seconds: 86400, retry_after_seconds: 86400, policy: 'daily' });
+        expect(res.rate_limit).toMatchObject({ limit: 15000, remaining: 0, reset_seconds: 86400, retry_after_seconds: 86400, policy: 'api-usage' });
       }
       expect(rateLimitHeaders(res.rate_limit)).toMatchObject({ 'ratelimit-remaining': '0', 'retry-after': crm === 'hubspot' ? '10' : '86400' });
     });

@@ -1,6 +1,6 @@
 /**
  * Safety bounds against the sandbox fakes with the real token manager: a runaway JSONata
- * expression fails that one call with mapping_timeout while other calls succeed; an account
+ * expression fails that one call with mapping_bound while other calls succeed; an account
  * whose instance_url is outside the allowed hosts never gets an outbound request, and a token
  * response carrying a tampered instance_url is not adopted.
  */
@@ -13,7 +13,7 @@ let rig: SandboxRig;
 /** Stands in for an attacker's host: any request it sees is a failure. */
 let evil: ReplayServer;
 beforeAll(async () => {
-  rig = await startSandboxRig({ sandboxes: { salesforce: { seed: { contacts: 5 } }, hubspot: { seed: { contacts: 5 } } }, engine: { mappingTimeoutMs: 100 } });
+  rig = await startSandboxRig({ sandboxes: { salesforce: { seed: { contacts: 5 } }, hubspot: { seed: { contacts: 5 } } } });
   evil = await startReplayServer();
   await rig.addAccount('salesforce', { id: 'sf-ok' });
   await rig.addAccount('hubspot', { id: 'hs-ok' });
@@ -31,7 +31,7 @@ const RUNAWAY = {
 
 describe('bounded JSONata evaluation', () => {
   for (const [name, expr] of Object.entries(RUNAWAY)) {
-    it(`${name} in a mapping: that call fails with mapping_timeout; concurrent calls for other accounts succeed`, async () => {
+    it(`${name} in a mapping: that call fails with mapping_bound; concurrent calls for other accounts succeed`, async () => {
       const bad = `sf-bad-${name.replace(/\W+/g, '-')}`;
       await rig.addAccount('salesforce', { id: bad, unified_model_override: { contacts: { mapping: expr } } });
       const [rb, rsf, rhs] = await Promise.all([
@@ -39,7 +39,7 @@ describe('bounded JSONata evaluation', () => {
         rig.run('sf-ok', { resource: 'contacts', method: 'list' }),
         rig.run('hs-ok', { resource: 'contacts', method: 'list' }),
       ]);
-      expect(rb).toMatchObject({ ok: false, error: { code: 'mapping_timeout' } });
+      expect(rb).toMatchObject({ ok: false, error: { code: 'mapping_bound' } });
       if (!rb.ok) expect(rb.error.message).toMatch(/resources\.contacts\.mapping: expression exceeded its evaluation bound/);
       expect(ok(rsf).data).toHaveLength(5);
       expect(ok(rhs).data).toHaveLength(5);
@@ -51,15 +51,16 @@ describe('bounded JSONata evaluation', () => {
     await rig.addAccount('salesforce', { id: 'sf-bad-query', unified_model_override: { deals: { list: { query: RUNAWAY['infinite tail-call loop'] } } } });
     const before = rig.sb.salesforce.log.entries.length;
     const r = await rig.run('sf-bad-query', { resource: 'deals', method: 'list' });
-    expect(r).toMatchObject({ ok: false, error: { code: 'mapping_timeout' }, provider_requests: 0 });
+    expect(r).toMatchObject({ ok: false, error: { code: 'mapping_bound' }, provider_requests: 0 });
     expect(rig.sb.salesforce.log.entries.length).toBe(before);
   });
 
   it('the compiler alone: bounded, and an ordinary expression still evaluates afterwards', async () => {
-    const c = createExpressionCompiler({ timeoutMs: 50, maxDepth: 100 });
-    await expect(c.evaluate(RUNAWAY['infinite tail-call loop'], {}, {}, 't')).rejects.toMatchObject({ code: 'mapping_timeout' });
-    await expect(c.evaluate(RUNAWAY['unbounded recursion'], {}, {}, 't')).rejects.toMatchObject({ code: 'mapping_timeout' });
+    const c = createExpressionCompiler({ maxDepth: 100 });
+    await expect(c.evaluate(RUNAWAY['infinite tail-call loop'], {}, {}, 't')).rejects.toMatchObject({ code: 'mapping_bound' });
+    await expect(c.evaluate(RUNAWAY['unbounded recursion'], {}, {}, 't')).rejects.toMatchObject({ code: 'mapping_bound' });
     await expect(c.evaluate('a + 1', { a: 1 }, {}, 't')).resolves.toBe(2);
+    await c.close();
   });
 });
 

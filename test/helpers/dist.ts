@@ -28,3 +28,8 @@ export function writeConfigFile(config: Record<string, unknown>): string {
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
 }
+
+/** Environment overrides (environment → integration → partial definition) as the config file holds them. */
+export function configEnvironments(overrides: Record<string, Record<string, unknown>>): Record<string, { overrides: Record<string, unknown> }> {
+  return Object.fromEntries(Object.entries(overrides).map(([env, o]) => [env, { overrides: o }]));
+}

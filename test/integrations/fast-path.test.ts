@@ -1,16 +1,18 @@
 /**
- * The compiled fast path (src/integrations/fast-path.ts) must give exactly what the jsonata
- * interpreter gives, or step aside (FALLBACK). Differential: every expression of the shipped
- * definitions, over every object in the golden provider fixtures and over generated records
- * built from the field names those expressions read (absent, null, '', dates in every
- * provider format, millis, numbers as strings, arrays, nested objects).
+ * The compiled fast path (src/integrations/fast-path.ts) must give exactly what the bounded
+ * jsonata interpreter gives, or step aside (FALLBACK). Differential: every expression of the
+ * shipped definitions, over every object in the golden provider fixtures and over generated
+ * records and bindings ($input, $limit, $page, $fields, $vars) built from the field names those
+ * expressions read (absent, null, '', dates in every provider format, millis, numbers as
+ * strings, arrays, nested objects).
  */
 import fc from 'fast-check';
 import jsonata from 'jsonata';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { compileFast, FALLBACK, runFast } from '../../src/integrations/fast-path.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileBounded, DEFAULT_LIMITS } from '../../src/integrations/bounds.js';
+import { compileFast, FALLBACK, runFast, type Bindings } from '../../src/integrations/fast-path.js';
 import { createExpressionCompiler, expressionFields, loadRegistry } from '../../src/integrations/index.js';
 
 const defs = loadRegistry().list();
@@ -32,16 +34,16 @@ const fixtureObjects = readdirSync(goldenDir).flatMap((crm) =>
 );
 
 type Outcome = { kind: 'value'; json: string } | { kind: 'error' } | { kind: 'fallback' };
-async function reference(expr: string, input: unknown): Promise<Outcome> {
+async function reference(expr: string, input: unknown, bindings: Bindings = {}): Promise<Outcome> {
   try {
-    return { kind: 'value', json: JSON.stringify(await jsonata(expr).evaluate(input)) ?? 'undefined' };
+    return { kind: 'value', json: JSON.stringify(await compileBounded(expr, DEFAULT_LIMITS).evaluate(input, bindings)) ?? 'undefined' };
   } catch {
     return { kind: 'error' };
   }
 }
-function fast(fn: NonNullable<ReturnType<typeof compileFast>>, input: unknown): Outcome {
+function fast(fn: NonNullable<ReturnType<typeof compileFast>>, input: unknown, bindings: Bindings = {}): Outcome {
   try {
-    return { kind: 'value', json: JSON.stringify(runFast(fn, input)) ?? 'undefined' };
+    return { kind: 'value', json: JSON.stringify(runFast(fn, input, bindings)) ?? 'undefined' };
   } catch (e) {
     if (e === FALLBACK) return { kind: 'fallback' };
     throw e;
@@ -62,7 +64,43 @@ const record = fc.letrec((tie) => ({
   obj: fc.dictionary(fc.constantFrom(...names), tie('value'), { maxKeys: 8 }),
 })).obj;
 
+const bindings = fc.record({
+  input: record,
+  limit: fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.constant(undefined)),
+  page: fc.oneof(fc.string(), fc.integer({ min: 0 }), fc.constant(undefined)),
+  fields: fc.array(fc.constantFrom(...names), { maxLength: 5 }),
+  vars: fc.constant({ api_version: 'v61.0' }),
+  id: fc.string(),
+});
+
 describe('JSONata fast path', () => {
+  it('request builders with bindings ($limit, $input, $page, $fields) compile too, so they never wait on the interpreter', () => {
+    for (const e of ["{'page_size': $limit}", "{'limit': $limit, 'properties': $join($fields, ',')}", "'batchSize=' & $string($limit)", "$page ? {'after': $page}"]) {
+      expect(compileFast(jsonata(e).ast() as Parameters<typeof compileFast>[0]), e).not.toBeNull();
+    }
+    // Every list/get/search request builder except one that defines a lambda (Salesforce's SOQL escaping).
+    const requests = fields.filter((f) => /\.(list|get|search)\.(query|headers|body)$/.test(f.path) && !f.expr.includes('function'));
+    expect(requests.length).toBeGreaterThanOrEqual(15);
+    const slow = requests.filter((r) => !compiled.some((c) => c.where === r.where)).map((r) => r.where);
+    expect(slow).toEqual([]);
+  });
+
+  it('agrees with the interpreter on generated bindings', async () => {
+    const withBindings = compiled.filter((f) => /\$(input|limit|page|fields|vars)\b/.test(f.expr));
+    expect(withBindings.length).toBeGreaterThan(10);
+    await fc.assert(
+      fc.asyncProperty(bindings, async (b) => {
+        for (const f of withBindings) {
+          const got = fast(f.fast!, b.input, b);
+          if (got.kind === 'fallback') continue;
+          const ref = await reference(f.expr, b.input, b);
+          if (JSON.stringify(ref) !== JSON.stringify(got)) throw new Error(`${f.where}\nbindings ${JSON.stringify(b)}\nfast ${JSON.stringify(got)}\nref  ${JSON.stringify(ref)}`);
+        }
+      }),
+      { numRuns: Number(process.env.FAST_PATH_RUNS ?? 300) },
+    );
+  });
+
   it('compiles every record mapping and custom field of the shipped definitions', () => {
     expect(mappings.length).toBeGreaterThanOrEqual(8);
     const slow = mappings.filter((m) => !compiled.some((c) => c.where === m.where)).map((m) => m.where);
@@ -106,6 +144,7 @@ describe('JSONata fast path', () => {
   it('the compiler uses it and falls back to the interpreter for inputs outside it, with the interpreter\'s result', async () => {
     const c = createExpressionCompiler();
     const off = createExpressionCompiler({ fastPath: false });
+    afterAll(() => Promise.all([c.close(), off.close()]));
     const expr = "{'n': $number(x), 'd': $fromMillis($number(x))}";
     for (const x of ['1706000000000', '0x10', 12, undefined]) {
       await expect(c.evaluate(expr, { x }, {}, 't')).resolves.toEqual(await off.evaluate(expr, { x }, {}, 't'));

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CrmMcpError } from '../../src/core/errors.js';
@@ -10,6 +11,7 @@ import {
   loadDefinitionDirs,
   loadDefinitionFile,
   loadRegistry,
+  parseDefinition,
   tokenEndpointSpec,
 } from '../../src/integrations/index.js';
 
@@ -53,8 +55,41 @@ describe('definition loader', () => {
     expect(e.message).toMatch(/JSONata syntax error/);
   });
 
-  it('rejects non-JSON files and duplicate names loudly', () => {
-    expect(() => loadDefinitionDirs([DEFAULT_INTEGRATIONS_DIR, DEFAULT_INTEGRATIONS_DIR])).toThrow(/already defined/);
+  it('rejects non-JSON files and two files of one directory defining the same name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'defs-'));
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    expect(loadError(() => loadDefinitionDirs([dir])).message).toMatch(/broken\.json: not valid JSON/);
+    const twin = mkdtempSync(join(tmpdir(), 'defs-'));
+    const hs = readFileSync(join(DEFAULT_INTEGRATIONS_DIR, 'hubspot.json'), 'utf8').replace('"./schema.json"', '"x"');
+    writeFileSync(join(twin, 'a.json'), hs);
+    writeFileSync(join(twin, 'b.json'), hs);
+    expect(loadError(() => loadDefinitionDirs([twin])).message).toMatch(/b\.json: name: integration "hubspot" already defined in .*a\.json/);
+  });
+
+  it('a later directory replaces a same-named shipped definition, and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'defs-'));
+    const mine = JSON.parse(readFileSync(join(DEFAULT_INTEGRATIONS_DIR, 'hubspot.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'my-hubspot.json'), JSON.stringify({ ...mine, display_name: 'HubSpot (ours)' }));
+    const reg = loadRegistry({ extraDirs: [dir] });
+    expect(reg.get('hubspot').display_name).toBe('HubSpot (ours)');
+    expect(reg.get('salesforce').display_name).toBe('Salesforce');
+    expect(reg.source('hubspot')).toBe(join(dir, 'my-hubspot.json'));
+    expect(reg.replaced()).toEqual([{ name: 'hubspot', file: join(dir, 'my-hubspot.json'), replaces: join(DEFAULT_INTEGRATIONS_DIR, 'hubspot.json') }]);
+    expect(loadRegistry().replaced()).toEqual([]);
+  });
+
+  it('checks what the schema cannot: function names and bodies, alternate auth types, regexes the linear-time engine cannot run', () => {
+    const base = JSON.parse(readFileSync(join(FIX, 'tinycrm.json'), 'utf8')) as Record<string, unknown>;
+    const fail = (patch: Record<string, unknown>) => loadError(() => parseDefinition({ ...base, ...patch }, 'x.json')).message;
+    expect(fail({ functions: { input: 'function($x){ $x }' } })).toMatch(/x\.json: functions\.input: "\$input" is bound by the engine/);
+    expect(fail({ functions: { string: 'function($x){ $x }' } })).toMatch(/functions\.string: "\$string" is a JSONata built-in/);
+    expect(fail({ functions: { twice: '$x * 2' } })).toMatch(/functions\.twice: must be a function/);
+    expect(fail({ functions: { twice: 'function($x){ $x * }' } })).toMatch(/functions\.twice: JSONata syntax error/);
+    expect(fail({ alternate_auth: [{ type: 'api_key', in: 'header', name: 'x' }] })).toMatch(/alternate_auth\.0\.type: api_key is already an authentication method/);
+    const people = (base.resources as Record<string, Record<string, unknown>>).contacts!;
+    expect(fail({ resources: { contacts: { ...people, mapping: "{'id': $string(id), 'first_name': $replace(name.first, /(a)\\1/, 'b')}" } } })).toMatch(
+      /resources\.contacts\.mapping: regular expression \/\(a\)\\1\/ is not supported by the linear-time engine/,
+    );
   });
 
   it('unknown integration is a typed error', () => {

@@ -87,11 +87,39 @@ describe('saving overrides through import', () => {
     }
   });
 
-  it('overrideProblem: undefined for valid, absent or unknown-integration overrides; the reason otherwise', () => {
-    expect(overrideProblem(registry, { integration: 'salesforce', unified_model_override: TIER })).toBeUndefined();
-    expect(overrideProblem(registry, { integration: 'salesforce' })).toBeUndefined();
-    expect(overrideProblem(registry, { integration: 'nope', unified_model_override: { x: 1 } })).toBeUndefined();
-    expect(overrideProblem(registry, { integration: 'salesforce', integration_override: { base_url: 'https://evil.example' } })).toMatch(/integration_override\.base_url: may not be overridden per account/);
+  it('crm-mcp accounts import: an override that breaks a bound on a sample record ($pad to 200,000,000) is refused with its field; a data-dependent one passes the sample and is bounded at run time', async () => {
+    const cleanups: Array<() => Promise<void>> = [];
+    try {
+      const { s } = await startSandboxStack(cleanups);
+      const rec = (tenant: string, expr: string) =>
+        JSON.stringify({
+          integration: 'hubspot', tenant_id: tenant, environment: ENVIRONMENT, authentication_method: 'oauth2',
+          context: { oauth: { token: { access_token: `at-${tenant}`, refresh_token: `rt-${tenant}` } } },
+          unified_model_override: { contacts: { custom_fields: { x: { expr } } } },
+        });
+      const file = join(await mkdtemp(join(tmpdir(), 'override-import-')), 'in.ndjson');
+      await writeFile(file, [
+        rec('pad', '$pad(properties.firstname, 200000000)'),
+        rec('len', '$length($pad(properties.firstname, 200000000))'),
+        rec('data-dependent', '$length(properties.firstname) > 30 ? $pad(properties.firstname, 200000000) : properties.firstname'),
+      ].join('\n'));
+      const io = captureIo();
+      expect(await accounts(['import', file, '--json'], io, async () => s.rt)).toBe(1);
+      expect(io.stderrText()).toMatch(/line 1: resources\.contacts\.custom_fields\.x\.expr: expression exceeded its evaluation bound \(\$pad to 200000000 characters/);
+      expect(io.stderrText()).toMatch(/line 2: resources\.contacts\.custom_fields\.x\.expr: expression exceeded its evaluation bound/);
+      const stored = [];
+      for await (const a of s.rt.accounts.list()) stored.push(a.tenant_id);
+      expect(stored).toEqual(['data-dependent']);
+    } finally {
+      for (const c of cleanups.reverse()) await c();
+    }
+  });
+
+  it('overrideProblem: undefined for valid, absent or unknown-integration overrides; the reason otherwise', async () => {
+    expect(await overrideProblem(registry, { integration: 'salesforce', unified_model_override: TIER })).toBeUndefined();
+    expect(await overrideProblem(registry, { integration: 'salesforce' })).toBeUndefined();
+    expect(await overrideProblem(registry, { integration: 'nope', unified_model_override: { x: 1 } })).toBeUndefined();
+    expect(await overrideProblem(registry, { integration: 'salesforce', integration_override: { base_url: 'https://evil.example' } })).toMatch(/integration_override\.base_url: may not be overridden per account/);
   });
 });
 

@@ -203,6 +203,23 @@ describe('Streamable HTTP against the fakes', () => {
     await client.close();
   });
 
+  it.each(['hubspot', 'salesforce'] as const)('%s: update_deal with a stage the CRM does not have is a validation result naming stage; the deal is unchanged', async (kind) => {
+    const client = await httpClient(kind);
+    const deals = structured(await client.callTool({ name: 'list_deals', arguments: { limit: 1 } })).deals as Array<{ id: string; stage: string }>;
+    const deal = deals[0]!;
+    const bad = kind === 'hubspot' ? 'Closed Won' : 'Won Big';
+    const res = (await client.callTool({ name: 'update_deal', arguments: { id: deal.id, stage: bad } })) as CallToolResult;
+    expect(res.isError).toBe(true);
+    expect(structured(res).error).toMatchObject({
+      code: 'validation', fields: ['stage'], status: 400,
+      provider_code: kind === 'hubspot' ? 'INVALID_OPTION' : 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+      message: kind === 'hubspot' ? expect.stringMatching(/^Closed Won was not one of the allowed options/) : 'Stage: bad value for restricted picklist field: Won Big',
+    });
+    const after = structured(await client.callTool({ name: 'get_deal', arguments: { id: deal.id } })).deal as { stage: string };
+    expect(after.stage).toBe(deal.stage);
+    await client.close();
+  });
+
   it('a plain-JSON answer carries the ratelimit-* headers of the provider call it made', async () => {
     const res = await mcpPost(mcpUrl, LIST_CALL, { authorization: `Bearer ${tokenFor.hubspot}` });
     expect(res.status).toBe(200);

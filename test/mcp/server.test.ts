@@ -51,6 +51,29 @@ describe('createServer', () => {
     }
   });
 
+  it('descriptions come from the definition: display_name as given, only tools this server has, required fields of this CRM only', async () => {
+    const engine = createMemoryEngine();
+    const all = await engine.capabilities(testAccount());
+    // A CRM without search and without contact updates, whose deals need a name and a stage.
+    engine.capabilities = async () =>
+      all.filter((c) => c.method !== 'search' && !(c.resource === 'contacts' && c.method === 'update')).map((c) => (c.resource === 'deals' && c.method === 'create' ? { ...c, required: ['name', 'stage'] } : c));
+    const { client } = await connect(engine, { crmName: 'Acme CRM' });
+    const { tools } = await client.listTools();
+    const text = tools.map((t) => `${t.name}: ${t.description}`).join('\n');
+    expect(text).not.toContain('Acme CRM CRM');
+    expect(text).not.toMatch(/search_contacts|update_contact\b|Salesforce|HubSpot/);
+    for (const t of tools) expect(t.description).toContain('Acme CRM');
+    const createDeal = tools.find((t) => t.name === 'create_deal')?.description ?? '';
+    expect(createDeal).toContain('Acme CRM requires name and stage.');
+    expect(createDeal).toContain('To change an existing deal use update_deal.');
+    expect(tools.find((t) => t.name === 'get_contact')?.description).toContain('(from list_contacts)');
+
+    const full = await connect(createMemoryEngine(), { crmName: 'Salesforce' });
+    const fullTools = (await full.client.listTools()).tools;
+    expect(fullTools.find((t) => t.name === 'get_contact')?.description).toContain('(from list_contacts or search_contacts)');
+    expect(fullTools.find((t) => t.name === 'create_deal')?.description).not.toContain('requires');
+  });
+
   it('registers no deal tools for an integration without deals', async () => {
     const { client } = await connect(createMemoryEngine({ without: ['deals'] }));
     const names = (await client.listTools()).tools.map((t) => t.name);

@@ -85,6 +85,28 @@ describe('fake HubSpot CRM', () => {
     expect(nf.json).toEqual({ status: 'error', message: 'Object not found.  objectId are usually numeric.', correlationId: expect.any(String), context: { id: ['abc'] }, category: 'OBJECT_NOT_FOUND' });
   });
 
+  it('a deal stage outside its pipeline (a label such as "Closed Won", or an unknown id) and an unknown pipeline are refused with INVALID_OPTION; nothing changes', async () => {
+    const { hs } = await start({ portalId: 123 });
+    const deal = (await call(`${hs.url}/crm/objects/2026-03/deals?limit=1&properties=dealstage`, { token: 'AT-1' })).json.results[0];
+    const before = deal.properties.dealstage;
+    const label = await call(`${hs.url}/crm/objects/2026-03/deals/${deal.id}`, { method: 'PATCH', token: 'AT-1', json: { properties: { dealstage: 'Closed Won' } } });
+    expect(label.status).toBe(400);
+    expect(label.json).toMatchObject({
+      status: 'error', category: 'VALIDATION_ERROR',
+      message: expect.stringContaining('Property values were not valid: [{"isValid":false,"message":"Closed Won was not one of the allowed options: [appointmentscheduled, qualifiedtobuy'),
+      errors: [{ message: expect.stringMatching(/^Closed Won was not one of the allowed options: \[appointmentscheduled, .*closedlost\]$/), code: 'INVALID_OPTION', context: { propertyName: ['dealstage'] } }],
+    });
+    const created = await call(`${hs.url}/crm/v3/objects/deals`, { method: 'POST', token: 'AT-1', json: { properties: { dealname: 'X', dealstage: 'won-big' } } });
+    expect([created.status, created.json.errors[0].code, created.json.errors[0].context]).toEqual([400, 'INVALID_OPTION', { propertyName: ['dealstage'] }]);
+    const pipe = await call(`${hs.url}/crm/v3/objects/deals/${deal.id}`, { method: 'PATCH', token: 'AT-1', json: { properties: { pipeline: 'nope' } } });
+    expect(pipe.json.errors[0]).toMatchObject({ code: 'INVALID_OPTION', context: { propertyName: ['pipeline'] } });
+    expect((await call(`${hs.url}/crm/v3/objects/deals/${deal.id}?properties=dealstage,pipeline`, { token: 'AT-1' })).json.properties).toMatchObject({ dealstage: before, pipeline: 'default' });
+    const ok = await call(`${hs.url}/crm/v3/objects/deals/${deal.id}`, { method: 'PATCH', token: 'AT-1', json: { properties: { dealstage: 'closedwon' } } });
+    expect(ok.status).toBe(200);
+    const stages = (await call(`${hs.url}/crm/v3/pipelines/deals`, { token: 'AT-1' })).json.results[0].stages;
+    expect(stages.find((x: { id: string }) => x.id === 'closedwon')).toMatchObject({ label: 'Closed Won' });
+  });
+
   it('401 EXPIRED_AUTHENTICATION for an expired token, INVALID_AUTHENTICATION for an unknown one', async () => {
     const clock = manualClock();
     const { hs, g } = await start({ clock });

@@ -110,6 +110,18 @@ describe('fake Salesforce REST', () => {
     expect([missing.status, missing.json]).toEqual([404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]]);
   });
 
+  it('a StageName outside the restricted picklist is refused with INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST naming the field; the record is unchanged', async () => {
+    const { api } = await start();
+    const created = await call(`${api}/sobjects/Opportunity/`, { method: 'POST', token: 'AT-SF', json: { Name: 'Big', StageName: 'Won Big', CloseDate: '2026-12-31' } });
+    expect([created.status, created.json]).toEqual([400, [{ message: 'Stage: bad value for restricted picklist field: Won Big', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['StageName'] }]]);
+    const opp = await call(`${api}/sobjects/Opportunity/`, { method: 'POST', token: 'AT-SF', json: { Name: 'Big', StageName: 'Prospecting', CloseDate: '2026-12-31' } });
+    const upd = await call(`${api}/sobjects/Opportunity/${opp.json.id}`, { method: 'PATCH', token: 'AT-SF', json: { StageName: 'Won Big' } });
+    expect([upd.status, upd.json[0].errorCode, upd.json[0].fields]).toEqual([400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', ['StageName']]);
+    expect((await call(`${api}/sobjects/Opportunity/${opp.json.id}?fields=StageName`, { token: 'AT-SF' })).json.StageName).toBe('Prospecting');
+    const task = await call(`${api}/sobjects/Task/`, { method: 'POST', token: 'AT-SF', json: { Subject: 'x', Status: 'Done-ish' } });
+    expect(task.json[0]).toMatchObject({ errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', message: 'Status: bad value for restricted picklist field: Done-ish' });
+  });
+
   it('401 INVALID_SESSION_ID with WWW-Authenticate: Token for expired and unknown tokens', async () => {
     const clock = manualClock();
     const { api, g, sf } = await start({ clock });

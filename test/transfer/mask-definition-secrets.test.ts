@@ -34,7 +34,7 @@ const account: LinkedAccount = {
 
 describe('definition-marked secret context fields are masked wherever accounts are shown', () => {
   it('the operator runtime names them; show/list and a masked export hide them; --include-secrets keeps them', async () => {
-    const config = writeConfigFile({ definitionDirs: [saltcrmDefinitions()] });
+    const config = writeConfigFile({ integrationsDir: saltcrmDefinitions() });
     const dataDir = mkdtempSync(join(tmpdir(), 'crm-salt-data-'));
     const rt = await openOperatorRuntime({ config, dataDir }, { stdout: () => {}, stderr: () => {}, env: {}, stdoutIsTty: false });
     const { accounts } = rt;

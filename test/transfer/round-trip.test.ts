@@ -69,12 +69,12 @@ describe('export → import', () => {
     expect(await dst.rt.accounts.countByStatus()).toMatchObject({ active: 0 });
 
     const before = tokenRequests(p);
-    const apiBefore = p.hubspot.log.count(/\/crm\/v3\/objects\//) + p.salesforce.log.count(/\/services\/data\//);
+    const apiBefore = p.hubspot.log.count(/\/crm\/objects\/2026-03\//) + p.salesforce.log.count(/\/services\/data\//);
     const imp = await run(dst.rt, ['import', file, '--verify', '--json']);
     expect(imp.code, imp.stderr).toBe(0);
     expect(JSON.parse(imp.stdout)).toMatchObject({ ok: true, import: { created: 4 }, verify: { active: 4, needs_reauth: 0, failed: 0 } });
     expect(tokenRequests(p)).toBe(before);
-    expect(p.hubspot.log.count(/\/crm\/v3\/objects\//) + p.salesforce.log.count(/\/services\/data\//)).toBe(apiBefore + 4);
+    expect(p.hubspot.log.count(/\/crm\/objects\/2026-03\//) + p.salesforce.log.count(/\/services\/data\//)).toBe(apiBefore + 4);
 
     // Salesforce sends no expires_in: the verify call learned the expiry by introspection and
     // stored it; everything else must be exactly what was exported.

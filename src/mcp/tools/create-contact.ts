@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
+import { ifAny, requiredFields, sentences } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { createInput } from './write-schemas.js';
@@ -8,9 +9,12 @@ export function registerCreateContactTool(server: McpServer, ctx: ToolContext): 
   registerUnifiedTool(server, ctx, {
     name: 'create_contact',
     title: `Create a ${ctx.crmName} contact`,
-    description:
-      `Create a new contact (person) in the connected ${ctx.crmName} CRM and return it with its new id. ` +
-      'Search first (search_contacts or list_contacts) to avoid duplicates; to change an existing person use update_contact.',
+    description: sentences(
+      `Create a new contact (person) in ${ctx.crmName} and return it with its new id.`,
+      requiredFields(ctx, 'contacts', 'create'),
+      ifAny(ctx, ['search_contacts', 'list_contacts'], (t) => `Look first (${t}) to avoid duplicates.`),
+      ifAny(ctx, ['update_contact'], (t) => `To change an existing person use ${t}.`),
+    ),
     resource: 'contacts',
     method: 'create',
     inputSchema: createInput('contacts'),

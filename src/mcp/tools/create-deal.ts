@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
+import { ifAny, requiredFields, sentences } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { createInput } from './write-schemas.js';
@@ -8,11 +9,13 @@ export function registerCreateDealTool(server: McpServer, ctx: ToolContext): voi
   registerUnifiedTool(server, ctx, {
     name: 'create_deal',
     title: `Create a ${ctx.crmName} deal`,
-    description:
-      `Create a new deal (opportunity) in the connected ${ctx.crmName} CRM with name, amount, currency, stage and close date (YYYY-MM-DD), ` +
-      'optionally linked to a company and contacts. Stage values are the CRM\'s own (list_deals shows them); the CRM may require ' +
-      'some fields (Salesforce: name, stage and close_date) and answers a validation error naming what is missing. ' +
-      'Returns the deal with its new id. To change an existing deal use update_deal.',
+    description: sentences(
+      `Create a new deal (opportunity) in ${ctx.crmName} with name, amount, currency, stage and close date (YYYY-MM-DD), optionally linked to a company and contacts.`,
+      requiredFields(ctx, 'deals', 'create'),
+      `Stage values are ${ctx.crmName}'s own${ifAny(ctx, ['list_deals'], (t) => ` (${t} shows the ones in use)`)}; a missing required field or an unknown stage is answered with a validation error naming the field.`,
+      'Returns the deal with its new id.',
+      ifAny(ctx, ['update_deal'], (t) => `To change an existing deal use ${t}.`),
+    ),
     resource: 'deals',
     method: 'create',
     inputSchema: createInput('deals'),

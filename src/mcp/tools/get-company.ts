@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
+import { ifAny, sentences } from './describe.js';
 import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
@@ -8,7 +9,10 @@ export function registerGetCompanyTool(server: McpServer, ctx: ToolContext): voi
   registerUnifiedTool(server, ctx, {
     name: 'get_company',
     title: `Get a ${ctx.crmName} company`,
-    description: `Fetch one record from the connected ${ctx.crmName} CRM: a company (organization) with name, domain, industry and owner. Use it when you know the company id (from list_companies or a contact's company_id).`,
+    description: sentences(
+      `Fetch one company (organization) from ${ctx.crmName} with name, domain, industry and owner.`,
+      `Use it when you know the company id (${ifAny(ctx, ['list_companies'], (t) => `from ${t} or `)}from a contact's company_id).`,
+    ),
     resource: 'companies',
     method: 'get',
     inputSchema: once('get_company:input', () => z.strictObject({ id: idInput.describe('The company id'), fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput })),

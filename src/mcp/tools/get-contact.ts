@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
+import { ifAny, sentences } from './describe.js';
 import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
@@ -8,7 +9,10 @@ export function registerGetContactTool(server: McpServer, ctx: ToolContext): voi
   registerUnifiedTool(server, ctx, {
     name: 'get_contact',
     title: `Get a ${ctx.crmName} contact`,
-    description: `Fetch one record from the connected ${ctx.crmName} CRM: a contact (person) with names, emails, phones, title, owner and company link. Use it when you know the contact id (from list_contacts or search_contacts).`,
+    description: sentences(
+      `Fetch one contact (person) from ${ctx.crmName} with names, emails, phones, title, owner and company link.`,
+      `Use it when you know the contact id${ifAny(ctx, ['list_contacts', 'search_contacts'], (t) => ` (from ${t})`)}.`,
+    ),
     resource: 'contacts',
     method: 'get',
     inputSchema: once('get_contact:input', () => z.strictObject({ id: idInput.describe('The contact id'), fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput })),

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
+import { ifAny, sentences } from './describe.js';
 import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
@@ -8,10 +9,11 @@ export function registerListCompaniesTool(server: McpServer, ctx: ToolContext): 
   registerUnifiedTool(server, ctx, {
     name: 'list_companies',
     title: `List ${ctx.crmName} companies`,
-    description:
-      `List companies (organizations, accounts) in the connected ${ctx.crmName} CRM, one page at a time. ` +
-      'Use it to browse organizations when you do not know an id; use get_company when you do. ' +
+    description: sentences(
+      `List companies (organizations, accounts) in ${ctx.crmName}, one page at a time.`,
+      `Use it to browse organizations when you do not know an id${ifAny(ctx, ['get_company'], (t) => `; use ${t} when you do`)}.`,
       'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
+    ),
     resource: 'companies',
     method: 'list',
     inputSchema: once('list_companies:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput })),

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
+import { ifAny, sentences } from './describe.js';
 import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
@@ -8,10 +9,12 @@ export function registerListContactsTool(server: McpServer, ctx: ToolContext): v
   registerUnifiedTool(server, ctx, {
     name: 'list_contacts',
     title: `List ${ctx.crmName} contacts`,
-    description:
-      `List contacts (people) in the connected ${ctx.crmName} CRM, one page at a time. ` +
-      'Use it to browse people when you do not know an id; use get_contact when you do. ' +
+    description: sentences(
+      `List contacts (people) in ${ctx.crmName}, one page at a time.`,
+      `Use it to browse people when you do not know an id${ifAny(ctx, ['get_contact'], (t) => `; use ${t} when you do`)}.`,
+      ifAny(ctx, ['search_contacts'], (t) => `To find someone by name or email, ${t} is quicker.`),
       'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
+    ),
     resource: 'contacts',
     method: 'list',
     inputSchema: once('list_contacts:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput })),

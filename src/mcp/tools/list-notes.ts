@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
+import { sentences } from './describe.js';
 import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
@@ -8,10 +9,11 @@ export function registerListNotesTool(server: McpServer, ctx: ToolContext): void
   registerUnifiedTool(server, ctx, {
     name: 'list_notes',
     title: `List ${ctx.crmName} notes`,
-    description:
-      `List notes (logged activity text with linked contact, company and deal ids) in the connected ${ctx.crmName} CRM, one page at a time. ` +
-      'Use it to read the history recorded against records. ' +
+    description: sentences(
+      `List notes (logged activity text with linked contact, company and deal ids) in ${ctx.crmName}, one page at a time.`,
+      'Use it to read the history recorded against records.',
       'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
+    ),
     resource: 'notes',
     method: 'list',
     inputSchema: once('list_notes:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('notes'), include_remote_data: includeRemoteDataInput })),

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { NoteWriteSchema } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
+import { sentences } from './describe.js';
 import { includeRemoteDataInput, recordOutput, once } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 
@@ -12,9 +13,10 @@ export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
   registerUnifiedTool(server, ctx, {
     name: 'log_note',
     title: `Log a note in ${ctx.crmName}`,
-    description:
-      `Record a note (free text, e.g. a call summary or next steps) in the connected ${ctx.crmName} CRM, attached to at least one ` +
-      'contact, company or deal by id. Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
+    description: sentences(
+      `Record a note (free text, e.g. a call summary or next steps) in ${ctx.crmName}, attached to at least one contact, company or deal by id.`,
+      'Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
+    ),
     resource: 'notes',
     method: 'create',
     inputSchema: once('log_note:input', () =>

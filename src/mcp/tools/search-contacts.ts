@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
+import { ifAny, sentences } from './describe.js';
 import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
@@ -8,9 +9,10 @@ export function registerSearchContactsTool(server: McpServer, ctx: ToolContext):
   registerUnifiedTool(server, ctx, {
     name: 'search_contacts',
     title: `Search ${ctx.crmName} contacts`,
-    description:
-      `Search contacts in the connected ${ctx.crmName} CRM by name or email text. ` +
-      'Use it to find a person (and their id) before get_contact, update_contact or log_note; prefer it to paging through list_contacts.',
+    description: sentences(
+      `Search contacts in ${ctx.crmName} by name or email text.`,
+      `Use it to find a person (and their id)${ifAny(ctx, ['get_contact', 'update_contact', 'log_note'], (t) => ` before ${t}`)}${ifAny(ctx, ['list_contacts'], (t) => `; prefer it to paging through ${t}`)}.`,
+    ),
     resource: 'contacts',
     method: 'search',
     inputSchema: once('search_contacts:input', () =>

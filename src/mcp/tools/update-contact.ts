@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
+import { ifAny, sentences } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { UPDATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { updateInput } from './write-schemas.js';
@@ -8,9 +9,11 @@ export function registerUpdateContactTool(server: McpServer, ctx: ToolContext): 
   registerUnifiedTool(server, ctx, {
     name: 'update_contact',
     title: `Update a ${ctx.crmName} contact`,
-    description:
-      `Change fields of an existing contact in the connected ${ctx.crmName} CRM by id; fields you omit stay as they are. ` +
-      'Returns the updated contact. Use create_contact for a new person.',
+    description: sentences(
+      `Change fields of an existing contact in ${ctx.crmName} by id; fields you omit stay as they are.`,
+      'Returns the updated contact.',
+      ifAny(ctx, ['create_contact'], (t) => `Use ${t} for a new person.`),
+    ),
     resource: 'contacts',
     method: 'update',
     inputSchema: updateInput('contacts', 'contact'),

@@ -1,7 +1,7 @@
 /** CRM v3 object endpoints over a HubSpotStore: list, get, create, update, archive, search. */
 import type { Reply } from '../http.js';
 import { conflict, notFound, propertyErrors, validation, type PropertyProblem } from './errors.js';
-import { ALWAYS, ASSOCIATION_TYPES, DEFAULT_PROPERTIES, HS_TYPES, KNOWN_PROPERTIES, READ_ONLY, SEARCHABLE, SINGULAR, type HsType } from './schema.js';
+import { ALWAYS, ASSOCIATION_TYPES, DEFAULT_PROPERTIES, HS_TYPES, KNOWN_PROPERTIES, PIPELINES, READ_ONLY, SEARCHABLE, SINGULAR, type HsType } from './schema.js';
 import type { HsRecord, HubSpotStore } from './store.js';
 
 export interface ObjectCtx {
@@ -80,10 +80,28 @@ export function getObject(ctx: ObjectCtx, t: HsType, id: string, q: URLSearchPar
   return { status: 200, json: present(ctx, t, r, props, assocTargets(q.get('associations'))) };
 }
 
-function checkProperties(ctx: ObjectCtx, t: HsType, props: Record<string, unknown>): { ok: Record<string, string | null> } | { problems: PropertyProblem[] } {
-  const problems: PropertyProblem[] = [];
+const notAnOption = (name: string, value: string, options: string[]): PropertyProblem => ({
+  name, code: 'INVALID_OPTION', message: `${value} was not one of the allowed options: [${options.join(', ')}]`,
+});
+
+/** A deal's pipeline must exist and its stage must be one of that pipeline's stage ids (a label such as "Closed Won" is refused). */
+function checkDealStage(props: Record<string, unknown>, existing: HsRecord | undefined): PropertyProblem[] {
+  const out: PropertyProblem[] = [];
+  const pipelineId = typeof props.pipeline === 'string' && props.pipeline !== '' ? props.pipeline : (existing?.properties.pipeline ?? 'default');
+  const pipeline = PIPELINES[pipelineId];
+  if (!pipeline) return [notAnOption('pipeline', pipelineId, Object.keys(PIPELINES))];
+  const stage = props.dealstage;
+  if (stage !== undefined && stage !== null && stage !== '' && !pipeline.stages.some((s) => s.id === String(stage))) {
+    out.push(notAnOption('dealstage', String(stage), pipeline.stages.map((s) => s.id)));
+  }
+  return out;
+}
+
+function checkProperties(ctx: ObjectCtx, t: HsType, props: Record<string, unknown>, existing?: HsRecord): { ok: Record<string, string | null> } | { problems: PropertyProblem[] } {
+  const problems: PropertyProblem[] = t === 'deals' ? checkDealStage(props, existing) : [];
   const ok: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(props)) {
+    if (problems.some((p) => p.name === k)) continue;
     if (!known(ctx, t, k)) problems.push({ name: k, code: 'PROPERTY_DOESNT_EXIST', message: `Property "${k}" does not exist` });
     else if (READ_ONLY.has(k)) problems.push({ name: k, code: 'READ_ONLY_VALUE', message: `"${k}" is a read only property; its value cannot be set.` });
     else if (k === 'email' && typeof v === 'string' && v !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) problems.push({ name: k, code: 'INVALID_EMAIL', message: `Email address ${v} is invalid` });
@@ -136,7 +154,7 @@ export function updateObject(ctx: ObjectCtx, t: HsType, id: string, body: unknow
   if (!props || typeof props !== 'object' || Object.keys(props).length === 0) return validation('No properties found to update, please provide at least one.');
   const r = findRecord(ctx, t, id, q);
   if (!r) return notFound(id);
-  const checked = checkProperties(ctx, t, props as Record<string, unknown>);
+  const checked = checkProperties(ctx, t, props as Record<string, unknown>, r);
   if ('problems' in checked) return propertyErrors(checked.problems, ctx.portalId);
   Object.assign(r.properties, checked.ok);
   ctx.store.touch(t, r, new Date(ctx.now()).toISOString());

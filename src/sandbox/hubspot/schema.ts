@@ -59,4 +59,14 @@ export const ASSOCIATION_TYPES: Record<number, { from: HsType; to: HsType }> = {
 
 export const DEAL_STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'closedwon', 'closedlost'] as const;
 
+const STAGE_LABELS: Record<(typeof DEAL_STAGES)[number], string> = {
+  appointmentscheduled: 'Appointment Scheduled', qualifiedtobuy: 'Qualified To Buy', presentationscheduled: 'Presentation Scheduled',
+  decisionmakerboughtin: 'Decision Maker Bought-In', contractsent: 'Contract Sent', closedwon: 'Closed Won', closedlost: 'Closed Lost',
+};
+
+/** Deal pipelines: the portal's default one (stage ids are what `dealstage` holds; labels are what people see). */
+export const PIPELINES: Record<string, { label: string; stages: Array<{ id: string; label: string }> }> = {
+  default: { label: 'Sales Pipeline', stages: DEAL_STAGES.map((id) => ({ id, label: STAGE_LABELS[id] })) },
+};
+
 export const ID_BASE: Record<HsType, number> = { contacts: 100001, companies: 200001, deals: 300001, notes: 400001 };

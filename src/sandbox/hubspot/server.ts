@@ -11,7 +11,7 @@ import type { FakeOAuthOptions } from '../oauth/types.js';
 import { expiredAuth, invalidAuth, validation } from './errors.js';
 import { HubSpotLimiter, type HubSpotRateLimit } from './limits.js';
 import { archiveObject, createObject, getObject, listObjects, searchObjects, updateObject, type ObjectCtx } from './objects.js';
-import { DEAL_STAGES, HS_TYPES, type HsType } from './schema.js';
+import { HS_TYPES, PIPELINES, type HsType } from './schema.js';
 import { HubSpotStore, type HubSpotSeed } from './store.js';
 
 export interface FakeHubSpotOptions {
@@ -44,7 +44,8 @@ export interface FakeHubSpot {
   close(): Promise<void>;
 }
 
-const OBJECT_PATH = /^\/crm\/(?:v3\/objects|objects\/2026-03)\/([a-z]+)(?:\/([^/]+))?\/?$/;
+/** CRM v3 and the date-versioned twins (`/crm/objects/2026-03/…`, same shapes). */
+const OBJECT_PATH = /^\/crm\/(?:v3\/objects|objects\/\d{4}-\d{2})\/([a-z]+)(?:\/([^/]+))?\/?$/;
 
 export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<FakeHubSpot> {
   const clock = opts.clock ?? systemClock;
@@ -95,7 +96,7 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<F
 
   const route = (call: IncomingCall, m: RegExpExecArray | null): Reply => {
     const path = call.url.pathname;
-    if (path === '/crm/v3/pipelines/deals' && call.method === 'GET') return { status: 200, json: { results: [pipeline()] } };
+    if (/^\/crm\/(?:v3\/pipelines|pipelines\/\d{4}-\d{2})\/deals$/.test(path) && call.method === 'GET') return { status: 200, json: { results: pipelines() } };
     if (!m) return { status: 404, json: { status: 'error', message: `Unable to infer object type from: ${path}`, correlationId: 'n/a', category: 'OBJECT_NOT_FOUND' } };
     const type = m[1] as HsType;
     if (!(HS_TYPES as readonly string[]).includes(type)) return { status: 400, json: { status: 'error', message: `Unable to infer object type from: ${type}`, correlationId: 'n/a', category: 'VALIDATION_ERROR' } };
@@ -138,9 +139,12 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<F
   };
 }
 
-function pipeline(): Record<string, unknown> {
-  return {
-    id: 'default', label: 'Sales Pipeline', displayOrder: 0, archived: false,
-    stages: DEAL_STAGES.map((s, i) => ({ id: s, label: s, displayOrder: i, archived: false, metadata: { isClosed: String(s.startsWith('closed')), probability: s === 'closedwon' ? '1.0' : s === 'closedlost' ? '0.0' : String((i + 2) / 10) } })),
-  };
+function pipelines(): Array<Record<string, unknown>> {
+  return Object.entries(PIPELINES).map(([id, p], n) => ({
+    id, label: p.label, displayOrder: n, archived: false,
+    stages: p.stages.map((s, i) => ({
+      id: s.id, label: s.label, displayOrder: i, archived: false,
+      metadata: { isClosed: String(s.id.startsWith('closed')), probability: s.id === 'closedwon' ? '1.0' : s.id === 'closedlost' ? '0.0' : String((i + 2) / 10) },
+    })),
+  }));
 }

@@ -178,6 +178,9 @@ function checkBody(ctx: RestCtx, t: SfType, body: unknown, creating: boolean, ex
     }
     const c = coerce(def, v);
     if ('error' in c) return c;
+    if (def.picklist && c.ok !== null && !def.picklist.includes(String(c.ok))) {
+      return { error: sfError(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${def.label ?? def.name}: bad value for restricted picklist field: ${String(c.ok)}`, [def.name]) };
+    }
     if (def.type === 'reference' && c.ok !== null) {
       const id = String(c.ok);
       const refType = def.referenceTo && def.referenceTo !== 'User' ? def.referenceTo : undefined;

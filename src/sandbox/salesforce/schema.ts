@@ -13,7 +13,16 @@ export interface FieldDef {
   referenceTo?: SfType | 'User';
   /** Applied on create when the field is absent. */
   default?: string | number | boolean;
+  /** A restricted picklist: any other value is INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST. */
+  picklist?: readonly string[];
+  /** What error messages call the field (Salesforce uses the label: "Stage", not "StageName"). */
+  label?: string;
 }
+
+/** The standard Opportunity stages of a new org (the sales process the fake's records use). */
+export const OPPORTUNITY_STAGES = ['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost'] as const;
+export const TASK_STATUSES = ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'] as const;
+export const TASK_PRIORITIES = ['High', 'Normal', 'Low'] as const;
 
 const SYSTEM: FieldDef[] = [
   { name: 'Id', type: 'id', readOnly: true },
@@ -40,7 +49,7 @@ export const FIELDS: Record<SfType, FieldDef[]> = {
   ],
   Opportunity: [
     ...SYSTEM,
-    { name: 'Name', type: 'string', required: true }, { name: 'StageName', type: 'string', required: true },
+    { name: 'Name', type: 'string', required: true }, { name: 'StageName', type: 'string', required: true, picklist: OPPORTUNITY_STAGES, label: 'Stage' },
     { name: 'CloseDate', type: 'date', required: true }, { name: 'Amount', type: 'double' }, { name: 'Probability', type: 'double' },
     { name: 'AccountId', type: 'reference', referenceTo: 'Account' }, { name: 'IsClosed', type: 'boolean', readOnly: true },
     { name: 'IsWon', type: 'boolean', readOnly: true }, { name: 'Description', type: 'textarea' },
@@ -52,8 +61,8 @@ export const FIELDS: Record<SfType, FieldDef[]> = {
   ],
   Task: [
     ...SYSTEM,
-    { name: 'Subject', type: 'string' }, { name: 'Status', type: 'string', required: true, default: 'Not Started' },
-    { name: 'Priority', type: 'string', required: true, default: 'Normal' }, { name: 'ActivityDate', type: 'date' },
+    { name: 'Subject', type: 'string' }, { name: 'Status', type: 'string', required: true, default: 'Not Started', picklist: TASK_STATUSES, label: 'Status' },
+    { name: 'Priority', type: 'string', required: true, default: 'Normal', picklist: TASK_PRIORITIES, label: 'Priority' }, { name: 'ActivityDate', type: 'date' },
     { name: 'Description', type: 'textarea' }, { name: 'WhoId', type: 'reference', referenceTo: 'Contact' },
     { name: 'WhatId', type: 'reference' }, { name: 'TaskSubtype', type: 'string', default: 'Task' },
   ],

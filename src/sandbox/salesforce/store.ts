@@ -1,7 +1,7 @@
 /** In-memory Salesforce org: records per sObject (canonical field names), custom fields, deterministic seed. */
 import { COMPANY_SUFFIX, COMPANY_WORDS, FIRST_NAMES, INDUSTRIES, LAST_NAMES, prng } from '../prng.js';
 import type { SoqlValue } from './soql.js';
-import { FIELDS, makeId, sfDateTime, SF_TYPES, type FieldDef, type FieldType, type SfType } from './schema.js';
+import { FIELDS, makeId, OPPORTUNITY_STAGES, sfDateTime, SF_TYPES, type FieldDef, type FieldType, type SfType } from './schema.js';
 
 export type SfRecord = Record<string, SoqlValue>;
 
@@ -14,7 +14,7 @@ export interface SalesforceSeed {
   seed?: number;
 }
 
-export const OPPORTUNITY_STAGES = ['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost'] as const;
+export { OPPORTUNITY_STAGES };
 
 export class SalesforceStore {
   readonly records: Record<SfType, Map<string, SfRecord>> = { Contact: new Map(), Account: new Map(), Opportunity: new Map(), Note: new Map(), Task: new Map() };

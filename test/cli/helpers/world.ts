@@ -13,6 +13,7 @@ import type { DemoOptions } from '../../../src/demo/run.js';
 import type { SandboxOptions } from '../../../src/demo/sandbox.js';
 import { createEncryptingCodec } from '../../../src/crypto/encrypting-codec.js';
 import { addCurrentKey, createKeyFileIfAbsent, keyringFromFile, readKeyFile } from '../../../src/crypto/key-file.js';
+import { loadRegistry } from '../../../src/integrations/index.js';
 import { createAccountStore } from '../../../src/store/kv-account-store.js';
 import { createMemoryKv } from '../../helpers/memory-kv.js';
 import { captureIo, memoryRuntime } from '../../mcp/helpers/memory-runtime.js';
@@ -73,6 +74,7 @@ export async function world(dir: string): Promise<World> {
     operator: async (flags) => (opened.push({ view: 'operator', flags }), operator),
     mcp: async (flags) => (opened.push({ view: 'mcp', flags }), mcp),
     keys: async (flags) => (opened.push({ view: 'keys', flags }), keys),
+    integrations: async (flags) => (opened.push({ view: 'integrations', flags }), { registry: loadRegistry(), close: async () => {} }),
     demo: async (o) => {
       opened.push({ view: 'demo', demo: o });
       return { ok: true, url: 'http://127.0.0.1:1/mcp', accounts: [], results: [], close: async () => {} };

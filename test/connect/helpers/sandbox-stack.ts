@@ -21,7 +21,7 @@ import type { Clock } from '../../../src/core/deps.js';
 import type { Json } from '../../../src/integrations/index.js';
 import { startFakeHubSpot, startFakeSalesforce, type FakeHubSpot, type FakeSalesforce } from '../../../src/sandbox/index.js';
 import type { WebhookEndpoint } from '../../../src/webhooks/sender.js';
-import { writeConfigFile } from '../../helpers/dist.js';
+import { configEnvironments, writeConfigFile } from '../../helpers/dist.js';
 import { manualClock } from '../../helpers/manual-clock.js';
 
 export const ENVIRONMENT = 'sandbox';
@@ -70,7 +70,7 @@ export interface Stack {
 
 export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpoints?: WebhookEndpoint[] } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-stack-'));
-  const config = writeConfigFile({ environments: sandboxOverrides(p), extraProviderHosts: ['127.0.0.1'] });
+  const config = writeConfigFile({ environments: configEnvironments(sandboxOverrides(p)), extraProviderHosts: ['127.0.0.1'] });
   const hook = opts.webhookEndpoints?.[0];
   const env = { ...CLIENT_ENV, ...(hook ? { CRM_MCP_WEBHOOK_URL: hook.url, CRM_MCP_WEBHOOK_SECRET: hook.secret } : {}) };
   const logger = { lines: [] as string[] };

@@ -9,7 +9,7 @@ import type { LinkedAccount } from '../../../src/accounts/model.js';
 import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
 import { createEngine } from '../../../src/engine/engine.js';
 import type { Engine, EngineRequest, EngineResult } from '../../../src/engine/types.js';
-import { loadRegistry, resolveDefinition, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
+import { loadRegistry, resolveDefinition, type ExpressionBounds, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
 import { refreshConfigFor, type OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
 import { startSandboxes, type Sandboxes, type SandboxesOptions } from '../../../src/sandbox/index.js';
 import type { AccountStore } from '../../../src/store/account-store.js';
@@ -44,7 +44,7 @@ export interface SandboxRig {
 
 export interface SandboxRigOptions {
   sandboxes?: Omit<SandboxesOptions, 'clock'>;
-  engine?: { mappingTimeoutMs?: number; mappingMaxDepth?: number };
+  engine?: { expressionBounds?: ExpressionBounds };
 }
 
 export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<SandboxRig> {

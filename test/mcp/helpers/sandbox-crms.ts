@@ -15,7 +15,7 @@ import { openStore } from '../../../src/app/open-store.js';
 import type { Clock } from '../../../src/core/deps.js';
 import type { Json } from '../../../src/integrations/index.js';
 import { startSandboxes, type FakeHubSpotOptions, type Sandboxes } from '../../../src/sandbox/index.js';
-import { writeConfigFile } from '../../helpers/dist.js';
+import { configEnvironments, writeConfigFile } from '../../helpers/dist.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Fixed so that tests can check it never leaks; any 32-byte key works. */
@@ -31,7 +31,7 @@ export interface SandboxCrms {
   extraAllowedHosts: string[];
   /** Holds nodeals.json. */
   definitionsDir: string;
-  /** The config file (environments, definitionDirs, extraProviderHosts) that points crm-mcp at the fakes; in `envFor` as CRM_MCP_CONFIG. */
+  /** The config file (environments, integrationsDir, extraProviderHosts) that points crm-mcp at the fakes; in `envFor` as CRM_MCP_CONFIG. */
   configFile: string;
   /** Every secret handed out so far (access and refresh tokens, client secrets). */
   secrets: string[];
@@ -78,7 +78,7 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
   };
   const extraAllowedHosts = [new URL(hs.url).host, new URL(sf.url).host];
   // The fakes reached the way an operator points crm-mcp anywhere: a config file.
-  const configFile = writeConfigFile({ environments: envOverrides, definitionDirs: [definitionsDir], extraProviderHosts: extraAllowedHosts });
+  const configFile = writeConfigFile({ environments: configEnvironments(envOverrides), integrationsDir: [definitionsDir], extraProviderHosts: extraAllowedHosts });
   const secrets = [g.hubspot.clientSecret, g.salesforce.clientSecret, TEST_ENCRYPTION_KEY.slice(3)];
   const now = new Date().toISOString();
 
