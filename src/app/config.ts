@@ -7,12 +7,17 @@
  *   CRM_MCP_ENCRYPTION_KEYS   keyring: `kid:material,kid:material` (first is current when no KEY)
  *   CRM_MCP_KEYS_FILE         key file (default <dataDir>/keys.json; generated for the embedded store)
  *   CRM_MCP_LOG_LEVEL         debug | info | warn | error
+ *   CRM_MCP_INSECURE_HOSTS    comma-separated loopback hosts (optionally host:port) that provider
+ *                             URLs may use over plain http; replaces the config file's `insecureHosts`
+ *   CRM_MCP_AUDIT_MAX_AGE_DAYS, CRM_MCP_AUDIT_MAX_ENTRIES  audit retention (`auditRetention`)
+ * `insecureHosts` is for local development providers and the sandboxes only: every entry must
+ * be loopback (src/integrations/hosts.ts), and the app warns at start while any is set.
+ * `auditRetention` ({maxAgeDays, maxEntries}, default 90 days / 100,000 entries) prunes routine
+ * audit entries; failures and status changes are always kept (src/audit/log.ts).
  * Config file only: `publicUrl` (where `serve` is reachable; connect links start there),
  * `oauthClients` (the operator's own OAuth clients, src/oauth-clients/config.ts), `environments`
  * (environment → integration → partial definition, deep-merged over the platform definition),
- * `definitionDirs` (more definition directories, after the package's own `integrations/`) and
- * `extraProviderHosts` (provider hosts allowed beyond each definition's own, also over plain
- * http: for sandboxes and local fakes, never for a real CRM).
+ * `definitionDirs` (more definition directories, after the package's own `integrations/`).
  * Key material and client secrets are kept behind functions so that printing or logging the
  * config shows none.
  */
@@ -21,6 +26,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { CrmMcpError } from '../core/errors.js';
 import type { Json } from '../integrations/index.js';
+import { insecureHostProblem } from '../integrations/hosts.js';
 import { OAuthClientsConfigSchema, type OAuthClientsConfig } from '../oauth-clients/config.js';
 
 export interface ConfigFlags {
@@ -48,9 +54,18 @@ const FileConfigSchema = z
     oauthClients: OAuthClientsConfigSchema.optional(),
     environments: z.record(z.string().min(1), z.record(z.string().min(1), z.record(z.string(), z.unknown()))).optional(),
     definitionDirs: z.array(z.string().min(1)).optional(),
-    extraProviderHosts: z.array(z.string().min(1)).optional(),
+    insecureHosts: z.array(z.string().min(1)).optional(),
+    auditRetention: z
+      .object({ maxAgeDays: z.number().int().positive().optional(), maxEntries: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
+
+const insecureHost = z.string().superRefine((h, ctx) => {
+  const problem = insecureHostProblem(h);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const REDIS_URL = /^rediss?:\/\//;
 
@@ -71,7 +86,9 @@ export const AppConfigSchema = z.object({
   environments: z.custom<Record<string, Record<string, Json>>>((v) => typeof v === 'object' && v !== null),
   /** Absolute paths of definition directories loaded after the package's own. */
   definitionDirs: z.array(z.string().min(1)),
-  extraProviderHosts: z.array(z.string().min(1)),
+  /** Loopback hosts provider URLs may use over plain http (development providers, sandboxes). */
+  insecureHosts: z.array(insecureHost),
+  auditRetention: z.object({ maxAgeMs: z.number().int().positive(), maxEntries: z.number().int().positive() }),
 });
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 
@@ -111,13 +128,30 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags;
     oauthClients: () => file.oauthClients,
     environments: file.environments ?? {},
     definitionDirs: (file.definitionDirs ?? []).map((d) => abs(d, fileBase)),
-    extraProviderHosts: file.extraProviderHosts ?? [],
+    insecureHosts: nonEmpty(env.CRM_MCP_INSECURE_HOSTS) ? splitList(env.CRM_MCP_INSECURE_HOSTS!) : (file.insecureHosts ?? []),
+    auditRetention: {
+      maxAgeMs: positiveInt(env.CRM_MCP_AUDIT_MAX_AGE_DAYS, 'CRM_MCP_AUDIT_MAX_AGE_DAYS', file.auditRetention?.maxAgeDays ?? 90) * 86_400_000,
+      maxEntries: positiveInt(env.CRM_MCP_AUDIT_MAX_ENTRIES, 'CRM_MCP_AUDIT_MAX_ENTRIES', file.auditRetention?.maxEntries ?? 100_000),
+    },
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CrmMcpError('config_invalid', `configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
+}
+
+const splitList = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function positiveInt(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined || v.trim() === '') return fallback;
+  const n = Number(v.trim());
+  if (!Number.isInteger(n) || n <= 0) throw new CrmMcpError('config_invalid', `${name} must be a positive integer`);
+  return n;
 }
 
 function readConfigFile(path: string): z.infer<typeof FileConfigSchema> {

@@ -33,8 +33,8 @@ export interface OperatorBase {
 
 export function buildOperatorRuntime(app: OperatorBase): OperatorRuntime {
   const { registry, store, core, deps, config } = app;
-  const extraAllowedHosts = config.extraProviderHosts;
-  const engineOpts = { registry, deps, envOverrides: config.environments, extraAllowedHosts };
+  const insecureHosts = config.insecureHosts;
+  const engineOpts = { registry, deps, envOverrides: config.environments, insecureHosts, cursorKeys: store.keyring };
   // The schedule is only worth reporting where it is real: shared on Redis, or run by this process.
   const scheduler = store.redis || app.schedulerRunning() ? core.scheduler : { tokenStored: core.scheduler.tokenStored, forget: core.scheduler.forget };
   return {
@@ -55,7 +55,7 @@ export function buildOperatorRuntime(app: OperatorBase): OperatorRuntime {
       return { name, authMethods: [def.auth.type], secretContextFields: secretContextKeys(def), overrideProblem: (account) => overrideProblem(registry, account) };
     },
     async connectSpec(integration, environment) {
-      return { ...connectSpec(core.definition(integration, environment)), extraAllowedHosts };
+      return { ...connectSpec(core.definition(integration, environment)), extraAllowedHosts: insecureHosts };
     },
     async revoke(account: LinkedAccount) {
       if (account.authentication_method !== 'oauth2' || !registry.has(account.integration)) return { attempted: false, ok: true };

@@ -53,7 +53,7 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
     globals,
     flags,
     mcp: (level) => (mcp ??= track(openers.mcp(flags(level), io))),
-    operator: () => (operator ??= track(openers.operator(flags('warn'), io))),
+    operator: (intent) => (operator ??= track(openers.operator(flags('warn'), io, intent))),
     async keys() {
       const setup = await openers.keys(flags('warn'), io);
       return { ...setup, open: () => track(setup.open()) };

@@ -23,6 +23,6 @@ export interface OAuthConnectSpec {
   contextCapture: ContextCapture[];
   /** How expiry is known when the response has no `expires_in`: a fixed lifetime in seconds. */
   fixedLifetimeSeconds?: number;
-  /** Deployment-level extra allowed hosts (test/dev only; also permit http). */
+  /** The operator's loopback `insecureHosts` (src/integrations/hosts.ts), for the context the code exchange captures. */
   extraAllowedHosts?: string[];
 }

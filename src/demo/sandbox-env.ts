@@ -2,7 +2,7 @@
  * How the demo points the real product at the built-in sandboxes — with the same config file
  * keys an operator uses: an environment override (`environments`) that moves each
  * integration's API and token endpoints to the loopback fakes, the fakes' hosts as
- * `extraProviderHosts` (plain http allowed), and the sandbox OAuth clients as the operator's own
+ * `insecureHosts` (plain http allowed), and the sandbox OAuth clients as the operator's own
  * (`oauthClients`). Everything else — definitions, engine, token manager, encrypted store — is
  * the real thing, opened by the same composition root as `serve`.
  */
@@ -15,7 +15,7 @@ export const DEMO_ENVIRONMENT = 'sandbox';
 /** The config file (src/app/config.ts) that points crm-mcp at the sandboxes. */
 export interface SandboxConfig {
   environments: Record<string, Record<string, Json>>;
-  extraProviderHosts: string[];
+  insecureHosts: string[];
   oauthClients: OAuthClientsConfig;
 }
 
@@ -29,7 +29,7 @@ export function sandboxConfig(sb: Sandboxes): SandboxConfig {
         salesforce: { auth: authUrls(sb.salesforce) },
       },
     },
-    extraProviderHosts: [new URL(sb.hubspot.url).host, new URL(sb.salesforce.url).host, new URL(sb.salesforce.instanceUrl).host],
+    insecureHosts: [new URL(sb.hubspot.url).host, new URL(sb.salesforce.url).host, new URL(sb.salesforce.instanceUrl).host],
     oauthClients: {
       hubspot: { client_id: g.hubspot.clientId, client_secret: g.hubspot.clientSecret },
       salesforce: { client_id: g.salesforce.clientId, client_secret: g.salesforce.clientSecret },

@@ -10,8 +10,14 @@
  *
  * Values live in the adapter's table; TTL entries (locks) keep their expiry in a second
  * table `<table>_ttl` written in the same transaction.
+ *
+ * Permissions: the store file and its `-wal`/`-shm` companions are 0600 and a directory this
+ * creates is 0700, whatever the umask (SQLite gives the companions the main file's mode, so the
+ * file is created 0600 before SQLite opens it; files left wider by an older version are
+ * narrowed on open). A store this process may not write (a read-only file, a read-only copy)
+ * opens for reading: reads work, every write fails as 'store_unavailable' saying why.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import { Mutex } from 'async-mutex';
@@ -33,19 +39,44 @@ const SCAN_PAGE = 500;
 
 type Row = { key: string; value: string; expires_at: number | null };
 
-export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & { readonly path: string }> {
+/** The directory (0700 when created here) and an empty store file created 0600 before SQLite opens it. */
+function prepareFiles(path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
+  } catch (cause) {
+    throw new CrmMcpError('store_unavailable', `cannot create the directory for the store file '${path}'`, { cause });
+  }
+  if (existsSync(path)) return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    chmodSync(path, 0o600);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw new CrmMcpError('store_unavailable', `cannot create the store file '${path}'`, { cause });
+  }
+}
+
+/** Narrows the store file and its WAL companions to 0600 (best effort: a file owned by another user or on a read-only mount stays). */
+function narrowModes(path: string): void {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // absent, or not ours to change
+    }
+  }
+}
+
+export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & { readonly path: string; readonly readOnly: boolean }> {
   const clock = opts.clock ?? systemClock;
   const table = opts.table ?? 'kv';
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(table)) throw new CrmMcpError('config_invalid', `invalid SQLite table name '${table}'`);
   const ttlTable = `${table}_ttl`;
   const path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
-  if (path !== ':memory:') {
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    } catch (cause) {
-      throw new CrmMcpError('store_unavailable', `cannot create the directory for the store file '${path}'`, { cause });
-    }
-  }
+  if (path !== ':memory:') prepareFiles(path);
   const adapter = new KeyvSqlite({ uri: `sqlite://${path}`, table, busyTimeout: opts.busyTimeoutMs ?? 5_000 });
   // The adapter re-emits connection errors; we surface them as thrown errors instead.
   adapter.on('error', () => {});
@@ -64,6 +95,7 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
   await q(`PRAGMA journal_mode=WAL`);
   await q(`PRAGMA synchronous=FULL`);
   await q(`CREATE TABLE IF NOT EXISTS ${ttlTable}(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+  if (path !== ':memory:') narrowModes(path);
 
   const select = `SELECT k.key AS key, k.value AS value, t.expires_at AS expires_at FROM ${table} k LEFT JOIN ${ttlTable} t ON t.key = k.key`;
   const isLive = (r: Row) => r.expires_at === null || r.expires_at > clock.now();
@@ -97,19 +129,31 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     await q(`DELETE FROM ${ttlTable} WHERE key = ?`, key);
   };
 
-  const locked = <T>(fn: () => Promise<T>) => mutex.runExclusive(() => tx(fn));
+  let readOnly = false;
+  const locked = <T>(fn: () => Promise<T>) => {
+    if (readOnly) return Promise.reject(new CrmMcpError('store_unavailable', `the embedded store ${path} is read-only for this process: it can be read, not written`));
+    return mutex.runExclusive(() => tx(fn));
+  };
 
   // Expired entries are invisible to reads; drop the leftovers once per open so they do not pile up.
-  await locked(async () => {
-    const now = clock.now();
-    await q(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`, now);
-    await q(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`, now);
-  });
+  try {
+    await locked(async () => {
+      const now = clock.now();
+      await q(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`, now);
+      await q(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`, now);
+    });
+  } catch (err) {
+    if (!/SQLITE_READONLY/.test(String((err as Error).cause ?? err))) throw err;
+    readOnly = true;
+  }
 
   return {
     kind: 'sqlite',
     shared: false,
     path,
+    get readOnly() {
+      return readOnly;
+    },
     get: readLive,
     set: (key, value, o) => locked(() => write(key, value, o?.ttlMs !== undefined ? clock.now() + o.ttlMs : undefined)),
     delete: (key) =>

@@ -100,7 +100,7 @@ describe('crm-mcp connect as a process', () => {
     try {
       const config = writeConfigFile({
         environments: { sandbox: { salesforce: { auth: { authorize_url: sf.authorizeUrl, token_url: sf.tokenUrl, introspect_url: sf.introspectUrl, revoke_url: sf.revokeUrl } } } },
-        extraProviderHosts: ['127.0.0.1'],
+        insecureHosts: ['127.0.0.1'],
       });
       const child = spawn(process.execPath, cliArgs('connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json', '--config', config), {
         cwd: ROOT,

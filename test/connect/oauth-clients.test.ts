@@ -67,7 +67,7 @@ describe('OAuth clients from the config file', () => {
           dataDir: 'data',
           publicUrl: 'https://connect.example.com',
           environments: { sandbox: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } },
-          extraProviderHosts: ['127.0.0.1'],
+          insecureHosts: ['127.0.0.1'],
           oauthClients: { hubspot: { client_id: 'cfg-default-app', client_secret: 'cfg-default-SECRET', environments: { sandbox: { client_id: 'cfg-sandbox-app', client_secret: 'cfg-sandbox-SECRET' } } } },
         }),
       );

@@ -30,7 +30,7 @@ const io = (out: string[] = []): CliIo => ({ stdout: (s) => void out.push(s), st
 beforeAll(async () => {
   p = await startProviders(systemClock);
   dir = await mkdtemp(join(tmpdir(), 'crm-serve-connect-'));
-  const config = writeConfigFile({ environments: sandboxOverrides(p), extraProviderHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
+  const config = writeConfigFile({ environments: sandboxOverrides(p), insecureHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
   env = { ...CLIENT_ENV, CRM_MCP_DATA_DIR: dir, CRM_MCP_LOG_LEVEL: 'warn', CRM_MCP_CONFIG: config };
   const out: string[] = [];
   served = serve(['--port', '0'], io(out), openRuntime, { stop: stop.signal });

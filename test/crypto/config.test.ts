@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
-import { loadKeyring } from '../../src/crypto/load-keyring.js';
+import { findKeyring, generateKeyring } from '../../src/crypto/load-keyring.js';
 
 describe('loadConfig', () => {
   let dir: string;
@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     const key = Buffer.alloc(32, 9).toString('base64');
     const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: `main:${key}`, CRM_MCP_ENCRYPTION_KEYS: `old:${key.replace('J', 'K')}` } });
     expect(JSON.stringify(c)).not.toContain(key);
-    const { keyring, source } = loadKeyring(c, { allowGenerate: false, now: new Date(), notice: () => {} });
+    const { keyring, source } = findKeyring(c)!;
     expect(source).toBe('env');
     expect(keyring.current.kid).toBe('main');
     expect(keyring.kids).toEqual(['main', 'old']);
@@ -49,7 +49,7 @@ describe('loadConfig', () => {
 
   it('a bad env key is crypto_bad_key naming the variable, not the value', () => {
     const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: 'c2hvcnQ=' } });
-    expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
+    expect(() => findKeyring(c)).toThrow(
       expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('CRM_MCP_ENCRYPTION_KEY') }),
     );
   });
@@ -57,7 +57,8 @@ describe('loadConfig', () => {
   it('a corrupt key file is a clear error, never overwritten', () => {
     writeFileSync(join(dir, 'keys.json'), '{"version":1');
     const c = loadConfig({ env: { CRM_MCP_DATA_DIR: dir } });
-    expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
+    expect(() => findKeyring(c)).toThrow(expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('keys.json') }));
+    expect(() => generateKeyring(c, { now: new Date(), notice: () => {} })).toThrow(
       expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('keys.json') }),
     );
   });

@@ -70,7 +70,7 @@ export interface Stack {
 
 export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpoints?: WebhookEndpoint[] } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-stack-'));
-  const config = writeConfigFile({ environments: sandboxOverrides(p), extraProviderHosts: ['127.0.0.1'] });
+  const config = writeConfigFile({ environments: sandboxOverrides(p), insecureHosts: ['127.0.0.1'] });
   const hook = opts.webhookEndpoints?.[0];
   const env = { ...CLIENT_ENV, ...(hook ? { CRM_MCP_WEBHOOK_URL: hook.url, CRM_MCP_WEBHOOK_SECRET: hook.secret } : {}) };
   const logger = { lines: [] as string[] };

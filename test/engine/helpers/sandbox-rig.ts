@@ -33,7 +33,7 @@ export interface SandboxRig {
   logs: string[];
   /** Every result `run` returned (to check no secret reaches a caller). */
   results: EngineResult[];
-  /** Host (with port) of each fake, for extraAllowedHosts. */
+  /** Host (with port) of each fake, for insecureHosts. */
   hosts: Record<Crm, string>;
   /** Stores an active account holding the seeded grant of `crm`, or a grant of its own (`ownGrant`). */
   addAccount(crm: Crm, over?: Partial<LinkedAccount>, opts?: { ownGrant?: boolean }): Promise<LinkedAccount>;
@@ -64,18 +64,18 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
   const envOverrides: Record<string, Record<string, Json>> = {
     test: { hubspot: { base_url: sb.hubspot.url, auth: oauthOf(sb.hubspot) }, salesforce: { auth: oauthOf(sb.salesforce) } },
   };
-  const extraAllowedHosts = Object.values(hosts);
+  const insecureHosts = Object.values(hosts);
 
   async function resolveRefreshConfig(a: LinkedAccount): Promise<OAuthRefreshConfig> {
     const grant = grants?.[a.integration as Crm];
     if (!grant) throw new Error(`no sandbox client for ${a.integration}`);
     const def = resolveDefinition(registry.get(a.integration), envOverrides[a.environment]?.[a.integration], {});
-    return refreshConfigFor(def, { client_id: grant.clientId, client_secret: grant.clientSecret }, { extraAllowedHosts });
+    return refreshConfigFor(def, { client_id: grant.clientId, client_secret: grant.clientSecret }, { extraAllowedHosts: insecureHosts });
   }
 
   const deps = { clock, random: cryptoRandom, logger, dispatcher };
   const tokens = createTokenManager({ deps, store, kv, resolveRefreshConfig });
-  const engine = createEngine({ registry, tokens, deps, envOverrides, extraAllowedHosts, ...opts.engine });
+  const engine = createEngine({ registry, tokens, deps, envOverrides, insecureHosts, ...opts.engine });
 
   return {
     sb, clock, registry, store, tokens, engine, logs, results, hosts,
