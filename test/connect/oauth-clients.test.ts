@@ -76,7 +76,7 @@ describe('OAuth clients from the config file', () => {
       expect(JSON.stringify(config)).not.toContain('SECRET');
       expect(config.oauthClients()?.hubspot?.environments?.sandbox?.client_id).toBe('cfg-sandbox-app');
 
-      const rt = await openOperatorRuntime({ logLevel: 'warn' }, captureIo({ env }));
+      const rt = await openOperatorRuntime({ logLevel: 'warn' }, captureIo({ env }), { create: true });
       try {
         expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'sandbox')).toMatchObject({ client_id: 'cfg-sandbox-app', source: 'config', environment_specific: true });
         expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'production')).toMatchObject({ client_id: 'cfg-default-app', environment_specific: false });

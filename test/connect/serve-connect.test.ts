@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { links, serve, tokens as tokensCmd } from '../cli/helpers/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
 import { openOperatorRuntime, openRuntime } from '../../src/cli/open.js';
 import { systemClock } from '../../src/core/deps.js';
 import { writeConfigFile } from '../helpers/dist.js';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   const config = writeConfigFile({ environments: sandboxOverrides(p), insecureHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
   env = { ...CLIENT_ENV, CRM_MCP_DATA_DIR: dir, CRM_MCP_LOG_LEVEL: 'warn', CRM_MCP_CONFIG: config };
   const out: string[] = [];
+  expect(await runCli(['init'], io())).toBe(0);
   served = serve(['--port', '0'], io(out), openRuntime, { stop: stop.signal });
   for (let i = 0; !out.join('').includes('listening'); i++) {
     if (i > 400) throw new Error(`serve did not start: ${logs.join('')}`);

@@ -74,7 +74,7 @@ export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpo
   const hook = opts.webhookEndpoints?.[0];
   const env = { ...CLIENT_ENV, ...(hook ? { CRM_MCP_WEBHOOK_URL: hook.url, CRM_MCP_WEBHOOK_SECRET: hook.secret } : {}) };
   const logger = { lines: [] as string[] };
-  const app = await openApp({ flags: { config, dataDir: dir, logLevel: 'debug' }, env, clock, stderr: (l) => void logger.lines.push(l.trimEnd()) });
+  const app = await openApp({ flags: { config, dataDir: dir, logLevel: 'debug' }, env, clock, create: true, stderr: (l) => void logger.lines.push(l.trimEnd()) });
   const { core, store } = app;
   // Commands close the runtime they were given; the stack's outlives them. The stack stands for
   // `serve`'s process, whose schedule is the real one (it is not started: the clock is manual).

@@ -137,7 +137,7 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
       const dataDir = mkdtempSync(join(tmpdir(), 'crm-mcp-data-'));
       const env = envFor(dataDir);
       if (o.keyFile) delete env.CRM_MCP_ENCRYPTION_KEY;
-      const store = await openStore(loadConfig({ env }), { notice: () => {} });
+      const store = await openStore(loadConfig({ env }), { notice: () => {}, create: true });
       const accounts = mintAccounts();
       try {
         for (const a of accounts) await store.accounts.put(a);
