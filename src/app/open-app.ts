@@ -30,6 +30,8 @@ export interface OpenAppOptions {
    * `crm-mcp init` and the commands that write accounts ask (src/app/open-store.ts).
    */
   create?: boolean;
+  /** Warn on stderr when `insecureHosts` is set (default true; the demo's are its own sandboxes). */
+  warnInsecureHosts?: boolean;
   cwd?: string;
   /** Injected for tests; production uses the system clock, crypto randomness, the global dispatcher. */
   clock?: Clock;
@@ -76,7 +78,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   const oauthClients = config.oauthClients();
   const envOverrides = config.environments;
   const insecureHosts = config.insecureHosts;
-  if (insecureHosts.length > 0) {
+  if (insecureHosts.length > 0 && o.warnInsecureHosts !== false) {
     deps.logger.warn('insecureHosts is set: provider URLs on these loopback hosts may use plain http (local development only)', { insecure_hosts: insecureHosts });
   }
   const core = composeCore({
