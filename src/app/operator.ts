@@ -55,7 +55,8 @@ export function buildOperatorRuntime(app: OperatorBase): OperatorRuntime {
       return { name, authMethods: [def.auth.type], secretContextFields: secretContextKeys(def), overrideProblem: (account) => overrideProblem(registry, account) };
     },
     async connectSpec(integration, environment) {
-      return { ...connectSpec(core.definition(integration, environment)), extraAllowedHosts: insecureHosts };
+      const def = core.definition(integration, environment);
+      return { ...connectSpec(def), displayName: def.display_name, extraAllowedHosts: insecureHosts };
     },
     async revoke(account: LinkedAccount) {
       if (account.authentication_method !== 'oauth2' || !registry.has(account.integration)) return { attempted: false, ok: true };

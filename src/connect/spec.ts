@@ -10,6 +10,8 @@ export type { ContextCapture };
 
 export interface OAuthConnectSpec {
   integration: string;
+  /** Shown on the link page (e.g. 'HubSpot'); the integration name when absent. */
+  displayName?: string;
   authorizeUrl: string;
   tokenUrl: string;
   revokeUrl?: string;

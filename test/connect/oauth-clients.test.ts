@@ -93,7 +93,7 @@ describe('OAuth clients from the config file', () => {
         const base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
         const handler = connectHandlerFor(rt, base);
         try {
-          const res = await fetch(base + new URL(link.url).pathname + new URL(link.url).search, { redirect: 'follow' });
+          const res = await fetch(base + new URL(link.url).pathname + new URL(link.url).search, { method: 'POST', redirect: 'follow' });
           expect(res.status, await res.text()).toBe(200);
         } finally {
           srv.closeAllConnections();

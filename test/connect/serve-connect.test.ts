@@ -58,7 +58,7 @@ describe('serve mounts /connect/*', () => {
     const link = JSON.parse(out.join('')) as { url: string };
     expect(new URL(link.url).origin).toBe(base);
 
-    const res = await fetch(link.url, { redirect: 'follow' });
+    const res = await fetch(link.url, { method: 'POST', redirect: 'follow' });
     const body = await res.text();
     expect(res.status, body).toBe(200);
     expect(new URL(res.url).pathname).toBe('/connect/callback');

@@ -105,7 +105,7 @@ export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpo
       base ??= await stack.serveConnect();
       const flow = createConnectFlow({ ...rt, ...rt.deps, validator: rt.connectValidator, connectSpec: rt.connectSpec });
       const link = await flow.createLink({ tenantId, integration, environment: ENVIRONMENT, baseUrl: base });
-      const res = await fetch(link.url, { redirect: 'follow' });
+      const res = await fetch(link.url, { method: 'POST', redirect: 'follow' });
       const body = await res.text();
       if (res.status !== 200) throw new Error(`connect failed: ${res.status} ${body}`);
       const found = (await rt.accounts.listByTenant(tenantId)).filter((a) => a.integration === integration);
