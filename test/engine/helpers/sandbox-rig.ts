@@ -7,7 +7,7 @@
 import { Agent } from 'undici';
 import type { LinkedAccount } from '../../../src/accounts/model.js';
 import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
-import { createEngine } from '../../../src/engine/engine.js';
+import { createEngine, type EngineOptions } from '../../../src/engine/engine.js';
 import type { Engine, EngineRequest, EngineResult } from '../../../src/engine/types.js';
 import { loadRegistry, resolveDefinition, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
 import { refreshConfigFor, type OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
@@ -38,13 +38,15 @@ export interface SandboxRig {
   /** Stores an active account holding the seeded grant of `crm`, or a grant of its own (`ownGrant`). */
   addAccount(crm: Crm, over?: Partial<LinkedAccount>, opts?: { ownGrant?: boolean }): Promise<LinkedAccount>;
   /** Runs a request for a stored account (read fresh from the store, as a tool call would). */
-  run(accountId: string, req: Omit<EngineRequest, 'account'>): Promise<EngineResult>;
+  run(accountId: string, req: Omit<EngineRequest, 'account'>, engine?: Engine): Promise<EngineResult>;
+  /** Another engine over the same parts (a replica), with its own options. */
+  engineWith(o: NonNullable<SandboxRigOptions['engine']>): Engine;
   close(): Promise<void>;
 }
 
 export interface SandboxRigOptions {
   sandboxes?: Omit<SandboxesOptions, 'clock'>;
-  engine?: { mappingTimeoutMs?: number; mappingMaxDepth?: number };
+  engine?: Pick<EngineOptions, 'mappingTimeoutMs' | 'mappingMaxDepth' | 'cursorKeys' | 'cursorTtlMs' | 'envOverrides'>;
 }
 
 export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<SandboxRig> {
@@ -90,10 +92,11 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
       });
       return store.put({ ...base, ...over, context: { ...base.context, ...over.context } });
     },
-    async run(accountId, req) {
+    engineWith: (o) => createEngine({ registry, tokens, deps, envOverrides, insecureHosts, ...o }),
+    async run(accountId, req, using = engine) {
       const a = await store.get(accountId);
       if (!a) throw new Error(`no account ${accountId}`);
-      const r = await engine.execute({ ...req, account: a });
+      const r = await using.execute({ ...req, account: a });
       results.push(r);
       return r;
     },
