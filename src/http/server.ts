@@ -70,6 +70,7 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   built: CrmMcpServer;
   principalKey: string;
+  /** Order of last use (a counter: the injected clock may not move between requests). */
   lastUsed: number;
   idle?: TimerHandle;
 }
@@ -86,6 +87,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const maxSessions = opts.maxSessions ?? SESSION_DEFAULTS.total;
   /** Sessions being initialized (built, not yet registered): they count against the total cap. */
   let opening = 0;
+  let uses = 0;
 
   const endSession = async (id: string) => {
     const s = sessions.get(id);
@@ -106,7 +108,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const touch = (id: string) => {
     const s = sessions.get(id);
     if (!s) return;
-    s.lastUsed = opts.deps.clock.now();
+    s.lastUsed = ++uses;
     s.idle?.cancel();
     s.idle = opts.deps.clock.setTimer(() => {
       log.info('session expired', { idle_ms: idleMs });
@@ -192,7 +194,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
           registered = true;
           opening--;
           evictFor(principal.key, perPrincipal - 1);
-          sessions.set(id, { transport, built, principalKey: principal.key, lastUsed: opts.deps.clock.now() });
+          sessions.set(id, { transport, built, principalKey: principal.key, lastUsed: ++uses });
           touch(id);
         },
         onsessionclosed: (id) => {
