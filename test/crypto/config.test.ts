@@ -37,6 +37,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ flags: { config: join(dir, 'bad.json') } })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('bad.json') }));
   });
 
+  it('audit retention: defaults 90 days / 100,000 entries, the config file and CRM_MCP_AUDIT_* override them', () => {
+    expect(loadConfig({ env: {}, cwd: dir }).auditRetention).toEqual({ maxAgeMs: 90 * 86_400_000, maxEntries: 100_000 });
+    writeFileSync(join(dir, 'r.json'), JSON.stringify({ auditRetention: { maxAgeDays: 7, maxEntries: 500 } }));
+    expect(loadConfig({ env: { CRM_MCP_CONFIG: join(dir, 'r.json') }, cwd: dir }).auditRetention).toEqual({ maxAgeMs: 7 * 86_400_000, maxEntries: 500 });
+    expect(loadConfig({ env: { CRM_MCP_CONFIG: join(dir, 'r.json'), CRM_MCP_AUDIT_MAX_ENTRIES: '20' }, cwd: dir }).auditRetention.maxEntries).toBe(20);
+    expect(() => loadConfig({ env: { CRM_MCP_AUDIT_MAX_AGE_DAYS: '-1' } })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('CRM_MCP_AUDIT_MAX_AGE_DAYS') }));
+  });
+
   it('key material from env never shows when the config is printed', () => {
     const key = Buffer.alloc(32, 9).toString('base64');
     const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: `main:${key}`, CRM_MCP_ENCRYPTION_KEYS: `old:${key.replace('J', 'K')}` } });
