@@ -225,6 +225,11 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
           if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'GET' });
           return sendJson(res, 200, { status: 'ok' });
         }
+        // Node keeps the first of several Host headers; a proxy may use another. RFC 9112: exactly one.
+        if (req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'host').length !== 1) {
+          log.warn('rejected request', { reason: 'not exactly one Host header' });
+          return sendRpcError(res, 400, 'Bad Request: exactly one Host header');
+        }
         const hostCheck = checkHostAndOrigin(req.headers, allowed);
         if (!hostCheck.ok) {
           log.warn('rejected request', { reason: hostCheck.reason });
