@@ -75,7 +75,7 @@ interface Session {
   idle?: TimerHandle;
 }
 
-export const SESSION_DEFAULTS = { idleMs: 30 * 60_000, perPrincipal: 16, total: 1000 } as const;
+const SESSION_DEFAULTS = { idleMs: 30 * 60_000, perPrincipal: 16, total: 1000 } as const;
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const allowed = opts.allowedHosts ?? LOOPBACK_HOSTS;
