@@ -56,17 +56,6 @@ export function checkOutboundUrl(url: URL, allowed: readonly string[], insecureH
   return null;
 }
 
-/** The same rule for a URL given as text. */
-export function checkOutboundText(value: string, allowed: readonly string[], insecureHosts: readonly string[] = []): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'not a valid URL';
-  }
-  return checkOutboundUrl(url, allowed, insecureHosts);
-}
-
 /**
  * The transport rule over a definition's OAuth endpoints (as resolved for an environment): each
  * named URL must be https (or http on an insecure loopback host). Returns the first problem as
@@ -87,13 +76,14 @@ export function oauthEndpointProblem(def: Definition, insecureHosts: readonly st
   ];
   for (const [field, value] of urls) {
     if (value === undefined) continue;
-    let host: string;
+    let url: URL;
     try {
-      host = new URL(value).host;
+      url = new URL(value);
     } catch {
       return `${field}: not a valid URL`;
     }
-    const problem = checkOutboundText(value, [host], insecureHosts);
+    // The host is the one the definition names; what is checked is the scheme and userinfo.
+    const problem = checkOutboundUrl(url, [url.hostname], insecureHosts);
     if (problem) return `${field}: ${problem}`;
   }
   return null;
