@@ -13,9 +13,15 @@
  * Config file only: `publicUrl` (where `serve` is reachable; connect links start there),
  * `oauthClients` (the operator's own OAuth clients, src/oauth-clients/config.ts), `environments`
  * (`environments.<env>.overrides.<integration>`: a partial definition deep-merged over the
- * platform definition for accounts of that environment; checked when the app opens) and
- * `extraProviderHosts` (provider hosts allowed beyond each definition's own, also over plain
- * http: for sandboxes and local fakes, never for a real CRM).
+ * platform definition for accounts of that environment; checked when the app opens),
+ * `insecureHosts` and `auditRetention` (above).
+ *   CRM_MCP_INSECURE_HOSTS    comma-separated loopback hosts (optionally host:port) that provider
+ *                             URLs may use over plain http; replaces the config file's `insecureHosts`
+ *   CRM_MCP_AUDIT_MAX_AGE_DAYS, CRM_MCP_AUDIT_MAX_ENTRIES  audit retention (`auditRetention`)
+ * `insecureHosts` is for local development providers and the sandboxes only: every entry must
+ * be loopback (src/integrations/hosts.ts), and the app warns at start while any is set.
+ * `auditRetention` ({maxAgeDays, maxEntries}, default 90 days / 100,000 entries) prunes routine
+ * audit entries; failures and status changes are always kept (src/audit/log.ts).
  * Key material and client secrets are kept behind functions so that printing or logging the
  * config shows none.
  */
@@ -24,6 +30,7 @@ import { delimiter, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { CrmMcpError } from '../core/errors.js';
 import type { Json } from '../integrations/index.js';
+import { insecureHostProblem } from '../integrations/hosts.js';
 import { OAuthClientsConfigSchema, type OAuthClientsConfig } from '../oauth-clients/config.js';
 
 export interface ConfigFlags {
@@ -55,9 +62,18 @@ const FileConfigSchema = z
       .record(z.string().min(1), z.object({ overrides: z.record(z.string().min(1), z.record(z.string(), z.unknown())).optional() }).strict())
       .optional(),
     integrationsDir: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
-    extraProviderHosts: z.array(z.string().min(1)).optional(),
+    insecureHosts: z.array(z.string().min(1)).optional(),
+    auditRetention: z
+      .object({ maxAgeDays: z.number().int().positive().optional(), maxEntries: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
+
+const insecureHost = z.string().superRefine((h, ctx) => {
+  const problem = insecureHostProblem(h);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const REDIS_URL = /^rediss?:\/\//;
 
@@ -80,7 +96,9 @@ export const AppConfigSchema = z.object({
   integrationsDirs: z.array(z.string().min(1)),
   /** The config file read, if any (named in configuration errors found later, e.g. a bad environment override). */
   configFile: z.string().optional(),
-  extraProviderHosts: z.array(z.string().min(1)),
+  /** Loopback hosts provider URLs may use over plain http (development providers, sandboxes). */
+  insecureHosts: z.array(insecureHost),
+  auditRetention: z.object({ maxAgeMs: z.number().int().positive(), maxEntries: z.number().int().positive() }),
 });
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 
@@ -127,13 +145,30 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; flags?: ConfigFlags;
     environments: Object.fromEntries(Object.entries(file.environments ?? {}).map(([e, v]) => [e, (v.overrides ?? {}) as Record<string, Json>])),
     integrationsDirs,
     ...(configPath ? { configFile: resolve(cwd, configPath) } : {}),
-    extraProviderHosts: file.extraProviderHosts ?? [],
+    insecureHosts: nonEmpty(env.CRM_MCP_INSECURE_HOSTS) ? splitList(env.CRM_MCP_INSECURE_HOSTS!) : (file.insecureHosts ?? []),
+    auditRetention: {
+      maxAgeMs: positiveInt(env.CRM_MCP_AUDIT_MAX_AGE_DAYS, 'CRM_MCP_AUDIT_MAX_AGE_DAYS', file.auditRetention?.maxAgeDays ?? 90) * 86_400_000,
+      maxEntries: positiveInt(env.CRM_MCP_AUDIT_MAX_ENTRIES, 'CRM_MCP_AUDIT_MAX_ENTRIES', file.auditRetention?.maxEntries ?? 100_000),
+    },
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CrmMcpError('config_invalid', `configuration: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
+}
+
+const splitList = (v: string) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+function positiveInt(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined || v.trim() === '') return fallback;
+  const n = Number(v.trim());
+  if (!Number.isInteger(n) || n <= 0) throw new CrmMcpError('config_invalid', `${name} must be a positive integer`);
+  return n;
 }
 
 function readConfigFile(path: string): z.infer<typeof FileConfigSchema> {
@@ -158,6 +193,7 @@ function renamedKey(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   const o = json as Record<string, unknown>;
   if ('definitionDirs' in o) return 'definitionDirs: renamed integrationsDir (a directory or a list of directories)';
+  if ('extraProviderHosts' in o) return 'extraProviderHosts: renamed insecureHosts (loopback hosts only)';
   const envs = o.environments;
   if (typeof envs !== 'object' || envs === null) return undefined;
   for (const [env, v] of Object.entries(envs as Record<string, unknown>)) {

@@ -5,12 +5,17 @@
  * account that leaves `active` is dropped from the schedule.
  *
  * The token endpoint comes from the definition *as resolved for the account's environment*, so
- * an environment override (a sandbox, a regional host) moves refreshes with the API calls.
+ * an environment override (a sandbox, a regional host) moves refreshes with the API calls. Every
+ * definition handed out passes the transport rule for its OAuth endpoints (https, or http on one
+ * of the operator's loopback `insecureHosts`: src/integrations/hosts.ts), so no token, code or
+ * client secret is ever sent in cleartext.
  */
 import type { LinkedAccount } from '../accounts/model.js';
-import { createAuditTrail } from '../audit/log.js';
+import { createAuditTrail, type AuditRetention } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
+import { CrmMcpError } from '../core/errors.js';
 import { createSealer, type Sealer } from '../crypto/sealer.js';
+import { oauthEndpointProblem } from '../integrations/hosts.js';
 import { createDefinitionResolver, type Definition, type IntegrationRegistry, type Json } from '../integrations/index.js';
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
@@ -32,8 +37,10 @@ export interface CoreParts {
   oauthClients?: OAuthClientsConfig;
   /** environment → integration → partial definition. */
   envOverrides?: Record<string, Record<string, Json>>;
-  /** Test/dev only: extra hosts allowed (also over http), for API calls and captured context. */
-  extraAllowedHosts?: string[];
+  /** The operator's loopback hosts allowed also over plain http (src/integrations/hosts.ts). */
+  insecureHosts?: string[];
+  /** Audit retention (src/audit/log.ts); none keeps every entry. */
+  auditRetention?: AuditRetention;
   /** Lifecycle webhook endpoints; default: CRM_MCP_WEBHOOK_URL + CRM_MCP_WEBHOOK_SECRET. */
   webhookEndpoints?: WebhookEndpoint[];
 }
@@ -59,19 +66,27 @@ export function webhookEndpointsFromEnv(env: NodeJS.ProcessEnv): WebhookEndpoint
 
 export function composeCore(p: CoreParts): Core {
   const { deps, registry, store } = p;
-  const extra = p.extraAllowedHosts ?? [];
+  const insecure = p.insecureHosts ?? [];
   const sealer = createSealer(store.keyring);
-  const audit = createAuditTrail({ kv: store.kv, clock: deps.clock, random: deps.random });
+  const audit = createAuditTrail({ kv: store.kv, clock: deps.clock, random: deps.random, ...(p.auditRetention ? { retention: p.auditRetention } : {}) });
   const webhooks = createWebhookSender({ ...deps, endpoints: p.webhookEndpoints ?? webhookEndpointsFromEnv(p.env) });
   const clientStore = createOAuthClientStore({ kv: store.kv, sealer });
   const clients = createOAuthClientResolver({ env: p.env, store: clientStore, ...(p.oauthClients ? { config: p.oauthClients } : {}) });
   const resolver = createDefinitionResolver();
-  const definition = (integration: string, environment: string): Definition =>
-    resolver.resolve(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
+  const checked = new WeakSet<Definition>();
+  const definition = (integration: string, environment: string): Definition => {
+    const def = resolver.resolve(registry.get(integration), p.envOverrides?.[environment]?.[integration], {});
+    if (!checked.has(def)) {
+      const problem = oauthEndpointProblem(def, insecure);
+      if (problem) throw new CrmMcpError('host_not_allowed', `${integration} (environment ${environment}) ${problem}; no request was sent`, { details: { integration, environment } });
+      checked.add(def);
+    }
+    return def;
+  };
 
   async function resolveRefreshConfig(account: LinkedAccount): Promise<OAuthRefreshConfig> {
     const client = await clients.resolveOAuthClient(account.integration, account.environment);
-    return refreshConfigFor(definition(account.integration, account.environment), client, { extraAllowedHosts: extra, clientName: `${account.integration} OAuth client (${client.source})` });
+    return refreshConfigFor(definition(account.integration, account.environment), client, { extraAllowedHosts: insecure, clientName: `${account.integration} OAuth client (${client.source})` });
   }
 
   // The scheduler and the token manager refer to each other; the callbacks run only after a

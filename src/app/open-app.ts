@@ -26,6 +26,13 @@ export interface OpenAppOptions {
   stderr: (text: string) => void;
   /** Where one-time notices (a key was generated) go; default `stderr`. */
   notice?: (line: string) => void;
+  /**
+   * May create a missing embedded store and, when it holds nothing sealed, a key file: only
+   * `crm-mcp init` and the commands that write accounts ask (src/app/open-store.ts).
+   */
+  create?: boolean;
+  /** Warn on stderr when `insecureHosts` is set (default true; the demo's are its own sandboxes). */
+  warnInsecureHosts?: boolean;
   cwd?: string;
   /** Injected for tests; production uses the system clock, crypto randomness, the global dispatcher. */
   clock?: Clock;
@@ -62,11 +69,15 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   const store = await openStore(config, {
     clock: deps.clock,
     notice: o.notice ?? ((l) => o.stderr(l + '\n')),
+    ...(o.create ? { create: true } : {}),
     secretContextFields: (i) => (registry.has(i) ? secretContextKeys(registry.get(i)) : []),
   });
   const oauthClients = config.oauthClients();
   const envOverrides = config.environments;
-  const extraAllowedHosts = config.extraProviderHosts;
+  const insecureHosts = config.insecureHosts;
+  if (insecureHosts.length > 0 && o.warnInsecureHosts !== false) {
+    deps.logger.warn('insecureHosts is set: provider URLs on these loopback hosts may use plain http (local development only)', { insecure_hosts: insecureHosts });
+  }
   const core = composeCore({
     deps,
     registry,
@@ -74,10 +85,11 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     env: o.env,
     ...(oauthClients ? { oauthClients } : {}),
     envOverrides,
-    extraAllowedHosts,
+    insecureHosts,
+    auditRetention: config.auditRetention,
     webhookEndpoints: webhookEndpointsFromEnv(o.env),
   });
-  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, extraAllowedHosts });
+  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts, cursorKeys: store.keyring });
   const publicBaseUrl = o.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
   const close = async () => {
     core.scheduler.stop();

@@ -15,8 +15,8 @@ import type { AppParts } from './parts.js';
 
 export function buildOperatorRuntime(app: AppParts): OperatorRuntime {
   const { registry, store, core, deps, config } = app;
-  const extraAllowedHosts = config.extraProviderHosts;
-  const engineOpts = { registry, deps, envOverrides: config.environments, extraAllowedHosts };
+  const insecureHosts = config.insecureHosts;
+  const engineOpts = { registry, deps, envOverrides: config.environments, insecureHosts, cursorKeys: store.keyring };
   // The schedule is only worth reporting where it is real: shared on Redis, or run by this process.
   // Checks overrides before they are stored; its isolation workers start on first use.
   const overrideCompiler = createExpressionCompiler();
@@ -39,7 +39,8 @@ export function buildOperatorRuntime(app: AppParts): OperatorRuntime {
       return { name, authMethods: authMethods(def), secretContextFields: secretContextKeys(def), overrideProblem: (account) => overrideProblem(registry, account, overrideCompiler) };
     },
     async connectSpec(integration, environment) {
-      return { ...connectSpec(core.definition(integration, environment)), extraAllowedHosts };
+      const def = core.definition(integration, environment);
+      return { ...connectSpec(def), displayName: def.display_name, extraAllowedHosts: insecureHosts };
     },
     async revoke(account: LinkedAccount) {
       if (account.authentication_method !== 'oauth2' || !registry.has(account.integration)) return { attempted: false, ok: true };

@@ -5,10 +5,10 @@
  * from the store and started.
  */
 import { createAccessTokenStore } from '../access-tokens/store.js';
-import { startHttpServer, type HttpRoute, type RunningHttpServer } from '../http/server.js';
+import { startHttpServer, type HttpAppOptions, type HttpRoute, type RequestTimeouts, type RunningHttpServer } from '../http/server.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends RequestTimeouts, Pick<HttpAppOptions, 'sessionIdleMs' | 'maxSessions' | 'maxSessionsPerPrincipal'> {
   port: number;
   host?: string;
   /** Serve this one account without tokens (callers refuse it off loopback). */
@@ -37,6 +37,11 @@ export async function serveHttp(rt: McpRuntime, o: ServeOptions): Promise<Servin
     auth: o.noAuthAccountId ? { mode: 'none', accountId: o.noAuthAccountId } : { mode: 'tokens', tokens: createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random }) },
     ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}),
     ...(o.stateful !== undefined ? { stateful: o.stateful } : {}),
+    ...(o.sessionIdleMs !== undefined ? { sessionIdleMs: o.sessionIdleMs } : {}),
+    ...(o.maxSessions !== undefined ? { maxSessions: o.maxSessions } : {}),
+    ...(o.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: o.maxSessionsPerPrincipal } : {}),
+    ...(o.requestTimeoutMs !== undefined ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+    ...(o.headersTimeoutMs !== undefined ? { headersTimeoutMs: o.headersTimeoutMs } : {}),
     ...(o.jsonResponse !== undefined ? { jsonResponse: o.jsonResponse } : {}),
     crmName: (i) => rt.crmName(i),
     ...(o.reconnectUrl ? { reconnectUrl: o.reconnectUrl } : {}),

@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   audit: { summary: 'the credential-operation audit trail, filtered by account, tenant, operation, time', load: () => import('./commands/audit.js') },
   connect: { summary: 'connect an account by OAuth consent from this machine (loopback callback)', load: () => import('./commands/connect.js') },
   demo: { summary: 'the embedded demo: sandbox HubSpot and Salesforce, MCP over HTTP, an example agent', load: () => import('./commands/demo.js') },
+  init: { summary: 'create the embedded store and its key file (the only command besides account writes that creates them)', load: () => import('./commands/init.js') },
   integrations: { summary: 'integration definitions: list what is loaded, validate a definition file', load: () => import('./commands/integrations.js') },
   keys: { summary: 'encryption keys: generate, rotate, remove', load: () => import('./commands/keys.js') },
   links: { summary: 'connect links for customers: create (single use, time-bound)', load: () => import('./commands/links.js') },

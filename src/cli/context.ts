@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { OperatorRuntime } from '../connect/runtime.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import type { CliIo } from './io.js';
-import type { IntegrationsView, KeySetup, RunDemo, RunSandbox, RuntimeFlags } from './open.js';
+import type { IntegrationsView, KeySetup, OpenIntent, RunDemo, RunSandbox, RuntimeFlags } from './open.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevelFlag = (typeof LOG_LEVELS)[number];
@@ -34,7 +34,8 @@ export interface CommandContext {
   /** The global flags as app configuration flags; `defaultLogLevel` applies when no --log-level is given. */
   flags(defaultLogLevel?: LogLevelFlag): RuntimeFlags;
   mcp(defaultLogLevel?: LogLevelFlag): Promise<McpRuntime>;
-  operator(): Promise<OperatorRuntime>;
+  /** The operator view; `{ create: true }` only for init and the commands that write accounts. */
+  operator(intent?: OpenIntent): Promise<OperatorRuntime>;
   keys(): Promise<KeySetup>;
   /** The configured integration definitions, without opening the store. */
   integrations(): Promise<IntegrationsView>;

@@ -18,8 +18,12 @@ import type { KvStore } from '../store/kv.js';
 import type { CliIo } from './io.js';
 
 export type RuntimeFlags = ConfigFlags;
+/** `create`: the command may create a missing store and its key (init, the commands that write accounts). */
+export interface OpenIntent {
+  create?: boolean;
+}
 export type OpenRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<McpRuntime>;
-export type OpenOperatorRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<OperatorRuntime>;
+export type OpenOperatorRuntime = (flags: RuntimeFlags, io: CliIo, intent?: OpenIntent) => Promise<OperatorRuntime>;
 
 /** What `keys rotate|remove` work on: the encrypted store and its keyring. */
 export interface KeyRuntime {
@@ -64,7 +68,7 @@ export interface CliOpeners {
 }
 
 export const openRuntime: OpenRuntime = async (flags, io) => (await openAppFor(flags, io)).mcp;
-export const openOperatorRuntime: OpenOperatorRuntime = async (flags, io) => (await openAppFor(flags, io)).operator();
+export const openOperatorRuntime: OpenOperatorRuntime = async (flags, io, intent) => (await openAppFor(flags, io, intent)).operator();
 
 const openKeys: OpenKeys = async (flags, io) => {
   const { loadConfig } = await import('../app/config.js');
@@ -95,7 +99,7 @@ export const defaultOpeners: CliOpeners = {
   sandbox: async (opts) => (await import('../demo/sandbox.js')).runSandbox(opts),
 };
 
-async function openAppFor(flags: RuntimeFlags, io: CliIo) {
+async function openAppFor(flags: RuntimeFlags, io: CliIo, intent: OpenIntent = {}) {
   const { openApp } = await import('../app/open-app.js');
-  return openApp({ flags, env: io.env, stderr: io.stderr });
+  return openApp({ flags, env: io.env, stderr: io.stderr, ...(intent.create ? { create: true } : {}) });
 }

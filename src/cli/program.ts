@@ -54,7 +54,7 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
     globals,
     flags,
     mcp: (level) => (mcp ??= track(openers.mcp(flags(level), io))),
-    operator: () => (operator ??= track(openers.operator(flags('warn'), io))),
+    operator: (intent) => (operator ??= track(openers.operator(flags('warn'), io, intent))),
     integrations: () => (integrations ??= track(openers.integrations(flags('warn'), io))),
     async keys() {
       const setup = await openers.keys(flags('warn'), io);
@@ -62,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
     },
     runDemo: openers.demo,
     runSandbox: openers.sandbox,
-    stopped: () => stopped(o.stop),
+    stopped: () => stopped(o.stop, io),
     action: (body) =>
       async function (this: Command) {
         code = await body(this);
@@ -178,12 +178,25 @@ function commanderMessage(err: CommanderError, path: string[]): string {
   return err.code === 'commander.unknownCommand' && path.length > 0 ? msg.replace('unknown command', 'unknown subcommand') : msg;
 }
 
-function stopped(signal: AbortSignal | undefined): Promise<void> {
+/**
+ * How long a command may take to shut down after SIGINT/SIGTERM before the process ends anyway:
+ * work that outlives a graceful close (a token refresh waiting on a hung provider, a webhook
+ * retry, a store client reconnecting) must not keep a stopped server alive.
+ */
+const SHUTDOWN_GRACE_MS = 1_500;
+
+function stopped(signal: AbortSignal | undefined, io: CliIo): Promise<void> {
   return new Promise<void>((resolve) => {
-    const stop = () => {
+    const stop = (sig?: unknown) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       signal?.removeEventListener('abort', stop);
+      if (typeof sig === 'string') {
+        setTimeout(() => {
+          io.stderr(`crm-mcp: shutdown did not finish within ${SHUTDOWN_GRACE_MS} ms of ${sig}; exiting\n`);
+          process.exit();
+        }, SHUTDOWN_GRACE_MS).unref();
+      }
       resolve();
     };
     process.once('SIGINT', stop);

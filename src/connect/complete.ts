@@ -1,6 +1,8 @@
 /**
  * After a successful code exchange: store the account (new: `connecting`; reconnect: same id,
- * same status, fresh tokens), make one lightweight call with the new token, then send the
+ * same status, fresh tokens; then the replaced tokens are revoked when the integration can revoke,
+ * so the superseded grant dies with its replacement safely stored — a failed revocation is
+ * audited and logged, never undoes the reconnect), make one lightweight call with the new token, then send the
  * lifecycle event through the lifecycle service (src/tokens/lifecycle.ts: status, last_error, the
  * audit entry, a `reactivated` webhook for a reconnected needs_reauth account). Every outcome is
  * audited; nothing here ever logs or returns a token.
@@ -13,6 +15,7 @@ import { changeStatus } from '../tokens/lifecycle.js';
 import type { AccountValidator } from '../accounts/validation.js';
 import type { AuditPort } from '../audit/log.js';
 import type { TokenScheduler } from '../tokens/scheduler.js';
+import type { RevokeOutcome } from './runtime.js';
 import type { LifecycleWebhooks } from '../webhooks/sender.js';
 
 export interface CompleteDeps {
@@ -25,6 +28,8 @@ export interface CompleteDeps {
   audit: AuditPort;
   scheduler?: TokenScheduler;
   actor: string;
+  /** Revokes the tokens of `replaced` at the provider (absent: the integration cannot revoke). */
+  revokeReplaced?: (replaced: LinkedAccount) => Promise<RevokeOutcome>;
 }
 
 export interface ConnectTarget {
@@ -69,7 +74,12 @@ export async function completeConnection(deps: CompleteDeps, target: ConnectTarg
       await deps.audit.append({ ...auditBase, operation: 'connect', outcome: 'failure', account_id: target.account_id!, details: { ...auditBase.details, reason: 'reconnect target not found' } });
       return { ok: false, code: 'account_not_found', reason: `account '${target.account_id}' does not exist for this tenant and integration` };
     }
-    stored = await accounts.update(existing.id, (cur) => ({ ...cur, context: { ...cur.context, ...captured, oauth: { token } } }));
+    let replaced: OAuthToken | undefined;
+    stored = await accounts.update(existing.id, (cur) => {
+      replaced = cur.context.oauth?.token;
+      return { ...cur, context: { ...cur.context, ...captured, oauth: { token } } };
+    });
+    if (replaced) await revokeReplaced(deps, stored, replaced, token, auditBase);
   } else {
     const now = nowIso();
     stored = await accounts.put({
@@ -109,4 +119,35 @@ export async function completeConnection(deps: CompleteDeps, target: ConnectTarg
     audit: { operation, outcome: 'failure', details: (a) => ({ ...auditBase.details, reason: verdict.reason, status: a.status }) },
   });
   return { ok: false, code: verdict.code, reason: verdict.reason, account: r.account };
+}
+
+/**
+ * Revokes the tokens a reconnect replaced; audited either way. When the provider handed back the
+ * same refresh token (the same grant), nothing is revoked: that would revoke the new grant too.
+ */
+async function revokeReplaced(
+  deps: CompleteDeps,
+  account: LinkedAccount,
+  replaced: OAuthToken,
+  current: OAuthToken,
+  auditBase: { actor: string; tenant_id: string; details: Record<string, unknown> },
+): Promise<void> {
+  if (!deps.revokeReplaced) return;
+  if (replaced.refresh_token !== undefined && replaced.refresh_token === current.refresh_token) return;
+  if (replaced.access_token === current.access_token) return;
+  let outcome: RevokeOutcome;
+  try {
+    outcome = await deps.revokeReplaced({ ...account, context: { oauth: { token: replaced } } });
+  } catch (err) {
+    outcome = { attempted: true, ok: false, reason: (err as Error).message };
+  }
+  if (!outcome.attempted) return;
+  if (!outcome.ok) deps.logger.warn('revoking the replaced grant failed', { account_id: account.id, reason: outcome.reason });
+  await deps.audit.append({
+    ...auditBase,
+    operation: 'revoke_replaced',
+    outcome: outcome.ok ? 'success' : 'failure',
+    account_id: account.id,
+    details: { ...auditBase.details, ...(outcome.reason ? { reason: outcome.reason } : {}) },
+  });
 }

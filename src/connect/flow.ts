@@ -1,7 +1,11 @@
 /**
- * The connect flow as transport-free operations: create a link, turn a link (or a local CLI
- * request) into the provider's consent URL, and finish a callback. The HTTP handler
- * (handler.ts) and the loopback `crm-mcp connect` both drive this.
+ * The connect flow as transport-free operations: create a link, look at one without using it,
+ * turn a link (or a local CLI request) into the provider's consent URL, and finish a callback.
+ * The HTTP handler (handler.ts) and the loopback `crm-mcp connect` both drive this.
+ *
+ * A re-authorization (a target with `account_id`) replaces the account's grant: once the new
+ * tokens are stored, the tokens they replaced are revoked at the provider when the definition
+ * has a `revoke_url`, so the superseded refresh token cannot be used again (complete.ts).
  */
 import type { Dispatcher } from 'undici';
 import type { Clock, Logger, Random } from '../core/deps.js';
@@ -12,10 +16,12 @@ import { buildCodeExchangeRequest, processCodeExchangeResponse } from '../oauth/
 import { sendOAuthRequest } from '../oauth/http.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
+import type { LinkedAccount } from '../accounts/model.js';
 import { completeConnection, type ConnectOutcome, type ConnectTarget } from './complete.js';
 import { createLinkTokenStore, type LinkRecord } from './link-tokens.js';
 import { createOAuthStateStore } from './oauth-state.js';
 import { codeChallengeS256, createCodeVerifier } from './pkce.js';
+import { revokeGrant } from './revoke.js';
 import type { OAuthConnectSpec } from './spec.js';
 import type { AccountValidator } from '../accounts/validation.js';
 import type { AuditPort } from '../audit/log.js';
@@ -51,6 +57,8 @@ export interface ConnectFlow {
     environment: string;
     account_id?: string;
   }>;
+  /** What a link is for, without using it (a preview never consumes a link); CrmMcpError('unauthorized') when unusable. */
+  previewLink(linkToken: string): Promise<{ integration: string; displayName: string; expires_at: string }>;
   /** Link token → consent URL. The link is consumed. */
   beginFromLink(linkToken: string, redirectUri: string): Promise<string>;
   /** Consent URL for an operator-side target (the loopback `crm-mcp connect`). */
@@ -125,6 +133,12 @@ export function createConnectFlow(deps: ConnectFlowDeps): ConnectFlow {
       };
     },
 
+    async previewLink(linkToken) {
+      const record = await links.peek(linkToken);
+      const spec = await deps.connectSpec(record.integration, record.environment);
+      return { integration: record.integration, displayName: spec.displayName ?? record.integration, expires_at: record.expires_at };
+    },
+
     async beginFromLink(linkToken, redirectUri) {
       const record: LinkRecord = await links.consume(linkToken);
       return begin({ tenant_id: record.tenant_id, integration: record.integration, environment: record.environment, ...(record.account_id ? { account_id: record.account_id } : {}) }, redirectUri);
@@ -151,7 +165,11 @@ export function createConnectFlow(deps: ConnectFlowDeps): ConnectFlow {
       const res = await sendOAuthRequest(req, { ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}), timeoutMs: 15_000 });
       const exchanged = processCodeExchangeResponse(spec, res, deps.clock.now());
       if (!exchanged.ok) return fail(exchanged.code, exchanged.reason, target);
-      return completeConnection({ ...deps, actor }, target, exchanged.token, exchanged.context);
+      const revokeUrl = spec.revokeUrl;
+      const revokeReplaced = revokeUrl
+        ? (replaced: LinkedAccount) => revokeGrant({ revokeUrl, clientAuth: spec.clientAuth }, replaced, client, deps.dispatcher)
+        : undefined;
+      return completeConnection({ ...deps, actor, ...(revokeReplaced ? { revokeReplaced } : {}) }, target, exchanged.token, exchanged.context);
     },
   };
 }

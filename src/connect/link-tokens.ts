@@ -1,8 +1,9 @@
 /**
  * Connect links: a random token, handed to a customer inside a URL, that starts one consent
  * flow. Stored only as its SHA-256 under `link:<hash>` with a TTL; consumed atomically
- * (compare-and-delete) so a second use — or a use after expiry — is refused. The URL carries
- * only the token: tenant and integration stay server-side.
+ * (compare-and-delete) so a second use — or a use after expiry — is refused. Looking at a link
+ * (`peek`: a preview, a mail scanner, the customer's first GET) never consumes it; only starting
+ * the consent does. The URL carries only the token: tenant and integration stay server-side.
  */
 import { z } from 'zod';
 import type { Clock, Random } from '../core/deps.js';
@@ -34,10 +35,29 @@ export interface LinkTokenStore {
   create(input: { tenantId: string; integration: string; environment: string; accountId?: string; ttlMs?: number }): Promise<CreatedLink>;
   /** The link's record, consumed; CrmMcpError('unauthorized') when unknown, used or expired. */
   consume(token: string): Promise<LinkRecord>;
+  /** The link's record, left usable; the same refusals as `consume`. */
+  peek(token: string): Promise<LinkRecord>;
 }
+
+const refused = () => new CrmMcpError('unauthorized', 'this connect link is invalid, expired or already used');
 
 export function createLinkTokenStore(opts: { kv: KvStore; clock: Clock; random: Random }): LinkTokenStore {
   const { kv, clock, random } = opts;
+  const read = async (token: string): Promise<{ key: string; raw: string; record: LinkRecord }> => {
+    if (!/^lnk_[A-Za-z0-9_-]{20,100}$/.test(token)) throw refused();
+    const key = LINK_PREFIX + sha256Hex(token);
+    const raw = await kv.get(key);
+    if (raw === undefined) throw refused();
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw refused();
+    }
+    const parsed = LinkRecordSchema.safeParse(json);
+    if (!parsed.success || Date.parse(parsed.data.expires_at) <= clock.now()) throw refused();
+    return { key, raw, record: parsed.data };
+  };
   return {
     async create(input) {
       const ttlMs = input.ttlMs ?? DEFAULT_LINK_TTL_MS;
@@ -57,14 +77,13 @@ export function createLinkTokenStore(opts: { kv: KvStore; clock: Clock; random: 
     },
 
     async consume(token) {
-      const refused = () => new CrmMcpError('unauthorized', 'this connect link is invalid, expired or already used');
-      if (!/^lnk_[A-Za-z0-9_-]{20,100}$/.test(token)) throw refused();
-      const key = LINK_PREFIX + sha256Hex(token);
-      const raw = await kv.get(key);
-      if (raw === undefined || !(await kv.deleteIfEquals(key, raw))) throw refused();
-      const parsed = LinkRecordSchema.safeParse(JSON.parse(raw));
-      if (!parsed.success || Date.parse(parsed.data.expires_at) <= clock.now()) throw refused();
-      return parsed.data;
+      const found = await read(token);
+      if (!(await kv.deleteIfEquals(found.key, found.raw))) throw refused();
+      return found.record;
+    },
+
+    async peek(token) {
+      return (await read(token)).record;
     },
   };
 }

@@ -10,6 +10,8 @@ export type { ContextCapture };
 
 export interface OAuthConnectSpec {
   integration: string;
+  /** Shown on the link page (e.g. 'HubSpot'); the integration name when absent. */
+  displayName?: string;
   authorizeUrl: string;
   tokenUrl: string;
   revokeUrl?: string;
@@ -23,6 +25,6 @@ export interface OAuthConnectSpec {
   contextCapture: ContextCapture[];
   /** How expiry is known when the response has no `expires_in`: a fixed lifetime in seconds. */
   fixedLifetimeSeconds?: number;
-  /** Deployment-level extra allowed hosts (test/dev only; also permit http). */
+  /** The operator's loopback `insecureHosts` (src/integrations/hosts.ts), for the context the code exchange captures. */
   extraAllowedHosts?: string[];
 }

@@ -5,7 +5,7 @@ export type { EncryptingCodec, EncryptingCodecOptions } from './encrypting-codec
 export { createKeyring, deriveKid, generateKey, parseKeyList, parseKeyMaterial, parseKeySpec } from './keyring.js';
 export type { KeyEntry, Keyring } from './keyring.js';
 export { addCurrentKey, createKeyFileIfAbsent, readKeyFile, removeKey } from './key-file.js';
-export { loadKeyring } from './load-keyring.js';
+export { findKeyring, generateKeyring } from './load-keyring.js';
 export type { KeyringSource, KeySources } from './load-keyring.js';
 export { rotate } from './rotate.js';
 export type { ResealResult, RotateResult, SealedSecretSet } from './rotate.js';

@@ -52,8 +52,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     // The demo's own environment only: the user's CRM_MCP_* settings must not leak into it.
     const configFile = join(dataDir, 'config.json');
     writeFileSync(configFile, JSON.stringify(sandboxConfig(sb), null, 2) + '\n', { mode: 0o600 });
-    // Its key is generated into its own temporary data directory, which nobody needs to back up.
-    const app = await openApp({ flags: { config: configFile, dataDir, logLevel: opts.logLevel }, env: {}, stderr: opts.stderr, notice: () => {} });
+    // Its store and key are created in its own temporary data directory, which nobody needs to back up;
+    // its insecure hosts are its own loopback sandboxes, so the operator warning would only be noise.
+    const app = await openApp({ flags: { config: configFile, dataDir, logLevel: opts.logLevel }, env: {}, stderr: opts.stderr, notice: () => {}, create: true, warnInsecureHosts: false });
     closers.push(() => app.close());
     const seeded = await seedDemoTenant({ sb, accounts: app.store.accounts, core: app.core, tokens: app.accessTokens, clock: app.deps.clock });
     opts.print(`store: encrypted embedded SQLite at ${app.config.store.kind === 'sqlite' ? app.config.store.path : '?'}; tenant "${seeded[0]?.account.tenant_id}" with ${seeded.map((s) => s.account.id).join(', ')}`);

@@ -2,7 +2,7 @@
  * How the demo and `crm-mcp sandbox` point the real product at the built-in sandboxes — with the
  * same settings an operator uses: a config file whose environment override (`environments.<env>.overrides`)
  * moves each integration's API and token endpoints to the loopback fakes and whose
- * `extraProviderHosts` allows the fakes' hosts over plain http, and the sandbox OAuth clients as
+ * `insecureHosts` allows the fakes' (loopback) hosts over plain http, and the sandbox OAuth clients as
  * the operator's own (in the config file, or as the CRM_MCP_<INTEGRATION>_SANDBOX_CLIENT_ID /
  * _CLIENT_SECRET variables a client's `env` block carries). Everything else — definitions,
  * engine, token manager, encrypted store — is the real thing, opened by the same composition
@@ -31,7 +31,7 @@ interface FakeUrls {
 /** The config file keys (src/app/config.ts) that point crm-mcp at the sandboxes, OAuth clients aside. */
 export interface SandboxEndpointConfig {
   environments: Record<string, { overrides: Record<string, Json> }>;
-  extraProviderHosts: string[];
+  insecureHosts: string[];
 }
 
 /** The whole config file the demo writes: endpoints and the sandbox OAuth clients. */
@@ -41,7 +41,7 @@ export interface SandboxConfig extends SandboxEndpointConfig {
 
 /**
  * The only place that names the config keys for the sandboxes' endpoints: a rename of
- * `environments.<env>.overrides.<integration>` or `extraProviderHosts` in src/app/config.ts is a change here.
+ * `environments.<env>.overrides.<integration>` or `insecureHosts` in src/app/config.ts is a change here.
  */
 export function sandboxEndpointConfig(sb: SandboxEndpoints): SandboxEndpointConfig {
   return {
@@ -53,7 +53,7 @@ export function sandboxEndpointConfig(sb: SandboxEndpoints): SandboxEndpointConf
         },
       },
     },
-    extraProviderHosts: [...new Set([new URL(sb.hubspot.url).host, new URL(sb.salesforce.tokenUrl).host, new URL(sb.salesforce.instanceUrl).host])],
+    insecureHosts: [...new Set([new URL(sb.hubspot.url).host, new URL(sb.salesforce.tokenUrl).host, new URL(sb.salesforce.instanceUrl).host])],
   };
 }
 

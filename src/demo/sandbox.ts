@@ -77,7 +77,7 @@ export async function runSandbox(opts: SandboxOptions): Promise<SandboxRun> {
     writeFileSync(configFile, JSON.stringify(sandboxEndpointConfig(fakes), null, 2) + '\n', { mode: 0o600 });
     // The OAuth clients reach crm-mcp the way they reach a client's server: as environment variables.
     const clientEnv = sandboxClientEnv(sandboxOAuthClients(fakes));
-    const app = await openApp({ flags: { config: configFile, dataDir: dir, logLevel: opts.logLevel }, env: clientEnv, stderr: opts.stderr, notice: () => {} });
+    const app = await openApp({ flags: { config: configFile, dataDir: dir, logLevel: opts.logLevel }, env: clientEnv, stderr: opts.stderr, notice: () => {}, create: true, warnInsecureHosts: false });
     closers.push(() => app.close());
     const seeded = await ensureSandboxAccounts({ fakes, accounts: app.store.accounts, core: app.core, clock: app.deps.clock });
     const tokens = await mintTokens(app, seeded);

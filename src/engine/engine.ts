@@ -6,6 +6,7 @@
  */
 import { request } from 'undici';
 import type { LinkedAccount } from '../accounts/model.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Deps } from '../core/deps.js';
 import { ERROR_TABLE } from '../core/error-table.js';
 import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
@@ -15,9 +16,9 @@ import type { IntegrationRegistry } from '../integrations/registry.js';
 import type { Definition, Operation, Resource } from '../integrations/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { continuationProblem, createCursorSealer, operationVersion, type CursorBinding } from './cursor.js';
 import { toUnifiedFields } from './field-names.js';
-import { buildRequest, type BuiltRequest } from './request.js';
+import { buildRequest, operationPath, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
 import type { Capability, Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
@@ -30,12 +31,19 @@ export interface EngineOptions {
   expressionBounds?: ExpressionBounds;
   /** Environment overrides: environment name → integration name → partial definition. */
   envOverrides?: Record<string, Record<string, Json>>;
-  /** Hosts (patterns, optionally with :port) allowed in addition to each definition's, also over http. Test/dev only. */
-  extraAllowedHosts?: readonly string[];
+  /** The operator's `insecureHosts`: loopback hosts (optionally :port) allowed also over plain http (src/integrations/hosts.ts). */
+  insecureHosts?: readonly string[];
   /** Per-request timeout for provider calls (default 30 s). */
   requestTimeoutMs?: number;
   /** Largest response body read, in bytes (default 10 MiB). */
   maxResponseBytes?: number;
+  /**
+   * The keys list cursors are sealed under (src/engine/cursor.ts): the store's keyring, so that
+   * replicas accept each other's cursors. Without it cursors are valid for this engine only.
+   */
+  cursorKeys?: Keyring;
+  /** How long a cursor stays valid (default 24 h). */
+  cursorTtlMs?: number;
 }
 
 class Sent {
@@ -47,8 +55,9 @@ export function createEngine(opts: EngineOptions): Engine {
   // The definition files are trusted (evaluated in-process); what overrides add runs isolated.
   for (const d of opts.registry.list()) compiler.trust(d);
   const resolver = createDefinitionResolver(compiler);
-  const extraHosts = opts.extraAllowedHosts ?? [];
+  const insecureHosts = opts.insecureHosts ?? [];
   const log = opts.deps.logger.child({ component: 'engine' });
+  const cursors = createCursorSealer({ clock: opts.deps.clock, ...(opts.cursorKeys ? { keyring: opts.cursorKeys } : {}), ...(opts.cursorTtlMs ? { ttlMs: opts.cursorTtlMs } : {}) });
 
   const resolve = (account: LinkedAccount): Definition =>
     resolver.resolve(opts.registry.get(account.integration), opts.envOverrides?.[account.environment]?.[account.integration], account);
@@ -111,8 +120,10 @@ export function createEngine(opts: EngineOptions): Engine {
 
     let page: string | number | undefined;
     let skip = 0;
+    const binding: CursorBinding = { account: req.account.id, integration: def.name, resource: resourceName, method: req.method, version: operationVersion(def, op) };
+    // Opened before any token is asked for or request sent: a refused cursor costs nothing at the provider.
     if (req.cursor) {
-      const d = decodeCursor(req.cursor, { i: def.name, r: resourceName, m: req.method });
+      const d = cursors.open(req.cursor, binding);
       if ('error' in d) return fail('validation', d.error);
       page = d.s;
       skip = d.k ?? 0;
@@ -123,7 +134,7 @@ export function createEngine(opts: EngineOptions): Engine {
     const call = async (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> => {
       const build = (c: { token: string; account: LinkedAccount }) =>
         buildRequest({
-          def, compiler, extraAllowedHosts: extraHosts, resourceName, methodName: method, resource, op: o,
+          def, compiler, insecureHosts, resourceName, methodName: method, resource, op: o,
           account: c.account, credential: c.token, nowMs: opts.deps.clock.now(),
           ...(id !== undefined ? { id } : {}), ...(input ? { input } : {}), ...(limit !== undefined ? { limit } : {}), ...(pg !== undefined ? { page: pg } : {}),
         });
@@ -151,13 +162,16 @@ export function createEngine(opts: EngineOptions): Engine {
       const cut = limit !== undefined && rest.length > limit;
       const data = [];
       for (const raw of cut ? rest.slice(0, limit) : rest) data.push(await mapRecord(def, compiler, resourceName, resource, raw, mapOpts));
-      const at = { i: def.name, r: resourceName, m: req.method };
       let next_cursor: string | null;
       if (cut) {
-        next_cursor = encodeCursor({ ...at, ...(page !== undefined ? { s: page } : {}), k: skip + limit });
+        next_cursor = cursors.seal(binding, { ...(page !== undefined ? { s: page } : {}), k: skip + limit });
       } else {
         const next = await nextPage(compiler, def, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
-        next_cursor = next === null ? null : encodeCursor({ ...at, s: next });
+        if (typeof next === 'string' && op.pagination?.type === 'next_url') {
+          const problem = continuationProblem(next, operationPath(def, op, cred.account, where));
+          if (problem) return fail('provider_error', `${def.display_name} returned a next-page URL that ${problem}; the listing cannot continue`, res.status);
+        }
+        next_cursor = next === null ? null : cursors.seal(binding, { s: next });
       }
       return { ok: true, data, next_cursor, rate_limit: rl.info, provider_requests: sent.count };
     }

@@ -8,6 +8,7 @@ import { CrmMcpError } from '../core/errors.js';
 import type { ExpressionCompiler } from '../integrations/expressions.js';
 import { apiKeyAuth } from '../integrations/accessors.js';
 import { checkOutboundUrl } from '../integrations/hosts.js';
+import { continuationProblem } from './cursor.js';
 import type { Definition, Operation, Resource } from '../integrations/schema.js';
 
 export interface BuiltRequest {
@@ -20,7 +21,8 @@ export interface BuiltRequest {
 export interface BuildArgs {
   def: Definition;
   compiler: ExpressionCompiler;
-  extraAllowedHosts: readonly string[];
+  /** The operator's loopback `insecureHosts` (src/integrations/hosts.ts). */
+  insecureHosts: readonly string[];
   resourceName: string;
   methodName: string;
   resource: Resource;
@@ -83,6 +85,17 @@ function stringRecord(v: unknown, where: string): Record<string, string> {
   return out;
 }
 
+/** The path of an operation's URL for an account (where its `next_url` continuations must stay). */
+export function operationPath(def: Definition, op: Operation, account: LinkedAccount, methodPath: string): string {
+  const scope = { vars: def.vars, context: publicContext(account) };
+  const base = renderTemplate(def.base_url, scope, `${def.name} base_url`);
+  try {
+    return new URL(base.replace(/\/$/, '') + renderTemplate(op.path, scope, `${methodPath}.path`)).pathname;
+  } catch (e) {
+    throw new CrmMcpError('host_not_allowed', `${def.name}: base URL for this account is not a valid URL`, { cause: e });
+  }
+}
+
 export async function buildRequest(a: BuildArgs): Promise<BuiltRequest> {
   const where = `${a.def.name} resources.${a.resourceName}.${a.methodName}`;
   const context = publicContext(a.account);
@@ -107,10 +120,10 @@ export async function buildRequest(a: BuildArgs): Promise<BuiltRequest> {
     if (nextUrl !== undefined) {
       // A next-page URL must stay under the list operation's own path on the account's base URL.
       const opPath = new URL(base.replace(/\/$/, '') + renderTemplate(a.op.path, scope, `${where}.path`)).pathname;
-      if (!nextUrl.startsWith('/') || nextUrl.startsWith('//') || !nextUrl.startsWith(opPath)) {
-        throw new CrmMcpError('invalid_input', 'cursor is not one this server issued (bad next URL)');
-      }
+      const problem = continuationProblem(nextUrl, opPath);
+      if (problem) throw new CrmMcpError('invalid_input', `the cursor's next-page path ${problem}; restart the listing by calling without a cursor`);
       url = new URL(nextUrl, base);
+      if (url.pathname !== nextUrl || url.search !== '') throw new CrmMcpError('invalid_input', 'the cursor\'s next-page path does not resolve to itself; restart the listing by calling without a cursor');
     } else {
       url = new URL(base.replace(/\/$/, '') + renderTemplate(a.op.path, scope, `${where}.path`));
     }
@@ -118,7 +131,7 @@ export async function buildRequest(a: BuildArgs): Promise<BuiltRequest> {
     if (e instanceof CrmMcpError) throw e;
     throw new CrmMcpError('host_not_allowed', `${a.def.name}: base URL for this account is not a valid URL`, { cause: e });
   }
-  const denied = checkOutboundUrl(url, a.def.allowed_hosts, a.extraAllowedHosts);
+  const denied = checkOutboundUrl(url, a.def.allowed_hosts, a.insecureHosts);
   if (denied) throw new CrmMcpError('host_not_allowed', `${a.def.name}: ${denied}; no request was sent`);
 
   const headers: Record<string, string> = { accept: 'application/json' };

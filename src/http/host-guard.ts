@@ -9,16 +9,14 @@ export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
 
 export type HostCheck = { ok: true } | { ok: false; reason: string };
 
-/** 'Example.com:8080' → 'example.com'; '[::1]:3000' → '[::1]'. */
+/**
+ * 'Example.com:8080' → 'example.com'; '[::1]:3000' → '[::1]'. Anything that is not exactly a
+ * host name or bracketed IPv6 literal with an optional numeric port (trailing text after ']',
+ * userinfo, a list, a path) is undefined, i.e. refused.
+ */
 export function hostnameOf(hostHeader: string): string | undefined {
-  const h = hostHeader.trim().toLowerCase();
-  if (!h) return undefined;
-  if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    return end > 0 ? h.slice(0, end + 1) : undefined;
-  }
-  const colon = h.indexOf(':');
-  return colon === -1 ? h : h.slice(0, colon);
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::\d{1,5})?$/.exec(hostHeader.trim().toLowerCase());
+  return m?.[1];
 }
 
 function originHostname(origin: string): string | undefined {

@@ -1,7 +1,13 @@
 /**
  * Streamable HTTP front door. Stateless by default: every POST gets a fresh McpServer and
  * transport built for the caller's account, so any replica can serve any request. `stateful`
- * keeps sessions in this process, each bound to the principal that opened it.
+ * keeps sessions in this process, each bound to the principal that opened it, and bounded: a
+ * principal (an access token) holds at most `maxSessionsPerPrincipal` — opening one more closes
+ * its least recently used — and the process at most `maxSessions`, beyond which a new session is
+ * refused (503, Retry-After) rather than another caller's being closed; an idle session closes
+ * after `sessionIdleMs`.
+ * The node server bounds how long a client may take to send its headers and its whole request
+ * (a slow body keeps nothing open past `requestTimeoutMs`).
  *
  * Order per request: Host/Origin (403) → route (404) → auth (401/403) → MCP transport.
  * Routes: GET /healthz; /mcp (the token's account); /accounts/<id>/mcp (must be the token's);
@@ -39,6 +45,10 @@ export interface HttpAppOptions {
   publicUrl?: string;
   /** Authorization servers named in the protected-resource metadata (RFC 9728); none by default. */
   authorizationServers?: readonly string[];
+  /** Stateful only: sessions one principal may hold; one more closes its least recently used (default 16). */
+  maxSessionsPerPrincipal?: number;
+  /** Stateful only: sessions in this process; beyond it new sessions are refused with 503 (default 1000). */
+  maxSessions?: number;
   /**
    * Other routes beside MCP (e.g. the connect flow under `/connect/`), matched by path prefix
    * after the Host/Origin check; a handler that returns false leaves the request a 404.
@@ -66,15 +76,24 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   built: CrmMcpServer;
   principalKey: string;
+  /** Order of last use (a counter: the injected clock may not move between requests). */
+  lastUsed: number;
   idle?: TimerHandle;
 }
+
+const SESSION_DEFAULTS = { idleMs: 30 * 60_000, perPrincipal: 16, total: 1000 } as const;
 
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const allowed = opts.allowedHosts ?? LOOPBACK_HOSTS;
   const jsonResponse = opts.jsonResponse ?? true;
   const log = opts.deps.logger.child({ component: 'http' });
   const sessions = new Map<string, Session>();
-  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const idleMs = opts.sessionIdleMs ?? SESSION_DEFAULTS.idleMs;
+  const perPrincipal = opts.maxSessionsPerPrincipal ?? SESSION_DEFAULTS.perPrincipal;
+  const maxSessions = opts.maxSessions ?? SESSION_DEFAULTS.total;
+  /** Sessions being initialized (built, not yet registered): they count against the total cap. */
+  let opening = 0;
+  let uses = 0;
 
   const endSession = async (id: string) => {
     const s = sessions.get(id);
@@ -84,9 +103,18 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     await s.transport.close().catch(() => {});
     await s.built.cleanup().catch(() => {});
   };
+  /** Closes the principal's least recently used sessions until it holds fewer than `keep`. */
+  const evictFor = (principalKey: string, keep: number) => {
+    const mine = [...sessions.entries()].filter(([, s]) => s.principalKey === principalKey).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    for (const [id] of mine.slice(0, Math.max(0, mine.length - keep))) {
+      log.info('session closed: the principal opened more than its cap', { max_sessions_per_principal: perPrincipal });
+      void endSession(id);
+    }
+  };
   const touch = (id: string) => {
     const s = sessions.get(id);
     if (!s) return;
+    s.lastUsed = ++uses;
     s.idle?.cancel();
     s.idle = opts.deps.clock.setTimer(() => {
       log.info('session expired', { idle_ms: idleMs });
@@ -159,24 +187,48 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       sendRpcError(res, 400, 'Bad Request: no session; send initialize first');
       return;
     }
-    const built = await build(principal, account, res);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => opts.deps.random.uuid(),
-      enableJsonResponse: jsonResponse,
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, built, principalKey: principal.key });
-        touch(id);
-      },
-      onsessionclosed: (id) => {
-        void endSession(id);
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.get(transport.sessionId)?.idle?.cancel();
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
-    await built.server.connect(transport);
-    await transport.handleRequest(req, res);
+    if (sessions.size + opening >= maxSessions) {
+      log.warn('session refused: the server holds its maximum number of sessions', { max_sessions: maxSessions });
+      sendRpcError(res, 503, 'Service Unavailable: too many open sessions; close one (DELETE) or retry later', { 'retry-after': '30' });
+      return;
+    }
+    await openSession(principal, account, req, res);
+  }
+
+  /** An initialize without a session id: the new session is registered once the SDK assigns its id. */
+  async function openSession(principal: Principal, account: Parameters<typeof createServer>[0]['account'], req: IncomingMessage, res: ServerResponse) {
+    opening++;
+    let registered = false;
+    try {
+      const built = await build(principal, account, res);
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => opts.deps.random.uuid(),
+        enableJsonResponse: jsonResponse,
+        onsessioninitialized: (id) => {
+          registered = true;
+          opening--;
+          evictFor(principal.key, perPrincipal - 1);
+          sessions.set(id, { transport, built, principalKey: principal.key, lastUsed: ++uses });
+          touch(id);
+        },
+        onsessionclosed: (id) => {
+          void endSession(id);
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.get(transport.sessionId)?.idle?.cancel();
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+      };
+      await built.server.connect(transport);
+      await transport.handleRequest(req, res);
+      // A POST that did not initialize (the SDK refused it) leaves nothing behind.
+      if (!registered) {
+        await transport.close().catch(() => {});
+        await built.cleanup().catch(() => {});
+      }
+    } finally {
+      if (!registered) opening--;
+    }
   }
 
   return {
@@ -186,6 +238,11 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         if (url.pathname === '/healthz') {
           if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'GET' });
           return sendJson(res, 200, { status: 'ok' });
+        }
+        // Node keeps the first of several Host headers; a proxy may use another. RFC 9112: exactly one.
+        if (req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'host').length !== 1) {
+          log.warn('rejected request', { reason: 'not exactly one Host header' });
+          return sendRpcError(res, 400, 'Bad Request: exactly one Host header');
         }
         const hostCheck = checkHostAndOrigin(req.headers, allowed);
         if (!hostCheck.ok) {
@@ -225,9 +282,21 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(opts: HttpAppOptions & { port: number; host?: string }): Promise<RunningHttpServer> {
+/** How long a client may take to send a request; defaults 10 s for the headers, 30 s for the whole request. */
+export interface RequestTimeouts {
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export async function startHttpServer(opts: HttpAppOptions & RequestTimeouts & { port: number; host?: string }): Promise<RunningHttpServer> {
   const app = createHttpApp(opts);
-  const server = createNodeServer((req, res) => void app.handle(req, res));
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
+  // Node checks these deadlines every `connectionsCheckingInterval`; check often enough to honour them.
+  const server = createNodeServer(
+    { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 2))) },
+    (req, res) => void app.handle(req, res),
+  );
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

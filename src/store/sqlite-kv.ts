@@ -12,8 +12,14 @@
  *
  * Values live in table `<table>(key, value)`; TTL entries (locks) keep their expiry in a second
  * table `<table>_ttl` written in the same transaction.
+ *
+ * Permissions: the store file and its `-wal`/`-shm` companions are 0600 and a directory this
+ * creates is 0700, whatever the umask (SQLite gives the companions the main file's mode, so the
+ * file is created 0600 before SQLite opens it; files left wider by an older version are
+ * narrowed on open). A store this process may not write (a read-only file, a read-only copy)
+ * opens for reading: reads work, every write fails as 'store_unavailable' saying why.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'libsql';
 import type { Clock } from '../core/deps.js';
@@ -42,19 +48,44 @@ type Row = { key: string; value: ArrayBuffer | string; expires_at: number | null
 const encode = (value: string): Buffer => Buffer.from(value, 'utf8');
 const decode = (value: Row['value']): string => (typeof value === 'string' ? value : Buffer.from(value).toString('utf8'));
 
-export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & { readonly path: string }> {
+/** The directory (0700 when created here) and an empty store file created 0600 before SQLite opens it. */
+function prepareFiles(path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
+  } catch (cause) {
+    throw new CrmMcpError('store_unavailable', `cannot create the directory for the store file '${path}'`, { cause });
+  }
+  if (existsSync(path)) return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    chmodSync(path, 0o600);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw new CrmMcpError('store_unavailable', `cannot create the store file '${path}'`, { cause });
+  }
+}
+
+/** Narrows the store file and its WAL companions to 0600 (best effort: a file owned by another user or on a read-only mount stays). */
+function narrowModes(path: string): void {
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // absent, or not ours to change
+    }
+  }
+}
+
+export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & { readonly path: string; readonly readOnly: boolean }> {
   const clock = opts.clock ?? systemClock;
   const table = opts.table ?? 'kv';
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(table)) throw new CrmMcpError('config_invalid', `invalid SQLite table name '${table}'`);
   const ttlTable = `${table}_ttl`;
   const path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
-  if (path !== ':memory:') {
-    try {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    } catch (cause) {
-      throw new CrmMcpError('store_unavailable', `cannot create the directory for the store file '${path}'`, { cause });
-    }
-  }
+  if (path !== ':memory:') prepareFiles(path);
   const failed = (cause: unknown) => new CrmMcpError('store_unavailable', `embedded store (${path}) failed: ${(cause as Error).message}`, { cause });
   let db: Database.Database;
   try {
@@ -74,13 +105,21 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     }
   };
 
-  use(() => {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    // The schema @keyv/sqlite created in stores written by earlier versions; reopened as is.
-    db.exec(`CREATE TABLE IF NOT EXISTS ${table}(key VARCHAR(255) PRIMARY KEY, value TEXT)`);
-    db.exec(`CREATE TABLE IF NOT EXISTS ${ttlTable}(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
-  });
+  let readOnly = false;
+  const isReadOnlyError = (err: unknown): boolean => /SQLITE_READONLY|readonly/i.test(`${(err as { code?: string }).code ?? ''} ${String((err as Error).cause ?? '')} ${String(err)}`);
+  try {
+    use(() => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      // The schema @keyv/sqlite created in stores written by earlier versions; reopened as is.
+      db.exec(`CREATE TABLE IF NOT EXISTS ${table}(key VARCHAR(255) PRIMARY KEY, value TEXT)`);
+      db.exec(`CREATE TABLE IF NOT EXISTS ${ttlTable}(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`);
+    });
+  } catch (err) {
+    if (!isReadOnlyError(err)) throw err;
+    readOnly = true;
+  }
+  if (path !== ':memory:') narrowModes(path);
 
   const sql = use(() => ({
     get: db.prepare(`SELECT k.key AS key, k.value AS value, t.expires_at AS expires_at FROM ${table} k LEFT JOIN ${ttlTable} t ON t.key = k.key WHERE k.key = ?`),
@@ -114,6 +153,7 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
 
   /** Runs `body` in one write transaction (BEGIN IMMEDIATE: the write lock is taken before the reads). */
   const tx = <T>(body: () => T): Promise<T> => {
+    if (readOnly) return Promise.reject(new CrmMcpError('store_unavailable', `the embedded store ${path} is read-only for this process: it can be read, not written`));
     try {
       return Promise.resolve(
         use(() => {
@@ -134,16 +174,26 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
   };
 
   // Expired entries are invisible to reads; drop the leftovers once per open so they do not pile up.
-  await tx(() => {
-    const now = clock.now();
-    sql.expireValues.run(now);
-    sql.expireTtls.run(now);
-  });
+  if (!readOnly) {
+    try {
+      await tx(() => {
+        const now = clock.now();
+        sql.expireValues.run(now);
+        sql.expireTtls.run(now);
+      });
+    } catch (err) {
+      if (!isReadOnlyError(err)) throw err;
+      readOnly = true;
+    }
+  }
 
   return {
     kind: 'sqlite',
     shared: false,
     path,
+    get readOnly() {
+      return readOnly;
+    },
     get: async (key) => use(() => readLive(key)),
     set: (key, value, o) => tx(() => write(key, value, o?.ttlMs !== undefined ? clock.now() + o.ttlMs : undefined)),
     delete: (key) =>

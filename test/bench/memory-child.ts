@@ -30,7 +30,7 @@ const usage = () => {
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-mem-'));
-const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir }, cwd: dir }), { notice: () => {} });
+const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir }, cwd: dir }), { notice: () => {}, create: true });
 const accounts = backend === 'memory' ? createAccountStore({ kv: createMemoryKv(), codec: opened.codec, clock: systemClock }) : opened.accounts;
 const deps = { clock: systemClock, random: cryptoRandom, logger: silentLogger };
 const tokens = createTokenManager({

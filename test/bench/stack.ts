@@ -64,7 +64,7 @@ export async function startBenchStack(opts: { clientConnections?: number } = {})
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(sandboxConfig(sb)));
   // Production log level (info): lines formatted and redacted, then dropped instead of written.
-  const app = await openApp({ flags: { config: configFile, dataDir: dir, logLevel: 'info' }, env: {}, stderr: () => {}, dispatcher: new Agent({ connections: 256 }) });
+  const app = await openApp({ flags: { config: configFile, dataDir: dir, logLevel: 'info' }, env: {}, create: true, stderr: () => {}, dispatcher: new Agent({ connections: 256 }) });
   const { registry, deps, store } = app;
   const def = registry.get('hubspot');
   const tokens = app.core.tokens;

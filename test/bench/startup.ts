@@ -135,7 +135,7 @@ function summarizeRuns(name: string, runs: Run[]): StartupTarget {
 /** A data directory with the embedded store (generated key) and one active HubSpot account. */
 async function prepareStore(): Promise<{ dir: string; accountId: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-stdio-'));
-  const store = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir }, cwd: dir }), { notice: () => {} });
+  const store = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir }, cwd: dir }), { notice: () => {}, create: true });
   const iso = new Date().toISOString();
   await store.accounts.put({
     id: 'bench-stdio', tenant_id: 'bench-tenant', integration: 'hubspot', environment: 'production', status: 'active', authentication_method: 'oauth2',

@@ -19,21 +19,24 @@ interface Case {
   opens: 'operator' | 'mcp' | 'keys' | 'integrations' | 'demo' | 'sandbox' | 'none';
   /** 0, except connect: the world has no Salesforce OAuth client, so the flow fails (1) after opening. */
   code?: number;
+  /** Opens asking to create a missing store and key: only init and the commands that write accounts. */
+  creates?: true;
 }
 
 /** Every leaf command with arguments that succeed in a fresh world. */
 const CASES: Record<string, Case> = {
   'accounts list': { argv: () => ['accounts', 'list'], opens: 'operator' },
   'accounts show': { argv: () => ['accounts', 'show', 'a1'], opens: 'operator' },
-  'accounts create': { argv: () => ['accounts', 'create', '--tenant', 't', '--integration', 'keyed', '--auth-method', 'api_key', '--api-key-env', 'API_KEY'], opens: 'operator' },
-  'accounts import': { argv: () => ['accounts', 'import', tmp.importFile], opens: 'operator' },
+  'accounts create': { argv: () => ['accounts', 'create', '--tenant', 't', '--integration', 'keyed', '--auth-method', 'api_key', '--api-key-env', 'API_KEY'], opens: 'operator', creates: true },
+  'accounts import': { argv: () => ['accounts', 'import', tmp.importFile], opens: 'operator', creates: true },
   'accounts export': { argv: () => ['accounts', 'export'], opens: 'operator' },
   'accounts resume': { argv: () => ['accounts', 'resume', 'a1'], opens: 'operator' },
   'accounts refresh': { argv: () => ['accounts', 'refresh', 'a1'], opens: 'operator' },
   'accounts delete': { argv: () => ['accounts', 'delete', 'a1'], opens: 'operator' },
   audit: { argv: () => ['audit'], opens: 'operator' },
-  connect: { argv: () => ['connect', '--integration', 'salesforce', '--port', '0'], opens: 'operator', code: 1 },
+  connect: { argv: () => ['connect', '--integration', 'salesforce', '--port', '0'], opens: 'operator', code: 1, creates: true },
   demo: { argv: () => ['demo', '--once'], opens: 'demo' },
+  init: { argv: () => ['init'], opens: 'operator', creates: true },
   'integrations list': { argv: () => ['integrations', 'list'], opens: 'integrations' },
   'integrations validate': { argv: () => ['integrations', 'validate', join(DEFAULT_INTEGRATIONS_DIR, 'hubspot.json')], opens: 'none' },
   'keys generate': { argv: () => ['keys', 'generate'], opens: 'none' },
@@ -88,6 +91,7 @@ describe('every command × every global flag', () => {
           expect(r.code, `${label}\n${r.stderr}`).toBe(c.code ?? 0);
           if (c.opens === 'none') expect(w.opened, label).toEqual([]);
           else expect(w.opened.map((o) => o.view), label).toEqual([c.opens]);
+          expect(w.opened[0]?.create ?? false, `${label}: asks to create the store`).toBe(c.creates ?? false);
           if (g.flags && (c.opens === 'operator' || c.opens === 'mcp' || c.opens === 'keys' || c.opens === 'integrations')) expect(w.opened[0]?.flags, label).toMatchObject(g.flags);
           if (c.opens === 'demo' && g.flags?.logLevel) expect(w.opened[0]?.demo?.logLevel, label).toBe('debug');
           if (c.opens === 'sandbox' && g.flags?.logLevel) expect(w.opened[0]?.sandbox?.logLevel, label).toBe('debug');

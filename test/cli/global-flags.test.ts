@@ -28,6 +28,7 @@ beforeAll(async () => {
   await writeFile(file, JSON.stringify({ id: 'real-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:30:00Z' } } } }) + '\n');
   const imp = await run('accounts', 'import', file, '--data-dir', a);
   expect(imp.code, imp.stderr).toBe(0);
+  expect((await run('--data-dir', b, 'init')).code).toBe(0);
   expect((await run('--data-dir', b, 'status')).code).toBe(0);
 });
 

@@ -23,7 +23,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   hs = await startFakeHubSpot({ seed: { contacts: 7, companies: 1, deals: 1, notes: 0 }, privateAppToken: PRIVATE_APP_TOKEN, rateLimit: { dailyMax: 250_000 } });
-  const config = writeConfigFile({ environments: configEnvironments({ sandbox: { hubspot: { base_url: hs.url } } }), extraProviderHosts: [new URL(hs.url).host] });
+  const config = writeConfigFile({ environments: configEnvironments({ sandbox: { hubspot: { base_url: hs.url } } }), insecureHosts: [new URL(hs.url).host] });
   env = {
     ...(process.env as Record<string, string>),
     CRM_MCP_CONFIG: config,

@@ -40,7 +40,7 @@ describe('an operator session', () => {
     const env = ['--environment', ENVIRONMENT];
 
     const link = await ok(links, ['create', '--tenant', 't-link', '--integration', 'hubspot', ...env, '--base-url', base]);
-    expect((await fetch(link.url as string, { redirect: 'follow' })).status).toBe(200);
+    expect((await fetch(link.url as string, { method: 'POST', redirect: 'follow' })).status).toBe(200);
     const [linked] = await s.rt.accounts.listByTenant('t-link');
 
     const dir = await mkdtemp(join(tmpdir(), 'crm-session-'));
@@ -70,7 +70,7 @@ describe('an operator session', () => {
     // The refresh scheduler (serve's, here in-process) has the two imported accounts; the needs_reauth one left it.
     expect((st.next_refreshes as Array<{ account_id: string }>).map((n) => n.account_id).sort()).toEqual(imported.map((a) => a.id).sort());
     const relink = await ok(links, ['create', '--tenant', 't-link', '--integration', 'hubspot', ...env, '--account', linked!.id, '--base-url', base]);
-    expect((await fetch(relink.url as string, { redirect: 'follow' })).status).toBe(200);
+    expect((await fetch(relink.url as string, { method: 'POST', redirect: 'follow' })).status).toBe(200);
     expect(await ok(accounts, ['delete', imported[0]!.id])).toMatchObject({ deleted: true, revoked: true });
 
     const trail = (await ok(audit, ['--limit', '1000'])).entries as Array<{ operation: string; outcome: string; account_id?: string }>;

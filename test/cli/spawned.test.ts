@@ -18,7 +18,7 @@ describe('operator commands as processes', () => {
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, import: { created: 1, invalid: [{ line: 2 }] } });
     // The first run of the embedded store also announces the key it generated.
-    const err = r.stderr.trimEnd().split('\n').filter((l) => !l.includes('no encryption key configured'));
+    const err = r.stderr.trimEnd().split('\n').filter((l) => !l.includes('generated an encryption key'));
     expect(err).toEqual([expect.stringMatching(/^line 2: not valid JSON/), 'crm-mcp accounts import: 1 invalid record(s) (listed by line above)']);
     expect(r.stdout + r.stderr).not.toContain('KNOWN');
   });
@@ -55,6 +55,7 @@ describe('the binary: usage, help and the global flags', () => {
 
   it('accounts list --data-dir and status --keys-file, which used to be unknown options', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'crm-flags-')), 'data');
+    expect(cli(['init', '--data-dir', dir]).status).toBe(0);
     const list = cli(['accounts', 'list', '--data-dir', dir, '--json']);
     expect(list.status, list.stderr).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual({ accounts: [], corrupt: [] });
@@ -100,7 +101,7 @@ describe('crm-mcp connect as a process', () => {
     try {
       const config = writeConfigFile({
         environments: { sandbox: { overrides: { salesforce: { auth: { authorize_url: sf.authorizeUrl, token_url: sf.tokenUrl, introspect_url: sf.introspectUrl, revoke_url: sf.revokeUrl } } } } },
-        extraProviderHosts: ['127.0.0.1'],
+        insecureHosts: ['127.0.0.1'],
       });
       const child = spawn(process.execPath, cliArgs('connect', '--integration', 'salesforce', '--environment', 'sandbox', '--port', '0', '--timeout', '30s', '--json', '--config', config), {
         cwd: ROOT,

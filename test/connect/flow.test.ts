@@ -38,21 +38,24 @@ async function setup(opts: { webhook?: string } = {}) {
   return { clock, p, stack, base, cli, link, secret };
 }
 
+/** The link page's button posts to the link URL; everything after is a GET. */
+const methodFor = (url: string | URL) => (new URL(url).pathname === '/connect/start' ? 'POST' : 'GET');
+
 /** Follows redirects by hand up to (not into) our callback, so a test can tamper with it. */
 async function toCallback(url: string): Promise<URL> {
   let current = url;
   for (let i = 0; i < 5; i++) {
     if (new URL(current).pathname === '/connect/callback') return new URL(current);
-    const res = await fetch(current, { redirect: 'manual' });
+    const res = await fetch(current, { method: methodFor(current), redirect: 'manual' });
     await res.body?.cancel();
-    if (res.status !== 302) throw new Error(`stopped at ${res.status} before the callback`);
+    if (res.status !== 302 && res.status !== 303) throw new Error(`stopped at ${res.status} before the callback`);
     current = new URL(res.headers.get('location')!, current).toString();
   }
   throw new Error('redirect loop');
 }
 
 async function page(url: string | URL): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { redirect: 'follow' });
+  const res = await fetch(url, { method: methodFor(url), redirect: 'follow' });
   return { status: res.status, body: await res.text() };
 }
 
@@ -66,8 +69,8 @@ describe('connect flow against the sandbox fakes', () => {
       const created = await link(name);
       expect(created.url).not.toContain('tenant-CLEAR-name');
 
-      const start = await fetch(created.url, { redirect: 'manual' });
-      expect(start.status).toBe(302);
+      const start = await fetch(created.url, { method: 'POST', redirect: 'manual' });
+      expect(start.status).toBe(303);
       const consent = new URL(start.headers.get('location')!);
       expect(consent.origin + consent.pathname).toBe(fake.authorizeUrl);
       expect(consent.toString()).not.toMatch(/tenant-CLEAR-name|client-secret-KNOWN/);

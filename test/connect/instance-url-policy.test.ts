@@ -23,7 +23,7 @@ describe(`an http:// instance_url on an allowed host (${TAMPERED})`, () => {
     const flow = createConnectFlow({ ...s.rt, ...s.rt.deps, validator: s.rt.connectValidator, connectSpec: s.rt.connectSpec });
     p.salesforce.oauth.settings.instanceUrl = TAMPERED;
     const link = await flow.createLink({ tenantId: 't-connect', integration: 'salesforce', environment: ENVIRONMENT, baseUrl: base });
-    const res = await fetch(link.url, { redirect: 'follow' });
+    const res = await fetch(link.url, { method: 'POST', redirect: 'follow' });
     expect(res.status).toBe(502);
     expect(await res.text()).toContain('outside the allowed hosts');
     expect(await s.rt.accounts.listByTenant('t-connect')).toEqual([]);

@@ -67,7 +67,7 @@ describe('OAuth clients from the config file', () => {
           dataDir: 'data',
           publicUrl: 'https://connect.example.com',
           environments: { sandbox: { overrides: { hubspot: { auth: { authorize_url: hs.authorizeUrl, token_url: hs.tokenUrl }, base_url: hs.url } } } },
-          extraProviderHosts: ['127.0.0.1'],
+          insecureHosts: ['127.0.0.1'],
           oauthClients: { hubspot: { client_id: 'cfg-default-app', client_secret: 'cfg-default-SECRET', environments: { sandbox: { client_id: 'cfg-sandbox-app', client_secret: 'cfg-sandbox-SECRET' } } } },
         }),
       );
@@ -76,7 +76,7 @@ describe('OAuth clients from the config file', () => {
       expect(JSON.stringify(config)).not.toContain('SECRET');
       expect(config.oauthClients()?.hubspot?.environments?.sandbox?.client_id).toBe('cfg-sandbox-app');
 
-      const rt = await openOperatorRuntime({ logLevel: 'warn' }, captureIo({ env }));
+      const rt = await openOperatorRuntime({ logLevel: 'warn' }, captureIo({ env }), { create: true });
       try {
         expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'sandbox')).toMatchObject({ client_id: 'cfg-sandbox-app', source: 'config', environment_specific: true });
         expect(await rt.oauthClients.resolveOAuthClient('hubspot', 'production')).toMatchObject({ client_id: 'cfg-default-app', environment_specific: false });
@@ -93,7 +93,7 @@ describe('OAuth clients from the config file', () => {
         const base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
         const handler = connectHandlerFor(rt, base);
         try {
-          const res = await fetch(base + new URL(link.url).pathname + new URL(link.url).search, { redirect: 'follow' });
+          const res = await fetch(base + new URL(link.url).pathname + new URL(link.url).search, { method: 'POST', redirect: 'follow' });
           expect(res.status, await res.text()).toBe(200);
         } finally {
           srv.closeAllConnections();

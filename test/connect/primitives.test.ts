@@ -46,7 +46,7 @@ describe('connect primitives', () => {
     await expect(states.consume(state)).rejects.toMatchObject({ code: 'unauthorized' });
   });
 
-  it('context capture: subdomains only, https only (http only for deployment extra hosts), no userinfo', () => {
+  it('context capture: subdomains only, https only (http only on the operator\'s loopback insecureHosts), no userinfo', () => {
     const cap = [{ from: 'instance_url', hostPatterns: ['*.my.salesforce.com'] }];
     const taken = (v: string, extra: string[] = []) => captureContext({ instance_url: v }, cap, extra).context.instance_url !== undefined;
     expect(taken('https://acme.my.salesforce.com')).toBe(true);
@@ -57,7 +57,11 @@ describe('connect primitives', () => {
     expect(taken('https://evilmy.salesforce.com')).toBe(false);
     expect(taken('http://127.0.0.1:8080')).toBe(false);
     expect(taken('http://127.0.0.1:8080', ['127.0.0.1'])).toBe(true);
-    expect(captureContext({ instance_url: 'http://acme.my.salesforce.com' }, cap).refused).toEqual([{ field: 'instance_url', reason: 'scheme http: is not allowed for host acme.my.salesforce.com' }]);
+    // An insecure entry that is not loopback is ignored: nothing goes off this machine in cleartext.
+    expect(taken('http://acme.my.salesforce.com', ['acme.my.salesforce.com'])).toBe(false);
+    expect(captureContext({ instance_url: 'http://acme.my.salesforce.com' }, cap).refused).toEqual([
+      { field: 'instance_url', reason: expect.stringMatching(/^scheme http: is not allowed for host acme\.my\.salesforce\.com \(https only/) },
+    ]);
   });
 
   it('code exchange: provider errors become a reason without secrets; Salesforce issued_at drives issued time', () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { links, serve, tokens as tokensCmd } from '../cli/helpers/cli.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { runCli } from '../../src/cli/program.js';
 import { openOperatorRuntime, openRuntime } from '../../src/cli/open.js';
 import { systemClock } from '../../src/core/deps.js';
 import { configEnvironments, writeConfigFile } from '../helpers/dist.js';
@@ -30,9 +31,10 @@ const io = (out: string[] = []): CliIo => ({ stdout: (s) => void out.push(s), st
 beforeAll(async () => {
   p = await startProviders(systemClock);
   dir = await mkdtemp(join(tmpdir(), 'crm-serve-connect-'));
-  const config = writeConfigFile({ environments: configEnvironments(sandboxOverrides(p)), extraProviderHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
+  const config = writeConfigFile({ environments: configEnvironments(sandboxOverrides(p)), insecureHosts: [new URL(p.hubspot.url).host, new URL(p.salesforce.url).host] });
   env = { ...CLIENT_ENV, CRM_MCP_DATA_DIR: dir, CRM_MCP_LOG_LEVEL: 'warn', CRM_MCP_CONFIG: config };
   const out: string[] = [];
+  expect(await runCli(['init'], io())).toBe(0);
   served = serve(['--port', '0'], io(out), openRuntime, { stop: stop.signal });
   for (let i = 0; !out.join('').includes('listening'); i++) {
     if (i > 400) throw new Error(`serve did not start: ${logs.join('')}`);
@@ -56,7 +58,7 @@ describe('serve mounts /connect/*', () => {
     const link = JSON.parse(out.join('')) as { url: string };
     expect(new URL(link.url).origin).toBe(base);
 
-    const res = await fetch(link.url, { redirect: 'follow' });
+    const res = await fetch(link.url, { method: 'POST', redirect: 'follow' });
     const body = await res.text();
     expect(res.status, body).toBe(200);
     expect(new URL(res.url).pathname).toBe('/connect/callback');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
-import { loadKeyring } from '../../src/crypto/load-keyring.js';
+import { findKeyring, generateKeyring } from '../../src/crypto/load-keyring.js';
 
 describe('loadConfig', () => {
   let dir: string;
@@ -37,11 +37,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ flags: { config: join(dir, 'bad.json') } })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('bad.json') }));
   });
 
+  it('audit retention: defaults 90 days / 100,000 entries, the config file and CRM_MCP_AUDIT_* override them', () => {
+    expect(loadConfig({ env: {}, cwd: dir }).auditRetention).toEqual({ maxAgeMs: 90 * 86_400_000, maxEntries: 100_000 });
+    writeFileSync(join(dir, 'r.json'), JSON.stringify({ auditRetention: { maxAgeDays: 7, maxEntries: 500 } }));
+    expect(loadConfig({ env: { CRM_MCP_CONFIG: join(dir, 'r.json') }, cwd: dir }).auditRetention).toEqual({ maxAgeMs: 7 * 86_400_000, maxEntries: 500 });
+    expect(loadConfig({ env: { CRM_MCP_CONFIG: join(dir, 'r.json'), CRM_MCP_AUDIT_MAX_ENTRIES: '20' }, cwd: dir }).auditRetention.maxEntries).toBe(20);
+    expect(() => loadConfig({ env: { CRM_MCP_AUDIT_MAX_AGE_DAYS: '-1' } })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining('CRM_MCP_AUDIT_MAX_AGE_DAYS') }));
+  });
+
   it('key material from env never shows when the config is printed', () => {
     const key = Buffer.alloc(32, 9).toString('base64');
     const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: `main:${key}`, CRM_MCP_ENCRYPTION_KEYS: `old:${key.replace('J', 'K')}` } });
     expect(JSON.stringify(c)).not.toContain(key);
-    const { keyring, source } = loadKeyring(c, { allowGenerate: false, now: new Date(), notice: () => {} });
+    const { keyring, source } = findKeyring(c)!;
     expect(source).toBe('env');
     expect(keyring.current.kid).toBe('main');
     expect(keyring.kids).toEqual(['main', 'old']);
@@ -49,7 +57,7 @@ describe('loadConfig', () => {
 
   it('a bad env key is crypto_bad_key naming the variable, not the value', () => {
     const c = loadConfig({ env: { CRM_MCP_ENCRYPTION_KEY: 'c2hvcnQ=' } });
-    expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
+    expect(() => findKeyring(c)).toThrow(
       expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('CRM_MCP_ENCRYPTION_KEY') }),
     );
   });
@@ -57,7 +65,8 @@ describe('loadConfig', () => {
   it('a corrupt key file is a clear error, never overwritten', () => {
     writeFileSync(join(dir, 'keys.json'), '{"version":1');
     const c = loadConfig({ env: { CRM_MCP_DATA_DIR: dir } });
-    expect(() => loadKeyring(c, { allowGenerate: true, now: new Date(), notice: () => {} })).toThrow(
+    expect(() => findKeyring(c)).toThrow(expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('keys.json') }));
+    expect(() => generateKeyring(c, { now: new Date(), notice: () => {} })).toThrow(
       expect.objectContaining({ code: 'crypto_bad_key', message: expect.stringContaining('keys.json') }),
     );
   });

@@ -138,7 +138,7 @@ describe('key rotation', () => {
   it('CLI with env keys: keys rotate re-encrypts, then the store opens with key 2 alone', async () => {
     const store = join(dir, 'cli.sqlite');
     const env1 = { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k1) };
-    const o1 = await openStore(loadConfig({ env: env1 }), { notice: () => {} });
+    const o1 = await openStore(loadConfig({ env: env1 }), { notice: () => {}, create: true });
     for (let i = 0; i < 5; i++) await o1.accounts.put(makeAccount(`c${i}`));
     await o1.close();
 
@@ -160,7 +160,7 @@ describe('key rotation', () => {
 
   it('keys rotate re-seals OAuth client secrets (legacy AAD or old key) under the current key and their purpose; one that does not open is reported', async () => {
     const store = join(dir, 'sealed.sqlite');
-    const o1 = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k1) } }), { notice: () => {} });
+    const o1 = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: store, CRM_MCP_ENCRYPTION_KEY: spec(k1) } }), { notice: () => {}, create: true });
     await o1.accounts.put(makeAccount('s1'));
     const clients1 = createOAuthClientStore({ kv: o1.kv, sealer: createSealer(o1.keyring) });
     await clients1.set('salesforce', { client_id: 'sf-id', client_secret: 'sf-secret-KNOWN' });
@@ -201,7 +201,7 @@ describe('key rotation', () => {
   it('CLI with the key file: rotate --new-key, then remove the old key; refused while in use', async () => {
     const env = { CRM_MCP_DATA_DIR: dir };
     const notices: string[] = [];
-    const o1 = await openStore(loadConfig({ env }), { notice: (l) => notices.push(l) });
+    const o1 = await openStore(loadConfig({ env }), { notice: (l) => notices.push(l), create: true });
     expect(notices).toHaveLength(1);
     const oldKid = o1.keyring.current.kid;
     await o1.accounts.put(makeAccount('f1'));
@@ -226,7 +226,7 @@ describe('key rotation', () => {
 
   it('a running server on the key file keeps reading and writing across keys rotate --new-key and keys remove (no restart)', async () => {
     const env = { CRM_MCP_DATA_DIR: dir };
-    const server = await openStore(loadConfig({ env }), { notice: () => {} });
+    const server = await openStore(loadConfig({ env }), { notice: () => {}, create: true });
     try {
       const oldKid = server.keyring.current.kid;
       for (let i = 0; i < 3; i++) await server.accounts.put(makeAccount(`live${i}`));

@@ -53,7 +53,7 @@ function setup(integration: 'hubspot' | 'salesforce', tokens?: TokenProvider) {
     tokens: tokens ?? t.tokens,
     deps: { clock: manualClock(FIXED_NOW), logger: silentLogger(lines), dispatcher },
     envOverrides: { test: { hubspot: { base_url: srv.url } } },
-    extraAllowedHosts: [srv.host],
+    insecureHosts: [srv.host],
   });
   return { engine, acct, calls: t.calls, lines };
 }

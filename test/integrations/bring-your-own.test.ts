@@ -161,7 +161,7 @@ beforeAll(async () => {
   await startAcme();
   defsDir = mkdtempSync(join(tmpdir(), 'acme-defs-'));
   writeFileSync(join(defsDir, 'acme.json'), JSON.stringify(ACME, null, 2));
-  const config = writeConfigFile({ environments: configEnvironments({ test: { acme: { base_url: fakeUrl } } }), extraProviderHosts: [new URL(fakeUrl).host] });
+  const config = writeConfigFile({ environments: configEnvironments({ test: { acme: { base_url: fakeUrl } } }), insecureHosts: [new URL(fakeUrl).host] });
   env = { ...(process.env as Record<string, string>), CRM_MCP_CONFIG: config, CRM_MCP_DATA_DIR: mkdtempSync(join(tmpdir(), 'acme-data-')), ACME_KEY: KEY };
   const created = await run(process.execPath, cliArgs('accounts', 'create', '--integrations', defsDir, '--tenant', 'acme-tenant', '--integration', 'acme', '--auth-method', 'api_key', '--api-key-env', 'ACME_KEY', '--environment', 'test', '--id', 'acme-1', '--json'), { cwd: ROOT, env });
   expect(JSON.parse(created.stdout)).toMatchObject({ ok: true, account: { status: 'active' } });

@@ -29,7 +29,7 @@ async function opening(config: Record<string, unknown>, extra: { flags?: { integ
   const file = writeConfigFile({ logLevel: 'info', ...config });
   const env = { CRM_MCP_CONFIG: file, CRM_MCP_DATA_DIR: tmp('data-'), CRM_MCP_ENCRYPTION_KEY: KEY, ...extra.env };
   try {
-    const app = await openApp({ env, stderr: (l) => lines.push(l), ...(extra.flags ? { flags: extra.flags } : {}) });
+    const app = await openApp({ env, stderr: (l) => lines.push(l), create: true, ...(extra.flags ? { flags: extra.flags } : {}) });
     await app.close();
     return { app, lines, file };
   } catch (e) {

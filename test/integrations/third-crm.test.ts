@@ -87,7 +87,7 @@ describe('a third CRM from a definition file only', () => {
       tokens: noTokens,
       deps: { clock: manualClock(FIXED_NOW), logger: silentLogger(), dispatcher },
       envOverrides: { test: { tinycrm: { base_url: base } } },
-      extraAllowedHosts: [new URL(base).host],
+      insecureHosts: [new URL(base).host],
     });
 
     const listAll = async (resource: 'contacts' | 'companies') => {

@@ -22,7 +22,7 @@ describe('embedded store across processes', () => {
 
   it('a second process opening the same store sees the accounts; the key file is generated once, 0600', async () => {
     const notices: string[] = [];
-    const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir } }), { notice: (l) => notices.push(l) });
+    const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir } }), { notice: (l) => notices.push(l), create: true });
     for (let i = 0; i < 10; i++) await opened.accounts.put(makeAccount(`p${i}`, { tenant_id: i % 2 ? 'odd' : 'even' }));
     await opened.close();
     expect(notices).toHaveLength(1);
@@ -35,7 +35,7 @@ describe('embedded store across processes', () => {
       script,
       `import { loadConfig } from ${JSON.stringify(distModule('app/config'))};
 import { openStore } from ${JSON.stringify(distModule('app/open-store'))};
-const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }));
+const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }), { create: true });
 const even = await o.accounts.listByTenant('even');
 const p7 = await o.accounts.get('p7');
 console.log(JSON.stringify({ even: even.map((a) => a.id), p7: p7?.context.oauth?.token.refresh_token, counts: await o.accounts.countByStatus() }));
@@ -58,7 +58,7 @@ await o.close();
       script,
       `import { loadConfig } from ${JSON.stringify(distModule('app/config'))};
 import { openStore } from ${JSON.stringify(distModule('app/open-store'))};
-const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }), { notice: () => {} });
+const o = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: process.argv[2] } }), { notice: () => {}, create: true });
 for (const a of ${JSON.stringify(Array.from({ length: 20 }, (_, i) => makeAccount(`w${i}`)))}) await o.accounts.put(a);
 for (let n = 1; ; n++) {
   await o.accounts.update('w' + (n % 20), (a) => ({ ...a, context: { ...a.context, gen: n, oauth: { token: { ...a.context.oauth.token, access_token: 'at-gen-' + n + '-SECRET', refresh_token: 'rt-gen-' + n + '-SECRET' } } } }));
@@ -77,7 +77,7 @@ for (let n = 1; ; n++) {
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
 
-    const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir } }), { notice: () => {} });
+    const opened = await openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir } }), { notice: () => {}, create: true });
     try {
       const corrupt: string[] = [];
       const seen: string[] = [];
@@ -100,7 +100,7 @@ for (let n = 1; ; n++) {
 
   it('Redis without a configured key is refused (replicas need the same key); nothing generated', async () => {
     await expect(openStore(loadConfig({ env: { CRM_MCP_DATA_DIR: dir, CRM_MCP_STORE: 'redis://127.0.0.1:1' } }))).rejects.toMatchObject({
-      code: 'config_invalid',
+      code: 'crypto_unknown_key',
       message: expect.stringContaining('CRM_MCP_ENCRYPTION_KEY'),
     });
     expect(() => statSync(join(dir, 'keys.json'))).toThrow();

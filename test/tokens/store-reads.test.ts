@@ -68,10 +68,10 @@ async function rig() {
   const deps = { clock, random: cryptoRandom, logger: createMemoryLogger() };
   const registry = loadRegistry();
   const envOverrides = sandboxOverrides(p);
-  const extraAllowedHosts = ['127.0.0.1'];
-  const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, extraAllowedHosts, webhookEndpoints: [] });
+  const insecureHosts = ['127.0.0.1'];
+  const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, insecureHosts, webhookEndpoints: [] });
   cleanups.push(async () => core.scheduler.stop());
-  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, extraAllowedHosts });
+  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts });
 
   const grant = p.hubspot.oauth.seedGrant();
   const now = new Date(clock.now()).toISOString();

@@ -36,7 +36,7 @@ describe('definition-marked secret context fields are masked wherever accounts a
   it('the operator runtime names them; show/list and a masked export hide them; --include-secrets keeps them', async () => {
     const config = writeConfigFile({ integrationsDir: saltcrmDefinitions() });
     const dataDir = mkdtempSync(join(tmpdir(), 'crm-salt-data-'));
-    const rt = await openOperatorRuntime({ config, dataDir }, { stdout: () => {}, stderr: () => {}, env: {}, stdoutIsTty: false });
+    const rt = await openOperatorRuntime({ config, dataDir }, { stdout: () => {}, stderr: () => {}, env: {}, stdoutIsTty: false }, { create: true });
     const { accounts } = rt;
     await accounts.put(account);
     const fields = rt.integration('saltcrm')?.secretContextFields;

@@ -19,6 +19,8 @@ Examples:
 export function define(accounts: Command, ctx: CommandContext): void {
   accounts.description('Linked accounts. Secrets are masked everywhere but export --include-secrets.').addHelpText('after', EXAMPLES);
   const runtime = () => ctx.operator();
+  // Only the commands that write accounts may create a missing store (and its key).
+  const creating = () => ctx.operator({ create: true });
   const values = (cmd: Command): AccountsValues => ({ ...cmd.opts(), json: ctx.globals().json });
   defineManage(accounts, ctx);
   accounts
@@ -31,7 +33,7 @@ export function define(accounts: Command, ctx: CommandContext): void {
     .option('--api-key-stdin', 'read the API key from stdin', false)
     .option('--environment <env>', 'environment (default production)')
     .option('--id <id>', 'account id (default: generated)')
-    .action(ctx.action((cmd) => runCreate(ctx.io, values(cmd), runtime)));
+    .action(ctx.action((cmd) => runCreate(ctx.io, values(cmd), creating)));
   accounts
     .command('import')
     .description('import accounts from a JSON array or NDJSON (idempotent; invalid records listed by line)')
@@ -39,7 +41,8 @@ export function define(accounts: Command, ctx: CommandContext): void {
     .usage('[options] <file|->')
     .option('--verify', 'make one call per account through the token manager and report active / needs_reauth / failed', false)
     .option('--concurrency <n>', 'parallel verifications and writes, 1-64 (default 8)')
-    .action(ctx.action((cmd) => runImport(ctx.io, values(cmd), cmd.args, runtime)));
+    .addHelpText('after', '\nLimits per record (a record over one is reported by line; the others import): 1 MiB of JSON, 64 KiB per string field, 32 levels of nesting.')
+    .action(ctx.action((cmd) => runImport(ctx.io, values(cmd), cmd.args, creating)));
   accounts
     .command('export')
     .description('export accounts in the import shape (secrets masked unless --include-secrets)')

@@ -38,7 +38,7 @@ export function define(connect: Command, ctx: CommandContext): void {
         if (!v.integration) throw usageError('--integration is required');
         const port = v.port === undefined ? DEFAULT_LOOPBACK_PORT : parsePort(v.port);
         const timeoutMs = v.timeout ? parseDurationFlag(v.timeout, '--timeout') : 5 * 60e3;
-        const rt = await ctx.operator();
+        const rt = await ctx.operator({ create: true });
         const flow = createConnectFlow({ ...rt, ...rt.deps, validator: rt.connectValidator, connectSpec: rt.connectSpec, actor: 'cli-connect' });
         const outcome = await runLoopbackConnect({
           flow,

@@ -1,4 +1,8 @@
-/** `crm-mcp status`: accounts by state, long-stuck needs_reauth accounts, next refreshes. */
+/**
+ * `crm-mcp status`: accounts by state, long-stuck needs_reauth accounts, next refreshes. Exits 1
+ * when any stored account cannot be read (a missing or wrong key, a corrupt record), saying how
+ * many: a count that silently skipped them would look like a healthy, smaller deployment.
+ */
 import type { Command } from 'commander';
 import type { LinkedAccount } from '../../accounts/model.js';
 import type { CommandContext } from '../context.js';
@@ -26,7 +30,8 @@ export function define(status: Command, ctx: CommandContext): void {
         if (!Number.isInteger(nextN) || nextN < 0 || nextN > 1000) throw usageError('--next must be an integer from 0 to 1000');
         const rt = await ctx.operator();
         const now = rt.deps.clock.now();
-        const counts = await rt.accounts.countByStatus();
+        const unreadable = new Map<string, string>();
+        const counts = await rt.accounts.countByStatus({ onCorrupt: (id, err) => unreadable.set(id, (err as { code?: string }).code ?? 'error') });
         const stale = (await rt.accounts.listByStatus('needs_reauth'))
           .map((a) => ({ a, since: Date.parse(a.status_changed_at ?? a.updated_at) }))
           .filter(({ since }) => now - since > staleMs)
@@ -46,15 +51,18 @@ export function define(status: Command, ctx: CommandContext): void {
         const next: Array<{ account_id: string; at: string; expires_at?: string }> = upcoming ?? windows.sort((x, y) => x.at.localeCompare(y.at)).slice(0, nextN);
         const total = Object.values(counts).reduce((s, n) => s + n, 0);
         const text = [
-          `accounts: ${total}${handedOff ? ` (${handedOff} handed off)` : ''}`,
+          `accounts: ${total}${handedOff ? ` (${handedOff} handed off)` : ''}${unreadable.size ? `; ${unreadable.size} more cannot be read` : ''}`,
           ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(18)} ${n}`),
           `needs_reauth longer than ${Math.round(staleMs / 86400e3)} day(s): ${stale.length}`,
           ...stale.map((s) => `  ${s.id}  ${s.integration}  tenant=${s.tenant_id}  since ${s.since} (${s.days} d)${s.reason ? `: ${s.reason}` : ''}`),
           `next refreshes${upcoming ? '' : ' (earliest start of each 60–180 s window)'}:`,
           ...next.map((n) => `  ${n.at}  ${n.account_id}`),
         ].join('\n');
-        out(io, v.json, { total, counts, handed_off: handedOff, stale_needs_reauth: stale, next_refreshes: next, next_refreshes_source: upcoming ? 'scheduler' : 'expiry' }, text);
-        return EXIT.ok;
+        out(io, v.json, { total, unreadable: unreadable.size, counts, handed_off: handedOff, stale_needs_reauth: stale, next_refreshes: next, next_refreshes_source: upcoming ? 'scheduler' : 'expiry' }, text);
+        if (unreadable.size === 0) return EXIT.ok;
+        const reasons = [...new Set(unreadable.values())].join(', ');
+        io.stderr(`crm-mcp status: ${unreadable.size} account(s) cannot be read (${reasons}): check the encryption key (CRM_MCP_ENCRYPTION_KEY(S) or the key file); 'crm-mcp accounts list' names them\n`);
+        return EXIT.failure;
       }),
     );
 }

@@ -43,7 +43,8 @@ export function tempDataDir(): { dir: string; config: string; importFile: string
 export interface World {
   open: CliOpeners;
   /** The flags each opener was called with, by view. */
-  opened: Array<{ view: keyof CliOpeners; flags?: RuntimeFlags; demo?: DemoOptions; sandbox?: SandboxOptions }>;
+  /** `create`: the command asked to create a missing store and its key (init, account writes). */
+  opened: Array<{ view: keyof CliOpeners; flags?: RuntimeFlags; demo?: DemoOptions; sandbox?: SandboxOptions; create?: boolean }>;
   io: ReturnType<typeof captureIo> & { stdin: Readable };
   tokenId: string;
   oldKid: string;
@@ -71,7 +72,7 @@ export async function world(dir: string): Promise<World> {
     },
   };
   const open: CliOpeners = {
-    operator: async (flags) => (opened.push({ view: 'operator', flags }), operator),
+    operator: async (flags, _io, intent) => (opened.push({ view: 'operator', flags, ...(intent?.create ? { create: true } : {}) }), operator),
     mcp: async (flags) => (opened.push({ view: 'mcp', flags }), mcp),
     keys: async (flags) => (opened.push({ view: 'keys', flags }), keys),
     integrations: async (flags) => (opened.push({ view: 'integrations', flags }), { registry: loadRegistry(), close: async () => {} }),

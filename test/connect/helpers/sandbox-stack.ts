@@ -70,11 +70,11 @@ export interface Stack {
 
 export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpoints?: WebhookEndpoint[] } = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-stack-'));
-  const config = writeConfigFile({ environments: configEnvironments(sandboxOverrides(p)), extraProviderHosts: ['127.0.0.1'] });
+  const config = writeConfigFile({ environments: configEnvironments(sandboxOverrides(p)), insecureHosts: ['127.0.0.1'] });
   const hook = opts.webhookEndpoints?.[0];
   const env = { ...CLIENT_ENV, ...(hook ? { CRM_MCP_WEBHOOK_URL: hook.url, CRM_MCP_WEBHOOK_SECRET: hook.secret } : {}) };
   const logger = { lines: [] as string[] };
-  const app = await openApp({ flags: { config, dataDir: dir, logLevel: 'debug' }, env, clock, stderr: (l) => void logger.lines.push(l.trimEnd()) });
+  const app = await openApp({ flags: { config, dataDir: dir, logLevel: 'debug' }, env, clock, create: true, stderr: (l) => void logger.lines.push(l.trimEnd()) });
   const { core, store } = app;
   // Commands close the runtime they were given; the stack's outlives them. The stack stands for
   // `serve`'s process, whose schedule is the real one (it is not started: the clock is manual).
@@ -105,7 +105,7 @@ export async function openStack(p: Providers, clock: Clock, opts: { webhookEndpo
       base ??= await stack.serveConnect();
       const flow = createConnectFlow({ ...rt, ...rt.deps, validator: rt.connectValidator, connectSpec: rt.connectSpec });
       const link = await flow.createLink({ tenantId, integration, environment: ENVIRONMENT, baseUrl: base });
-      const res = await fetch(link.url, { redirect: 'follow' });
+      const res = await fetch(link.url, { method: 'POST', redirect: 'follow' });
       const body = await res.text();
       if (res.status !== 200) throw new Error(`connect failed: ${res.status} ${body}`);
       const found = (await rt.accounts.listByTenant(tenantId)).filter((a) => a.integration === integration);

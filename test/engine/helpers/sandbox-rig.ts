@@ -7,7 +7,7 @@
 import { Agent } from 'undici';
 import type { LinkedAccount } from '../../../src/accounts/model.js';
 import { cryptoRandom, type Logger } from '../../../src/core/deps.js';
-import { createEngine } from '../../../src/engine/engine.js';
+import { createEngine, type EngineOptions } from '../../../src/engine/engine.js';
 import type { Engine, EngineRequest, EngineResult } from '../../../src/engine/types.js';
 import { loadRegistry, resolveDefinition, type ExpressionBounds, type IntegrationRegistry, type Json } from '../../../src/integrations/index.js';
 import { refreshConfigFor, type OAuthRefreshConfig } from '../../../src/oauth/refresh.js';
@@ -33,18 +33,20 @@ export interface SandboxRig {
   logs: string[];
   /** Every result `run` returned (to check no secret reaches a caller). */
   results: EngineResult[];
-  /** Host (with port) of each fake, for extraAllowedHosts. */
+  /** Host (with port) of each fake, for insecureHosts. */
   hosts: Record<Crm, string>;
   /** Stores an active account holding the seeded grant of `crm`, or a grant of its own (`ownGrant`). */
   addAccount(crm: Crm, over?: Partial<LinkedAccount>, opts?: { ownGrant?: boolean }): Promise<LinkedAccount>;
   /** Runs a request for a stored account (read fresh from the store, as a tool call would). */
-  run(accountId: string, req: Omit<EngineRequest, 'account'>): Promise<EngineResult>;
+  run(accountId: string, req: Omit<EngineRequest, 'account'>, engine?: Engine): Promise<EngineResult>;
+  /** Another engine over the same parts (a replica), with its own options. */
+  engineWith(o: NonNullable<SandboxRigOptions['engine']>): Engine;
   close(): Promise<void>;
 }
 
 export interface SandboxRigOptions {
   sandboxes?: Omit<SandboxesOptions, 'clock'>;
-  engine?: { expressionBounds?: ExpressionBounds };
+  engine?: Pick<EngineOptions, 'cursorKeys' | 'cursorTtlMs' | 'envOverrides'> & { expressionBounds?: ExpressionBounds };
 }
 
 export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<SandboxRig> {
@@ -64,18 +66,18 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
   const envOverrides: Record<string, Record<string, Json>> = {
     test: { hubspot: { base_url: sb.hubspot.url, auth: oauthOf(sb.hubspot) }, salesforce: { auth: oauthOf(sb.salesforce) } },
   };
-  const extraAllowedHosts = Object.values(hosts);
+  const insecureHosts = Object.values(hosts);
 
   async function resolveRefreshConfig(a: LinkedAccount): Promise<OAuthRefreshConfig> {
     const grant = grants?.[a.integration as Crm];
     if (!grant) throw new Error(`no sandbox client for ${a.integration}`);
     const def = resolveDefinition(registry.get(a.integration), envOverrides[a.environment]?.[a.integration], {});
-    return refreshConfigFor(def, { client_id: grant.clientId, client_secret: grant.clientSecret }, { extraAllowedHosts });
+    return refreshConfigFor(def, { client_id: grant.clientId, client_secret: grant.clientSecret }, { extraAllowedHosts: insecureHosts });
   }
 
   const deps = { clock, random: cryptoRandom, logger, dispatcher };
   const tokens = createTokenManager({ deps, store, kv, resolveRefreshConfig });
-  const engine = createEngine({ registry, tokens, deps, envOverrides, extraAllowedHosts, ...opts.engine });
+  const engine = createEngine({ registry, tokens, deps, envOverrides, insecureHosts, ...opts.engine });
 
   return {
     sb, clock, registry, store, tokens, engine, logs, results, hosts,
@@ -90,10 +92,11 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
       });
       return store.put({ ...base, ...over, context: { ...base.context, ...over.context } });
     },
-    async run(accountId, req) {
+    engineWith: (o) => createEngine({ registry, tokens, deps, envOverrides, insecureHosts, ...o }),
+    async run(accountId, req, using = engine) {
       const a = await store.get(accountId);
       if (!a) throw new Error(`no account ${accountId}`);
-      const r = await engine.execute({ ...req, account: a });
+      const r = await using.execute({ ...req, account: a });
       results.push(r);
       return r;
     },

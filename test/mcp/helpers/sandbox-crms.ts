@@ -28,10 +28,10 @@ export const TENANTS: Record<Kind, string> = { hubspot: 'tenant-a', salesforce: 
 export interface SandboxCrms {
   sb: Sandboxes;
   envOverrides: Record<string, Record<string, Json>>;
-  extraAllowedHosts: string[];
+  insecureHosts: string[];
   /** Holds nodeals.json. */
   definitionsDir: string;
-  /** The config file (environments, integrationsDir, extraProviderHosts) that points crm-mcp at the fakes; in `envFor` as CRM_MCP_CONFIG. */
+  /** The config file (environments, integrationsDir, insecureHosts) that points crm-mcp at the fakes; in `envFor` as CRM_MCP_CONFIG. */
   configFile: string;
   /** Every secret handed out so far (access and refresh tokens, client secrets). */
   secrets: string[];
@@ -76,9 +76,9 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
       salesforce: { auth: { token_url: sf.tokenUrl, introspect_url: sf.introspectUrl, revoke_url: sf.revokeUrl } },
     },
   };
-  const extraAllowedHosts = [new URL(hs.url).host, new URL(sf.url).host];
+  const insecureHosts = [new URL(hs.url).host, new URL(sf.url).host];
   // The fakes reached the way an operator points crm-mcp anywhere: a config file.
-  const configFile = writeConfigFile({ environments: configEnvironments(envOverrides), integrationsDir: [definitionsDir], extraProviderHosts: extraAllowedHosts });
+  const configFile = writeConfigFile({ environments: configEnvironments(envOverrides), integrationsDir: [definitionsDir], insecureHosts });
   const secrets = [g.hubspot.clientSecret, g.salesforce.clientSecret, TEST_ENCRYPTION_KEY.slice(3)];
   const now = new Date().toISOString();
 
@@ -127,7 +127,7 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
   return {
     sb,
     envOverrides,
-    extraAllowedHosts,
+    insecureHosts,
     definitionsDir,
     configFile,
     secrets,
@@ -137,7 +137,7 @@ export async function startSandboxCrms(opts: { clock?: Clock; hubspot?: Pick<Fak
       const dataDir = mkdtempSync(join(tmpdir(), 'crm-mcp-data-'));
       const env = envFor(dataDir);
       if (o.keyFile) delete env.CRM_MCP_ENCRYPTION_KEY;
-      const store = await openStore(loadConfig({ env }), { notice: () => {} });
+      const store = await openStore(loadConfig({ env }), { notice: () => {}, create: true });
       const accounts = mintAccounts();
       try {
         for (const a of accounts) await store.accounts.put(a);
