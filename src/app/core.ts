@@ -5,7 +5,8 @@
  * account that leaves `active` is dropped from the schedule.
  *
  * The token endpoint comes from the definition *as resolved for the account's environment*, so
- * an environment override (a sandbox, a regional host) moves refreshes with the API calls.
+ * an environment override (a sandbox, a regional host) moves refreshes with the API calls. The
+ * OAuth client is resolved only when a refresh needs it: serving a valid token needs none.
  */
 import type { LinkedAccount } from '../accounts/model.js';
 import { createAuditTrail } from '../audit/log.js';
@@ -15,7 +16,7 @@ import { createDefinitionResolver, type Definition, type IntegrationRegistry, ty
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
 import { createOAuthClientStore, type OAuthClientStore } from '../oauth-clients/store.js';
-import { refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
+import { expirySourceFor, refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
 import { createMemoryDueQueue, type DueQueue } from '../tokens/due-queue.js';
 import { createTokenManager, type TokenManager } from '../tokens/manager.js';
 import type { RedisKv } from '../store/redis-kv.js';
@@ -83,6 +84,7 @@ export function composeCore(p: CoreParts): Core {
     webhooks,
     audit,
     resolveRefreshConfig,
+    expirySource: (account) => expirySourceFor(definition(account.integration, account.environment)),
     onTokenRefreshed: (account) => scheduler.tokenStored(account),
     onRefreshDeferred: (id, at) => scheduler.schedule(id, at),
     onAccountInactive: (id) => scheduler.unschedule(id),

@@ -49,7 +49,7 @@ export interface App {
   publicBaseUrl?: string;
   /** True once this process runs the proactive refresh schedule (`serve`, the demo). */
   schedulerRunning(): boolean;
-  /** Stops the scheduler and closes the store. */
+  /** Stops the scheduler, stores (or reports) refreshed tokens still pending, and closes the store. */
   close(): Promise<void>;
 }
 
@@ -84,6 +84,8 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   const publicBaseUrl = o.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
   const close = async () => {
     core.scheduler.stop();
+    // Refreshed tokens the store has not taken yet are stored now or named in the log (bounded).
+    await core.tokens.flush();
     await store.close();
   };
   let operator: Promise<OperatorRuntime> | undefined;

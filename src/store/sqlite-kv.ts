@@ -147,6 +147,12 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
         await write(key, value, clock.now() + ttlMs);
         return true;
       }),
+    extendIfEquals: (key, value, ttlMs) =>
+      locked(async () => {
+        if ((await readLive(key)) !== value) return false;
+        await write(key, value, clock.now() + ttlMs);
+        return true;
+      }),
     deleteIfEquals: (key, value) =>
       locked(async () => {
         if ((await readLive(key)) !== value) return false;

@@ -1,14 +1,24 @@
 /**
- * Proactive refresh: each minted/imported/refreshed token is refreshed at
- * expires_at − uniform(60 s, 180 s) (due times allow for tick granularity) so a burst of accounts minted together does not refresh
- * together. Due ids are claimed from a DueQueue (heap in memory, sorted set on Redis where a
- * claim is atomic, so replicas share the load); the token manager's lock + re-check makes a
- * claimed refresh happen once.
+ * Proactive refresh: each minted/imported/refreshed token is planned at expires_at minus a
+ * jittered lead that scales with its lifetime (timing.ts), so a burst of accounts minted together
+ * does not refresh together and short-lived tokens refresh once per lifetime. Due ids are claimed
+ * from a DueQueue (heap in memory, sorted set on Redis where a claim is atomic, so replicas share
+ * the load) as leases: a claimed id stays queued, due again when the lease ends, until the work
+ * reschedules it — a replica that dies mid-refresh loses nothing. After the work:
+ *   refreshed                      the token manager rescheduled it (tokenStored)
+ *   nothing to do                  rescheduled from the account as stored
+ *   transient failure / backoff    the token manager rescheduled it at the backoff's end
+ *   OAuth client missing/rejected  retried slowly (`permanentRetryMs`), counted, and the account's
+ *                                  `last_error` says why (the token manager wrote it)
+ *   anything else                  retried when the lease ends
+ * The token manager's lock + re-check makes a claimed refresh happen once.
  */
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Clock, Logger, Random, TimerHandle } from '../core/deps.js';
+import { isCrmMcpError } from '../core/errors.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { DueQueue } from './due-queue.js';
+import { leadWindow, lifetimeOf, plannedRefreshAt } from './timing.js';
 
 /** What code that stores or drops tokens needs of the schedule (connect, import, export, the token manager). */
 export interface TokenScheduler {
@@ -27,15 +37,26 @@ export interface RefreshSchedulerOptions {
   random: Random;
   logger: Logger;
   queue: DueQueue;
-  /** Refreshes when expiring within `withinMs` (TokenManager.refreshIfExpiring). */
+  /** Refreshes when expiring within `withinMs` (TokenManager.refreshIfExpiring): 'refreshed' when it did. */
   refresh(accountId: string, withinMs: number): Promise<unknown>;
   store?: AccountStore;
-  /** Lead window (ms) before expiry: uniform in [min, max). */
-  leadMinMs?: number;
-  leadMaxMs?: number;
   tickMs?: number;
   maxPerTick?: number;
   concurrency?: number;
+  /** A claim's lease: how long before an id whose claimer failed or died comes due again. */
+  leaseMs?: number;
+  /** How much later a refresh whose OAuth client is missing or rejected is tried again. */
+  permanentRetryMs?: number;
+}
+
+/** Counters since start, for `status` and logs. */
+export interface SchedulerStats {
+  claimed: number;
+  refreshed: number;
+  skipped: number;
+  failed_transient: number;
+  failed_permanent: number;
+  failed_other: number;
 }
 
 export interface RefreshScheduler {
@@ -49,17 +70,21 @@ export interface RefreshScheduler {
   /** Reschedules every refreshable account from the store (startup). Returns how many were scheduled. */
   rebuild(): Promise<number>;
   upcoming(limit: number): Promise<Array<{ account_id: string; at: string }>>;
+  stats(): SchedulerStats;
   start(): void;
   stop(): void;
 }
 
 export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshScheduler {
-  const leadMin = opts.leadMinMs ?? 60_000;
-  const leadMax = opts.leadMaxMs ?? 180_000;
   const tickMs = opts.tickMs ?? 1_000;
   const maxPerTick = opts.maxPerTick ?? 500;
   const concurrency = opts.concurrency ?? 8;
+  const leaseMs = opts.leaseMs ?? 120_000;
+  const permanentRetryMs = opts.permanentRetryMs ?? 1_800_000;
+  // The widest lead any lifetime gets; the token manager's floor keeps short lifetimes from refreshing early.
+  const within = leadWindow(undefined).maxMs + tickMs;
   const log = opts.logger.child({ component: 'refresh-scheduler' });
+  const counters: SchedulerStats = { claimed: 0, refreshed: 0, skipped: 0, failed_transient: 0, failed_permanent: 0, failed_other: 0 };
   let timer: TimerHandle | undefined;
   let running = false;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -69,24 +94,47 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
     const t = a.context.oauth?.token;
     if (!t?.refresh_token || !t.expires_at) return undefined;
     const exp = Date.parse(t.expires_at);
-    // A claim runs up to one tick after its due time, so the earliest due time is one tick earlier
-    // than the window's end: the refresh itself then lands inside [leadMin, leadMax] before expiry.
-    const earliest = Math.min(leadMax, leadMin + tickMs);
-    return exp - (earliest + opts.random.int(0, leadMax - earliest + 1));
+    return plannedRefreshAt(exp, lifetimeOf(t, exp), tickMs, opts.random);
+  }
+
+  /** After a claim that refreshed nothing: plan from the account as stored; a plan already past keeps the lease. */
+  async function replan(id: string, now: number): Promise<void> {
+    if (!opts.store) return;
+    const a = await opts.store.get(id);
+    const at = a ? plannedAt(a) : undefined;
+    if (at === undefined) await opts.queue.remove(id);
+    else if (at > now) await opts.queue.add(id, at);
+  }
+
+  async function runOne(id: string, now: number): Promise<void> {
+    counters.claimed++;
+    try {
+      if ((await opts.refresh(id, within)) === 'refreshed') counters.refreshed++;
+      else {
+        counters.skipped++;
+        await replan(id, now);
+      }
+    } catch (err) {
+      if (isCrmMcpError(err, 'oauth_client_misconfigured')) {
+        counters.failed_permanent++;
+        const at = opts.clock.now() + permanentRetryMs + opts.random.int(0, Math.floor(permanentRetryMs / 10) + 1);
+        await opts.queue.add(id, at).catch((e: unknown) => log.warn('rescheduling failed', { account_id: id, err: e }));
+        log.error('proactive refresh failed: the OAuth client is missing or rejected; retrying slowly', { account_id: id, retry_at: new Date(at).toISOString(), err });
+      } else if (isCrmMcpError(err, 'transient_auth')) {
+        counters.failed_transient++;
+        log.warn('proactive refresh deferred', { account_id: id, err });
+      } else {
+        counters.failed_other++;
+        log.warn('proactive refresh failed; retried when its lease ends', { account_id: id, err });
+      }
+    }
   }
 
   async function tick(now = opts.clock.now()): Promise<string[]> {
-    const ids = await opts.queue.claimDue(now, maxPerTick);
+    const ids = await opts.queue.claimDue(now, maxPerTick, now + leaseMs);
     let next = 0;
     const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        try {
-          await opts.refresh(id, leadMax + tickMs);
-        } catch (err) {
-          log.warn('proactive refresh failed', { account_id: id, err });
-        }
-      }
+      while (next < ids.length) await runOne(ids[next++]!, now);
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
     return ids;
@@ -117,6 +165,7 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
     async upcoming(limit) {
       return (await opts.queue.peek(limit)).map((e) => ({ account_id: e.id, at: new Date(e.at).toISOString() }));
     },
+    stats: () => ({ ...counters }),
     start() {
       if (running) return;
       running = true;

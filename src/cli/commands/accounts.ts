@@ -39,6 +39,7 @@ export function define(accounts: Command, ctx: CommandContext): void {
     .usage('[options] <file|->')
     .option('--verify', 'make one call per account through the token manager and report active / needs_reauth / failed', false)
     .option('--concurrency <n>', 'parallel verifications and writes, 1-64 (default 8)')
+    .option('--force-tokens', "write the records' tokens even where the account holds newer ones (rotated since)", false)
     .action(ctx.action((cmd) => runImport(ctx.io, values(cmd), cmd.args, runtime)));
   accounts
     .command('export')
