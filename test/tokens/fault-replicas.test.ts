@@ -23,6 +23,7 @@ import { startTestOAuth, type TestOAuth } from './helpers/oauth.js';
 import { oauthAccount } from './helpers/setup.js';
 import { settle, until } from './helpers/wait.js';
 import type { KvStore } from '../../src/store/kv.js';
+import type { AccountStore } from '../../src/store/account-store.js';
 
 const closers: Array<() => Promise<void>> = [];
 
@@ -67,7 +68,7 @@ describe.skipIf(!redisAvailable)(`replicas on one Redis under faults${redisAvail
     await redis?.stop();
   });
 
-  async function intact(fake: TestOAuth, store: { get(id: string): Promise<import('../../src/accounts/model.js').LinkedAccount | undefined> }, id: string, rt0: string) {
+  async function intact(fake: TestOAuth, store: Pick<AccountStore, 'get'>, id: string, rt0: string) {
     expect(fake.provider.stats.reuseRevocations).toBe(0);
     expect(fake.provider.isGrantRevoked(rt0)).toBe(false);
     const stored = await store.get(id);
