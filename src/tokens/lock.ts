@@ -46,7 +46,12 @@ export async function acquireRefreshLock(
   const deadline = deps.clock.now() + opts.waitMs;
   let delay = 25;
   for (;;) {
-    if (await kv.setIfAbsent(key, owner, opts.ttlMs)) return heldLock(kv, deps, key, owner, opts);
+    // A store refusing writes (Redis OOM) refuses the lock too: nobody can refresh, so keep waiting.
+    const got = await kv.setIfAbsent(key, owner, opts.ttlMs).catch((err: unknown) => {
+      deps.logger.warn('taking the refresh lock failed', { lock: key, err });
+      return false;
+    });
+    if (got) return heldLock(kv, deps, key, owner, opts);
     if (opts.onPoll && (await opts.onPoll())) return 'satisfied';
     if (deps.clock.now() >= deadline) return 'timeout';
     await deps.clock.sleep(delay + deps.random.int(0, delay));

@@ -263,7 +263,7 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
     if (!used) return result(await handleRefreshFailure(failures, a, cfg, { kind: 'revoked', reason: 'account has no refresh token' }, undefined));
     // From here the provider may consume `used`: the lock must outlive this process (fencing: not if it is no longer ours).
     if (!(await lock.hold())) throw inProgress(a.id, 'lock_lost', 'the refresh lock was lost before the request');
-    const out = await callRefresh(cfg, used, { ...(dispatcher ? { dispatcher } : {}), deadlineMs: cfg.timeoutMs ?? timing.deadlineMs, answerGraceMs: timing.holdTtlMs / 2, now: () => clock.now() });
+    const out = await callRefresh(cfg, used, { ...(dispatcher ? { dispatcher } : {}), deadlineMs: cfg.timeoutMs ?? timing.deadlineMs, answerGraceMs: timing.holdTtlMs - timing.lockTtlMs, now: () => clock.now() });
     if (!out.ok) return result(await handleRefreshFailure(failures, a, cfg, out.failure, used));
 
     const now = clock.now();

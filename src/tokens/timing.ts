@@ -12,8 +12,8 @@
  *
  * One refresh holds the account's lock; these are its paired durations (README "Token refresh"):
  *   deadline      10 s   connect + headers + body + introspection of one refresh (AbortSignal).
- *                        A 2xx answer whose body is still arriving is read up to `holdTtlMs`:
- *                        the provider has already rotated the refresh token it carries.
+ *                        A 2xx answer whose body is still arriving is read until hold TTL − lock
+ *                        TTL: the provider has already rotated the refresh token it carries.
  *   lock TTL      30 s   = 3 × deadline; what a holder that died before sending its request
  *                        costs the account. While the holder lives a watchdog renews the lock
  *                        every TTL/3 and checks it is still the owner (fencing: a holder that lost

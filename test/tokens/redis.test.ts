@@ -146,7 +146,7 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     }
   }, 60_000);
 
-  it('a lock holder killed before sending its request blocks the account only until the lock TTL; the account stays active', async () => {
+  it('a lock holder killed as its request leaves blocks the account only until the lock\'s hold TTL (no one presents a refresh token it may have spent); the account stays active', async () => {
     const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
     fake.seed('rt_dead_0');
     await store.put(oauthAccount('dead', { access: 'at_dead_old', refresh: 'rt_dead_0', expiresAt: Date.now() - 1000 }));

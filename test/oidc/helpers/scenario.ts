@@ -106,7 +106,11 @@ export async function runOidcScenario(o: ScenarioOptions): Promise<{ outcomes: L
         await sleep(Date.parse(token.expires_at!) - Date.now() + 250);
         const before = { ...peer.stats };
         for (const w of workers) w.send({ type: 'go', wave: `${lifetime}:${expiry}`, account: account.id, calls: o.callsPerWorker });
-        const done = await Promise.all(workers.map((w) => w.next<{ type: 'done'; ok: number; failed: string[] }>('done')));
+        let timer: NodeJS.Timeout | undefined;
+        const stuck = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`wave ${lifetime}:${expiry} did not finish; workers' stderr:\n${workers.map((w) => w.stderr().slice(-1500)).join('\n---\n')}`)), 120_000);
+        });
+        const done = await Promise.race([Promise.all(workers.map((w) => w.next<{ type: 'done'; ok: number; failed: string[] }>('done'))), stuck]).finally(() => clearTimeout(timer));
         const wave: Wave = {
           lifetime,
           expiry,
