@@ -8,8 +8,9 @@
  *   refreshed                      the token manager rescheduled it (tokenStored)
  *   nothing to do                  rescheduled from the account as stored
  *   transient failure / backoff    the token manager rescheduled it at the backoff's end
- *   OAuth client missing/rejected  retried slowly (`permanentRetryMs`), counted, and the account's
- *                                  `last_error` says why (the token manager wrote it)
+ *   OAuth client missing/rejected  retried slowly (`permanentRetryMs`), logged as an error; the
+ *                                  account's `last_error` says why (the token manager wrote it) and
+ *                                  `crm-mcp status` counts and lists such accounts
  *   anything else                  retried when the lease ends
  * The token manager's lock + re-check makes a claimed refresh happen once.
  */
@@ -49,16 +50,6 @@ export interface RefreshSchedulerOptions {
   permanentRetryMs?: number;
 }
 
-/** Counters since start, for `status` and logs. */
-export interface SchedulerStats {
-  claimed: number;
-  refreshed: number;
-  skipped: number;
-  failed_transient: number;
-  failed_permanent: number;
-  failed_other: number;
-}
-
 export interface RefreshScheduler {
   /** Schedules from the account's token expiry; unschedules accounts that must not be refreshed. */
   tokenStored(account: LinkedAccount): Promise<void>;
@@ -70,7 +61,6 @@ export interface RefreshScheduler {
   /** Reschedules every refreshable account from the store (startup). Returns how many were scheduled. */
   rebuild(): Promise<number>;
   upcoming(limit: number): Promise<Array<{ account_id: string; at: string }>>;
-  stats(): SchedulerStats;
   start(): void;
   stop(): void;
 }
@@ -84,7 +74,6 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
   // The widest lead any lifetime gets; the token manager's floor keeps short lifetimes from refreshing early.
   const within = leadWindow(undefined).maxMs + tickMs;
   const log = opts.logger.child({ component: 'refresh-scheduler' });
-  const counters: SchedulerStats = { claimed: 0, refreshed: 0, skipped: 0, failed_transient: 0, failed_permanent: 0, failed_other: 0 };
   let timer: TimerHandle | undefined;
   let running = false;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -107,24 +96,16 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
   }
 
   async function runOne(id: string, now: number): Promise<void> {
-    counters.claimed++;
     try {
-      if ((await opts.refresh(id, within)) === 'refreshed') counters.refreshed++;
-      else {
-        counters.skipped++;
-        await replan(id, now);
-      }
+      if ((await opts.refresh(id, within)) !== 'refreshed') await replan(id, now);
     } catch (err) {
       if (isCrmMcpError(err, 'oauth_client_misconfigured')) {
-        counters.failed_permanent++;
         const at = opts.clock.now() + permanentRetryMs + opts.random.int(0, Math.floor(permanentRetryMs / 10) + 1);
         await opts.queue.add(id, at).catch((e: unknown) => log.warn('rescheduling failed', { account_id: id, err: e }));
         log.error('proactive refresh failed: the OAuth client is missing or rejected; retrying slowly', { account_id: id, retry_at: new Date(at).toISOString(), err });
       } else if (isCrmMcpError(err, 'transient_auth')) {
-        counters.failed_transient++;
         log.warn('proactive refresh deferred', { account_id: id, err });
       } else {
-        counters.failed_other++;
         log.warn('proactive refresh failed; retried when its lease ends', { account_id: id, err });
       }
     }
@@ -165,7 +146,6 @@ export function createRefreshScheduler(opts: RefreshSchedulerOptions): RefreshSc
     async upcoming(limit) {
       return (await opts.queue.peek(limit)).map((e) => ({ account_id: e.id, at: new Date(e.at).toISOString() }));
     },
-    stats: () => ({ ...counters }),
     start() {
       if (running) return;
       running = true;

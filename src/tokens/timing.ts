@@ -34,7 +34,7 @@ export interface RefreshTiming {
   lockWaitMs: number;
 }
 
-export const DEFAULT_TIMING: RefreshTiming = { deadlineMs: 10_000, lockTtlMs: 30_000, holdTtlMs: 300_000, lockWaitMs: 35_000 };
+const DEFAULT_TIMING: RefreshTiming = { deadlineMs: 10_000, lockTtlMs: 30_000, holdTtlMs: 300_000, lockWaitMs: 35_000 };
 
 /** The paired durations, from any given and the rest derived so the pairs hold. */
 export function refreshTiming(o: Partial<RefreshTiming>): RefreshTiming {
