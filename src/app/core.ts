@@ -8,7 +8,8 @@
  * an environment override (a sandbox, a regional host) moves refreshes with the API calls. Every
  * definition handed out passes the transport rule for its OAuth endpoints (https, or http on one
  * of the operator's loopback `insecureHosts`: src/integrations/hosts.ts), so no token, code or
- * client secret is ever sent in cleartext.
+ * client secret is ever sent in cleartext. The OAuth client is resolved only when a refresh
+ * needs it: serving a valid token needs none.
  */
 import type { LinkedAccount } from '../accounts/model.js';
 import { createAuditTrail, type AuditRetention } from '../audit/log.js';
@@ -20,7 +21,7 @@ import { createDefinitionResolver, type Definition, type IntegrationRegistry, ty
 import type { OAuthClientsConfig } from '../oauth-clients/config.js';
 import { createOAuthClientResolver, type OAuthClientResolver } from '../oauth-clients/resolve.js';
 import { createOAuthClientStore, type OAuthClientStore } from '../oauth-clients/store.js';
-import { refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
+import { expirySourceFor, refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
 import { createMemoryDueQueue, type DueQueue } from '../tokens/due-queue.js';
 import { createTokenManager, type TokenManager } from '../tokens/manager.js';
 import type { RedisKv } from '../store/redis-kv.js';
@@ -98,6 +99,7 @@ export function composeCore(p: CoreParts): Core {
     webhooks,
     audit,
     resolveRefreshConfig,
+    expirySource: (account) => expirySourceFor(definition(account.integration, account.environment)),
     onTokenRefreshed: (account) => scheduler.tokenStored(account),
     onRefreshDeferred: (id, at) => scheduler.schedule(id, at),
     onAccountInactive: (id) => scheduler.unschedule(id),

@@ -93,6 +93,8 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   const publicBaseUrl = o.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
   const close = async () => {
     core.scheduler.stop();
+    // Refreshed tokens the store has not taken yet are stored now or named in the log (bounded).
+    await core.tokens.flush();
     await store.close();
   };
   let operator: Promise<OperatorRuntime> | undefined;

@@ -18,6 +18,6 @@ export interface AppParts {
   publicBaseUrl?: string;
   /** True once this process runs the proactive refresh schedule (`serve`, the demo). */
   schedulerRunning(): boolean;
-  /** Stops the scheduler and closes the store. */
+  /** Stops the scheduler, stores (or reports) refreshed tokens still pending, and closes the store. */
   close(): Promise<void>;
 }

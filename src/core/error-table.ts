@@ -52,9 +52,9 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorOutcome>> = {
   mapping_bound: { tool: 'mapping_bound', http: 502, exit: 1 },
   needs_reauth: { tool: 'needs_reauth', http: 502, exit: 1 },
   transient_auth: { tool: 'transient_auth', http: 503, exit: 1 },
-  // The token call cannot be made until an operator configures the client; reported to agents
-  // like a failed refresh, since they can only wait.
-  oauth_client_misconfigured: { tool: 'transient_auth', http: 500, exit: 1 },
+  // The OAuth client is missing or rejected: permanent until an operator fixes the configuration,
+  // so never reported as something an agent could retry.
+  oauth_client_misconfigured: { tool: 'internal', http: 500, exit: 1 },
   provider_unavailable: { tool: 'provider_unavailable', http: 503, exit: 1 },
   provider_error: { tool: 'provider_error', http: 502, exit: 1 },
   // Thrown only for connect links and OAuth states that are unknown, used or expired.

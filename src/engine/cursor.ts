@@ -102,8 +102,10 @@ export function createCursorSealer(opts: { keyring?: Keyring; clock: Clock; ttlM
       const [, kid, payload, tag] = parts as [string, string, string, string];
       const key = macKey(kid);
       if (!key) return { error: `this cursor was issued under an encryption key this server no longer holds; ${RESTART}` };
-      const given = Buffer.from(tag, 'base64url');
-      const want = mac(key, kid, payload);
+      // Compared as the canonical text: base64url decoding ignores a last character's unused bits,
+      // so another spelling of the same MAC bytes would otherwise pass (and the cursor not be the one issued).
+      const given = Buffer.from(tag);
+      const want = Buffer.from(mac(key, kid, payload).toString('base64url'));
       if (given.length !== want.length || !timingSafeEqual(given, want)) return foreign;
       let parsed;
       try {

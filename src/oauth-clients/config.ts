@@ -5,7 +5,7 @@
  *   1. env vars   CRM_MCP_<INTEGRATION>_<ENVIRONMENT>_CLIENT_ID / _CLIENT_SECRET,
  *                 then CRM_MCP_<INTEGRATION>_CLIENT_ID / _CLIENT_SECRET
  *   2. the store  (secrets sealed, see store.ts)
- *   3. the config file's `oauth_clients` section (this schema)
+ *   3. the config file's `oauthClients` section (this schema)
  */
 import { z } from 'zod';
 

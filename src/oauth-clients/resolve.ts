@@ -55,10 +55,12 @@ export function createOAuthClientResolver(opts: { env?: NodeJS.ProcessEnv; store
         }
       }
       const names = envVarNames(integration);
+      const envNames = envVarNames(integration, environment);
       throw new CrmMcpError(
         'oauth_client_misconfigured',
-        `no OAuth client configured for integration '${integration}' (environment '${environment}'): set ${names.id} and ${names.secret}, or add it under oauth_clients.${integration} in the config file`,
-        { details: { integration, environment } },
+        `no OAuth client configured for integration '${integration}' (environment '${environment}'): set ${envNames.id} and ${envNames.secret} (this environment) or ${names.id} and ${names.secret} (every environment), ` +
+          `or add oauthClients.${integration}.client_id / client_secret (or oauthClients.${integration}.environments.${environment}) to the config file; this is a configuration error — fix the configuration`,
+        { details: { integration, environment, env: [envNames.id, envNames.secret, names.id, names.secret], config_key: `oauthClients.${integration}` } },
       );
     },
   };

@@ -3,6 +3,9 @@
  * through the injected undici dispatcher. It never throws — an endpoint that cannot be reached
  * (network error, timeout) is an `unreachable` outcome, and each response processor says what
  * that means for its call. Neither outcome carries the request body.
+ * `timeoutMs` is a total deadline — connect, headers and body together, enforced with an
+ * AbortSignal (undici's own timeouts are per-phase idle timers: a trickling answer never trips
+ * them). Network deadlines run on real time, like the socket's own timers.
  */
 import { request, type Dispatcher } from 'undici';
 import type { ClientAuth } from './client-auth.js';
@@ -26,7 +29,15 @@ export type OAuthResponse =
 
 export interface SendOptions {
   dispatcher?: Dispatcher;
+  /** Total deadline of the call (connect + headers + body). */
   timeoutMs: number;
+  /**
+   * Once a 2xx status has arrived, the body may take this long in all (from the start) instead:
+   * a token answer the provider already committed to carries a rotated refresh token.
+   */
+  answerGraceMs?: number;
+  /** Aborts the call (e.g. the caller's own deadline). */
+  signal?: AbortSignal;
 }
 
 /** A form-encoded POST to `url`, authenticated by `auth` when given. Pure. */
@@ -38,6 +49,17 @@ export function formRequest(url: string, params: Record<string, string>, auth?: 
 }
 
 export async function sendOAuthRequest(req: OAuthRequest, opts: SendOptions): Promise<OAuthResponse> {
+  const started = Date.now();
+  const abort = new AbortController();
+  let expired = false;
+  const expire = () => {
+    expired = true;
+    abort.abort();
+  };
+  let deadline = setTimeout(expire, opts.timeoutMs);
+  const onAbort = () => abort.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) abort.abort();
   try {
     const res = await request(req.url, {
       method: 'POST',
@@ -45,8 +67,13 @@ export async function sendOAuthRequest(req: OAuthRequest, opts: SendOptions): Pr
       body: req.body,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
+      signal: abort.signal,
       ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
     });
+    if (res.statusCode >= 200 && res.statusCode < 300 && opts.answerGraceMs !== undefined && opts.answerGraceMs > opts.timeoutMs) {
+      clearTimeout(deadline);
+      deadline = setTimeout(expire, Math.max(0, started + opts.answerGraceMs - Date.now()));
+    }
     const text = await res.body.text();
     let json: unknown;
     try {
@@ -59,7 +86,11 @@ export async function sendOAuthRequest(req: OAuthRequest, opts: SendOptions): Pr
     return { reached: true, status: res.statusCode, headers, json };
   } catch (e) {
     const err = e as { code?: unknown; name?: unknown };
-    return { reached: false, host: hostOf(req.url), cause: typeof err.code === 'string' ? err.code : String(err.name ?? 'Error') };
+    const cause = expired ? 'deadline exceeded' : abort.signal.aborted ? 'aborted' : typeof err.code === 'string' ? err.code : String(err.name ?? 'Error');
+    return { reached: false, host: hostOf(req.url), cause };
+  } finally {
+    clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 

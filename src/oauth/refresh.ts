@@ -30,6 +30,12 @@ export interface OAuthRefreshConfig {
   timeoutMs?: number;
 }
 
+/** How a definition's access tokens tell their expiry; reading it needs no OAuth client. */
+export function expirySourceFor(def: Definition): ExpirySource {
+  const { expiry, introspectUrl } = tokenEndpointSpec(def);
+  return expiry === 'expires_in' ? { kind: 'expires_in' } : expiry === 'introspection' ? { kind: 'introspection', url: introspectUrl ?? '' } : { kind: 'fixed', seconds: expiry.fixed_seconds };
+}
+
 /** The refresh config for an account whose definition (after overrides) is `def`. */
 export function refreshConfigFor(def: Definition, client: { client_id: string; client_secret?: string | undefined }, opts: { extraAllowedHosts?: string[]; clientName?: string } = {}): OAuthRefreshConfig {
   const spec = tokenEndpointSpec(def);
@@ -39,12 +45,7 @@ export function refreshConfigFor(def: Definition, client: { client_id: string; c
     clientSecret: client.client_secret ?? '',
     clientAuth: spec.clientAuth,
     extraParams: spec.refreshParams,
-    expiry:
-      spec.expiry === 'expires_in'
-        ? { kind: 'expires_in' }
-        : spec.expiry === 'introspection'
-          ? { kind: 'introspection', url: spec.introspectUrl ?? '' }
-          : { kind: 'fixed', seconds: spec.expiry.fixed_seconds },
+    expiry: expirySourceFor(def),
     captureContext: contextCaptures(def)
       .filter((c) => c.host_patterns)
       .map((c) => ({ from: c.from, ...(c.to ? { to: c.to } : {}), hostPatterns: c.host_patterns! })),

@@ -4,7 +4,8 @@
  * above serialize and encrypt. Every method throws on failure (CrmMcpError 'store_unavailable');
  * nothing is swallowed into events.
  *
- * Atomicity: `compareAndSet`, `setIfAbsent` and `deleteIfEquals` are atomic across processes on
+ * Atomicity: `compareAndSet`, `setIfAbsent`, `extendIfEquals` and `deleteIfEquals` are atomic across
+ * processes on
  * Redis and on the embedded file (SQLite's write lock), and within one process on the memory
  * backend. Several replicas of one deployment belong on Redis.
  */
@@ -21,6 +22,11 @@ export interface KvStore {
   compareAndSet(key: string, expected: string | undefined, next: string): Promise<boolean>;
   /** Lock acquisition: writes only if absent; the entry disappears after `ttlMs`. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Lock extension (a lease's watchdog): sets the entry's TTL to `ttlMs` from now only if its
+   * current value equals `value`; false when it is absent, expired or someone else's.
+   */
+  extendIfEquals(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Lock release: deletes only if the current value equals `value` (compare-and-delete). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   close(): Promise<void>;

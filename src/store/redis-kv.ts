@@ -48,6 +48,12 @@ end
 redis.call('SET', KEYS[1], ARGV[3])
 return 1`;
 
+// PEXPIRE, unlike SET, is allowed when Redis is out of memory: a holder keeps its lock while
+// Redis refuses writes.
+const EXPIRE_IF_EQ_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
 const DEL_IF_EQ_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -117,6 +123,8 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
       }),
     setIfAbsent: (key, value, ttlMs) =>
       wrap('SET NX', async () => (await client.set(k(key), value, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })) === 'OK'),
+    extendIfEquals: (key, value, ttlMs) =>
+      wrap('compare-and-expire', async () => (await client.eval(EXPIRE_IF_EQ_SCRIPT, { keys: [k(key)], arguments: [value, String(Math.max(1, Math.ceil(ttlMs)))] })) === 1),
     deleteIfEquals: (key, value) =>
       wrap('compare-and-delete', async () => (await client.eval(DEL_IF_EQ_SCRIPT, { keys: [k(key)], arguments: [value] })) === 1),
     async close() {

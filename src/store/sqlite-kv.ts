@@ -224,6 +224,12 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
         write(key, value, clock.now() + ttlMs);
         return true;
       }),
+    extendIfEquals: (key, value, ttlMs) =>
+      tx(() => {
+        if (readLive(key) !== value) return false;
+        write(key, value, clock.now() + ttlMs);
+        return true;
+      }),
     deleteIfEquals: (key, value) =>
       tx(() => {
         if (readLive(key) !== value) return false;

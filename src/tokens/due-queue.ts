@@ -1,13 +1,15 @@
 /**
- * Due queues for proactive refresh: `claimDue` removes and returns what is due, so work per
- * tick is proportional to what is due. The memory queue is a binary min-heap with lazy deletion
- * (an id's live entry is the one matching `at` in the index).
+ * Due queues for proactive refresh: `claimDue` returns what is due and leases it — each claimed
+ * id stays queued, due again at the lease's end, so a claimer that fails or dies never drops it;
+ * whoever finishes the work reschedules it (`add`). Work per tick is proportional to what is due.
+ * The memory queue is a binary min-heap with lazy deletion (an id's live entry is the one matching
+ * `at` in the index).
  */
 export interface DueQueue {
   add(id: string, at: number): Promise<void>;
   remove(id: string): Promise<void>;
-  /** Removes and returns up to `limit` ids due at or before `now`, soonest first. */
-  claimDue(now: number, limit: number): Promise<string[]>;
+  /** Returns up to `limit` ids due at or before `now`, soonest first, each now due again at `leaseUntil`. */
+  claimDue(now: number, limit: number, leaseUntil: number): Promise<string[]>;
   peek(limit: number): Promise<Array<{ id: string; at: number }>>;
   size(): Promise<number>;
 }
@@ -61,12 +63,14 @@ export function createMemoryDueQueue(): DueQueue {
     async remove(id) {
       live.delete(id);
     },
-    async claimDue(now, limit) {
+    async claimDue(now, limit, leaseUntil) {
       const out: string[] = [];
       for (dropStale(); out.length < limit && heap.length > 0 && heap[0]!.at <= now; dropStale()) {
-        const e = pop()!;
-        live.delete(e.id);
-        out.push(e.id);
+        out.push(pop()!.id);
+      }
+      for (const id of out) {
+        live.set(id, leaseUntil);
+        push({ id, at: leaseUntil });
       }
       return out;
     },

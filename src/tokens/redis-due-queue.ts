@@ -1,7 +1,8 @@
 /**
  * Due queue on a Redis sorted set (score = due time, ms). `claimDue` is one Lua script
- * (ZRANGEBYSCORE + ZREM), so replicas sharing the Redis each claim a disjoint slice of what is
- * due; the token manager's lock + re-check still guards the refresh itself.
+ * (ZRANGEBYSCORE, then ZADD of each id at the lease's end), so replicas sharing the Redis each
+ * claim a disjoint slice of what is due, and an id a dead replica claimed comes due again; the
+ * token manager's lock + re-check still guards the refresh itself.
  * Key: `<kv prefix>sched:token-refresh`.
  */
 import type { RedisKv } from '../store/redis-kv.js';
@@ -11,7 +12,7 @@ export const SCHEDULE_KEY = 'sched:token-refresh';
 
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
 return ids`;
 
 export function createRedisDueQueue(kv: Pick<RedisKv, 'client' | 'prefix'>): DueQueue {
@@ -24,8 +25,8 @@ export function createRedisDueQueue(kv: Pick<RedisKv, 'client' | 'prefix'>): Due
     async remove(id) {
       await c.zRem(key, id);
     },
-    async claimDue(now, limit) {
-      const out = await c.eval(CLAIM, { keys: [key], arguments: [String(now), String(limit)] });
+    async claimDue(now, limit, leaseUntil) {
+      const out = await c.eval(CLAIM, { keys: [key], arguments: [String(now), String(limit), String(leaseUntil)] });
       return Array.isArray(out) ? out.map(String) : [];
     },
     async peek(limit) {

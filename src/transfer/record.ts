@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { AccountStatusSchema, AuthMethodSchema, LinkedAccountSchema, type LinkedAccount } from '../accounts/model.js';
+import { AccountStatusSchema, AuthMethodSchema, LinkedAccountSchema, type LinkedAccount, type OAuthToken } from '../accounts/model.js';
 
 const MASKED = /^\*{4}/;
 const secret = z
@@ -122,6 +122,25 @@ export function importedFields(a: LinkedAccount): NormalizedRecord {
     ...(a.integration_override ? { integration_override: a.integration_override } : {}),
     ...(a.unified_model_override ? { unified_model_override: a.unified_model_override } : {}),
   };
+}
+
+/** SHA-256 of a refresh token: what the import remembers of the tokens it wrote (never the token). */
+export function tokenFingerprint(refreshToken: string): string {
+  return createHash('sha256').update(refreshToken).digest('hex');
+}
+
+/**
+ * True when the record's OAuth tokens are older than the account's: an import must then keep the
+ * stored ones, which the provider may have rotated past the record's (using the record's would
+ * present a consumed refresh token). Older means issued before the stored tokens (both say when),
+ * or the very refresh token the last import wrote, which the account has since moved past.
+ * Tokens the account never had and that do not say when they were issued are taken (a reconnect
+ * elsewhere). Pure.
+ */
+export function recordTokensAreStale(record: OAuthToken | undefined, stored: OAuthToken | undefined, lastImportedFingerprint: string | undefined): boolean {
+  if (!record || !stored || record.refresh_token === stored.refresh_token) return false;
+  if (record.issued_at && stored.issued_at && Date.parse(record.issued_at) < Date.parse(stored.issued_at)) return true;
+  return record.refresh_token !== undefined && lastImportedFingerprint !== undefined && tokenFingerprint(record.refresh_token) === lastImportedFingerprint;
 }
 
 /** A zod issue list as one line: `context.oauth.token.access_token: Required; tenant_id: ...`. */

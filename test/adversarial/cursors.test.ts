@@ -67,6 +67,17 @@ describe('forged cursors (the report)', () => {
     }
   });
 
+  it('regression: another spelling of the same MAC bytes (a last character differing only in unused bits) is refused', async () => {
+    const real = await firstPage();
+    const last = real.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 32 MAC bytes take 43 characters: the last one carries 4 bits, its 2 low bits are unused.
+    const sameBits = alphabet[(alphabet.indexOf(last) & ~3) | ((alphabet.indexOf(last) + 1) & 3)]!;
+    const respelled = real.slice(0, -1) + sameBits;
+    expect(Buffer.from(respelled.split('.')[3]!, 'base64url')).toEqual(Buffer.from(real.split('.')[3]!, 'base64url'));
+    await refused(respelled);
+  });
+
   it('garbage of every shape is refused: not base64, huge, empty parts, JSON injection', async () => {
     for (const c of ['not-a-cursor', '....', 'c1...', `c1.${'k'.repeat(70)}.x.y`, 'c1.cur1.' + 'A'.repeat(9000) + '.x', legacy('abc'), legacy('//evil.example/x'), '{"v":1}']) await refused(c);
   });

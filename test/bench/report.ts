@@ -32,6 +32,17 @@ export function rows(r: BenchResults): Row[] {
     const s = f.spread;
     out.push({ figure: `proactive spread: ${s.accounts} accounts, same second`, value: `max ${s.max_per_bucket} vs mean ${s.mean_per_bucket} per 1-s bucket (${s.max_over_mean}×, ${s.buckets} buckets, ${s.refreshed} refreshed)`, goal: 'max ≤ 2× mean', status: goalStatus(s.max_over_mean <= 2 && s.refreshed === s.accounts) });
   }
+  if (f.idle) {
+    for (const r of f.idle.rows) {
+      const once = r.reuse_detections === 0 && r.invalid_grants === 0 && r.min_age_fraction >= 0.5 && r.max_age_fraction < 1;
+      out.push({
+        figure: `idle refresh: L = ${r.lifetime_s} s, ${r.replicas} replica${r.replicas > 1 ? 's' : ''} (${r.accounts} accounts × ${r.lifetimes} L)`,
+        value: `${r.refresh_grants} refresh grants = ${r.grants_per_lifetime} per account per L; each token replaced at ${r.min_age_fraction}–${r.max_age_fraction} L; ${r.reuse_detections} reuse, ${r.invalid_grants} invalid_grant`,
+        goal: 'each token refreshed once (≥ L/2, < L), no loop',
+        status: goalStatus(once),
+      });
+    }
+  }
   if (f.startup) {
     const s = f.startup;
     const med = (t: typeof s.crm_mcp) => (t.initialize_median_ms === null ? `failed: ${t.error ?? '?'}` : `${ms(t.initialize_median_ms)} median of ${t.runs}`);

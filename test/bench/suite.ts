@@ -4,6 +4,7 @@
  * throws is recorded under `errors` and the others still run.
  */
 import { cpus } from 'node:os';
+import { benchIdleRefresh, type IdleRefreshResult } from './idle-refresh.js';
 import { benchJsonata, type JsonataResult } from './jsonata.js';
 import { benchLatency, rawPage, type LatencyResult } from './latency.js';
 import { benchMemory, type MemoryResult } from './memory.js';
@@ -14,7 +15,7 @@ import { benchStartup, type StartupResult } from './startup.js';
 import { round, since } from './stats.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 
-export const BENCHES = ['latency', 'throughput', 'stampede', 'spread', 'startup', 'jsonata', 'memory'] as const;
+export const BENCHES = ['latency', 'throughput', 'stampede', 'spread', 'idle', 'startup', 'jsonata', 'memory'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 export interface BenchResults {
@@ -24,6 +25,7 @@ export interface BenchResults {
     throughput?: ThroughputResult;
     stampede?: StampedeResult;
     spread?: SpreadResult;
+    idle?: IdleRefreshResult;
     startup?: StartupResult;
     jsonata?: JsonataResult;
     memory?: MemoryResult;
@@ -51,6 +53,7 @@ export async function runBench(o: SuiteOptions): Promise<BenchResults> {
         'Store: embedded SQLite (encrypted) in a temp dir for the HTTP benches; spread uses the in-memory KvStore with a stepped clock.',
         "Stampede: the waiters' added latency is their token wait in the expired burst minus that in the same burst on a fresh token; with a fresh token each call reads and decrypts the account itself, in the stampede they share one refresh, so it can come out negative. The expired burst's max token wait bounds what any waiter paid.",
         'The engine reaches the sandbox through an undici Agent of 256 connections (the stampede would otherwise open 1,000 at once and overflow the listen backlog).',
+        'Idle refresh: each replica is the real token manager + scheduler (1 s ticks) in this process, all on one shared store and due queue (as replicas share Redis), against the sandbox OAuth server (rotation + reuse detection), which counts the refresh grants; time is a stepped clock shared by all.',
       ],
     },
     figures: {},
@@ -81,6 +84,7 @@ export async function runBench(o: SuiteOptions): Promise<BenchResults> {
     }
   }
   await step('spread', () => benchSpread(o), (v) => (results.figures.spread = v));
+  await step('idle', () => benchIdleRefresh(o), (v) => (results.figures.idle = v));
   await step('startup', () => benchStartup(o), (v) => (results.figures.startup = v));
   await step('memory', () => benchMemory(o), (v) => (results.figures.memory = v));
   results.meta.seconds = round(since(t0) / 1000, 1);

@@ -146,6 +146,15 @@ describe('operator commands in-process', () => {
     expectFailure(await exec(status, rt, ['--stale-after', 'soon']), 2, /--stale-after/);
   });
 
+  it('status lists active accounts whose refresh fails for their OAuth client (retried slowly, never dropped)', async () => {
+    const rt = memoryOperatorRuntime();
+    await rt.accounts.put(oauthAccount({ id: 'ok' }));
+    await rt.accounts.put({ ...oauthAccount({ id: 'bad-client' }), last_error: { code: 'oauth_client_misconfigured', message: "the OAuth client 'hubspot' was rejected (invalid_client)", at: '2026-01-01T00:00:00.000Z' } });
+    const s = JSON.parse((await exec(status, rt, ['--json'])).stdout);
+    expect(s.refresh_failing).toEqual([{ id: 'bad-client', integration: 'hubspot', since: '2026-01-01T00:00:00.000Z', reason: "the OAuth client 'hubspot' was rejected (invalid_client)" }]);
+    expect((await exec(status, rt, [])).stdout).toContain('active, refresh failing (OAuth client): 1');
+  });
+
   it('audit filters by account, tenant, operation and time', async () => {
     const rt = memoryOperatorRuntime();
     await rt.audit.append({ operation: 'import_account', outcome: 'success', actor: 'cli', tenant_id: 't1', account_id: 'a' });

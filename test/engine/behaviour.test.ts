@@ -175,7 +175,7 @@ describe('garbage from the provider', () => {
 });
 
 describe('token provider failures', () => {
-  for (const [code, expected] of [['needs_reauth', 'needs_reauth'], ['transient_auth', 'transient_auth'], ['oauth_client_misconfigured', 'transient_auth']] as const) {
+  for (const [code, expected] of [['needs_reauth', 'needs_reauth'], ['transient_auth', 'transient_auth'], ['oauth_client_misconfigured', 'internal']] as const) {
     it(`${code} → ${expected}, no provider request`, async () => {
       const tokens: TokenProvider = { getAccessToken: () => Promise.reject(new CrmMcpError(code, `token: ${code}`)) };
       const { engine, acct } = setup('hubspot', tokens);

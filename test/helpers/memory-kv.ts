@@ -52,6 +52,11 @@ export function createMemoryKv(clock: Clock = systemClock): KvStore {
       data.set(key, { value, expiresAt: clock.now() + ttlMs });
       return true;
     },
+    async extendIfEquals(key, value, ttlMs) {
+      if (live(key)?.value !== value) return false;
+      data.set(key, { value, expiresAt: clock.now() + ttlMs });
+      return true;
+    },
     async deleteIfEquals(key, value) {
       if (live(key)?.value !== value) return false;
       return data.delete(key);

@@ -27,15 +27,18 @@ export async function freePort(): Promise<number> {
 export interface RedisHandle {
   url: string;
   port: number;
+  /**
+   * Stops the server, runs `whileDown`, and starts it again on the same port and data directory
+   * (with `persist` every key and TTL survives).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisHandle> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-redis-'));
+async function spawnRedis(port: number, dir: string, persist: boolean): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir, '--protected-mode', 'yes'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await new Promise<void>((resolve, reject) => {
@@ -54,15 +57,35 @@ export async function startRedis(): Promise<RedisHandle> {
     });
   });
   child.removeAllListeners('exit');
+  return child;
+}
+
+async function stopRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** `persist`: an append-only file (fsync always), so a restart keeps every key and TTL. */
+export async function startRedis(opts: { persist?: boolean } = {}): Promise<RedisHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-redis-'));
+  const persist = opts.persist ?? false;
+  let child = await spawnRedis(port, dir, persist);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
+    async restart(whileDown) {
+      await stopRedis(child);
+      try {
+        await whileDown?.();
+      } finally {
+        child = await spawnRedis(port, dir, persist);
       }
+    },
+    async stop() {
+      await stopRedis(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -110,6 +110,19 @@ export function kvContract(f: KvFactory, skip: string | false = false): void {
       expect(await kv.get('s')).toBeUndefined();
     });
 
+    it('extendIfEquals renews only the owner\'s entry, and not one that has expired', async () => {
+      expect(await kv.setIfAbsent('lock:z', 'owner-1', f.ttlMs)).toBe(true);
+      expect(await kv.extendIfEquals('lock:z', 'owner-2', 60_000)).toBe(false);
+      expect(await kv.extendIfEquals('lock:z', 'owner-1', 60_000)).toBe(true);
+      await f.advance(f.ttlMs + 50);
+      expect(await kv.get('lock:z')).toBe('owner-1');
+      expect(await kv.setIfAbsent('lock:z', 'owner-2', f.ttlMs)).toBe(false);
+      expect(await kv.setIfAbsent('lock:w', 'owner-1', f.ttlMs)).toBe(true);
+      await f.advance(f.ttlMs + 50);
+      expect(await kv.extendIfEquals('lock:w', 'owner-1', 60_000)).toBe(false);
+      expect(await kv.get('lock:w')).toBeUndefined();
+    });
+
     it('deleteIfEquals deletes only the owner value', async () => {
       expect(await kv.setIfAbsent('lock:y', 'owner-1', 60_000)).toBe(true);
       expect(await kv.deleteIfEquals('lock:y', 'owner-2')).toBe(false);

@@ -315,7 +315,7 @@ describe('token manager', () => {
     expect(r.fake.provider.stats.introspectRequests).toBe(1);
   });
 
-  it('a failing store after a successful refresh keeps serving the new tokens and persists them on retry', async () => {
+  it('a failing store after a successful refresh: the new tokens are not served until stored, no second refresh starts, and the retry stores them', async () => {
     const r = await rig({ rotateRefreshTokens: true });
     await expired(r);
     let failWrites = 3;
@@ -325,20 +325,21 @@ describe('token manager', () => {
     };
     const store = createAccountStore({ kv: failingKv, codec: plainCodec, clock: r.clock });
     const manager = createTokenManager({ deps: r.deps, store, kv: r.kv, resolveRefreshConfig: async () => r.fake.config(), persistRetryDelaysMs: [1000, 2000, 4000] });
-    const a = await tokenFor(manager, r.store, 'acct-1');
-    expect(a.accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
+    const inProgress = (e: unknown) => isCrmMcpError(e, 'transient_auth') && (e as { details?: { reason?: string } }).details?.reason === 'persist_pending';
+    expect(inProgress(await tokenFor(manager, r.store, 'acct-1').catch((e: unknown) => e))).toBe(true);
     expect((await r.store.get('acct-1'))?.context.oauth?.token.refresh_token).toBe(OLD_RT);
-    const b = await tokenFor(manager, r.store, 'acct-1');
-    expect(b.accessToken).toBe(a.accessToken);
+    // A caller's own attempt (the second write) fails too: still in progress, and no second token request.
+    expect(inProgress(await tokenFor(manager, r.store, 'acct-1').catch((e: unknown) => e))).toBe(true);
     expect(requests(r)).toBe(1);
-    // The retries 1 s and 3 s later fail like the first write; the one at 7 s lands.
-    await r.clock.advance(3000);
+    // The retry 1 s later fails like the first writes; the one 2 s after that lands.
+    await r.clock.advance(1000);
     expect((await r.store.get('acct-1'))?.context.oauth?.token.refresh_token).toBe(OLD_RT);
-    expect((await tokenFor(manager, r.store, 'acct-1')).accessToken).toBe(a.accessToken);
     await r.clock.advance(60_000);
     const stored = await r.store.get('acct-1');
-    expect(stored?.context.oauth?.token.access_token).toBe(a.accessToken);
+    expect(stored?.context.oauth?.token.access_token).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
     expect(stored?.context.oauth?.token.refresh_token).toBe(r.fake.provider.currentRefreshToken(OLD_RT));
+    expect((await tokenFor(manager, r.store, 'acct-1')).accessToken).toBe(r.fake.provider.stats.issuedAccessTokens[0]);
+    expect(requests(r)).toBe(1);
     expect(r.fake.provider.isGrantRevoked(OLD_RT)).toBe(false);
   });
 

@@ -146,7 +146,7 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     }
   }, 60_000);
 
-  it('a lock holder killed before sending its request blocks the account only until the lock TTL; the account stays active', async () => {
+  it('a lock holder killed as its request leaves blocks the account only until the lock\'s hold TTL (no one presents a refresh token it may have spent); the account stays active', async () => {
     const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
     fake.seed('rt_dead_0');
     await store.put(oauthAccount('dead', { access: 'at_dead_old', refresh: 'rt_dead_0', expiresAt: Date.now() - 1000 }));
@@ -239,12 +239,16 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     const q2 = createRedisDueQueue(kv2);
     for (let i = 0; i < 500; i++) await q1.add(`d${i}`, 1000 + i);
     await q1.add('later', 10_000);
-    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? q1 : q2).claimDue(2000, 60)));
+    const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? q1 : q2).claimDue(2000, 60, 50_000)));
     const all = claims.flat();
     expect(all).toHaveLength(500);
     expect(new Set(all).size).toBe(500);
-    expect(await q1.peek(5)).toEqual([{ id: 'later', at: 10_000 }]);
-    await q2.remove('later');
+    // Claims are leases: every claimed id is due again at the lease's end, after the unclaimed one.
+    expect(await q1.peek(1)).toEqual([{ id: 'later', at: 10_000 }]);
+    expect(await q1.size()).toBe(501);
+    expect(await q2.claimDue(49_999, 1000, 60_000)).toEqual(['later']);
+    expect(new Set(await q1.claimDue(50_000, 1000, 90_000))).toEqual(new Set(all));
+    for (const id of [...all, 'later']) await q2.remove(id);
     expect(await q1.size()).toBe(0);
     await kv2.close();
   });

@@ -14,16 +14,21 @@ afterEach(async () => {
 });
 
 describe('due queue', () => {
-  it('claims only what is due, soonest first, honouring reschedule and removal', async () => {
+  it('claims only what is due, soonest first, honouring reschedule and removal; a claim is a lease', async () => {
     const q = createMemoryDueQueue();
     await q.add('a', 30);
     await q.add('b', 10);
     await q.add('c', 20);
     await q.add('a', 5); // reschedule
     await q.remove('c');
-    expect(await q.claimDue(15, 10)).toEqual(['a', 'b']);
-    expect(await q.claimDue(100, 10)).toEqual([]);
-    expect(await q.size()).toBe(0);
+    expect(await q.claimDue(15, 10, 1000)).toEqual(['a', 'b']);
+    expect(await q.claimDue(100, 10, 1100)).toEqual([]);
+    // Claimed ids stay queued until their lease ends, unless whoever did the work reschedules them.
+    expect(await q.peek(10)).toEqual([{ id: 'a', at: 1000 }, { id: 'b', at: 1000 }]);
+    await q.add('b', 5000);
+    expect(await q.claimDue(1000, 10, 2000)).toEqual(['a']);
+    await q.remove('a');
+    expect(await q.size()).toBe(1);
   });
 });
 

@@ -41,6 +41,7 @@ export function define(accounts: Command, ctx: CommandContext): void {
     .usage('[options] <file|->')
     .option('--verify', 'make one call per account through the token manager and report active / needs_reauth / failed', false)
     .option('--concurrency <n>', 'parallel verifications and writes, 1-64 (default 8)')
+    .option('--force-tokens', "write the records' tokens even where the account holds newer ones (rotated since)", false)
     .addHelpText('after', '\nLimits per record (a record over one is reported by line; the others import): 1 MiB of JSON, 64 KiB per string field, 32 levels of nesting.')
     .action(ctx.action((cmd) => runImport(ctx.io, values(cmd), cmd.args, creating)));
   accounts

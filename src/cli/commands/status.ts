@@ -40,9 +40,12 @@ export function define(status: Command, ctx: CommandContext): void {
         const scheduled = await rt.scheduler?.upcoming?.(nextN);
         const windows: NonNullable<ReturnType<typeof refreshWindow>>[] = [];
         const refreshable = new Set<string>();
+        // Active accounts whose refresh fails for a reason outside them (the OAuth client): retried slowly, never dropped.
+        const failing: Array<{ id: string; integration: string; since: string; reason: string }> = [];
         for await (const a of rt.accounts.list()) {
           if (a.handed_off) handedOff++;
           else if (a.status === 'active') refreshable.add(a.id);
+          if (a.status === 'active' && a.last_error?.code === 'oauth_client_misconfigured') failing.push({ id: a.id, integration: a.integration, since: a.last_error.at, reason: a.last_error.message });
           const w = scheduled ? undefined : refreshWindow(a);
           if (w) windows.push(w);
         }
@@ -55,10 +58,12 @@ export function define(status: Command, ctx: CommandContext): void {
           ...Object.entries(counts).map(([s, n]) => `  ${s.padEnd(18)} ${n}`),
           `needs_reauth longer than ${Math.round(staleMs / 86400e3)} day(s): ${stale.length}`,
           ...stale.map((s) => `  ${s.id}  ${s.integration}  tenant=${s.tenant_id}  since ${s.since} (${s.days} d)${s.reason ? `: ${s.reason}` : ''}`),
+          `active, refresh failing (OAuth client): ${failing.length}`,
+          ...failing.map((f) => `  ${f.id}  ${f.integration}  since ${f.since}: ${f.reason}`),
           `next refreshes${upcoming ? '' : ' (earliest start of each 60–180 s window)'}:`,
           ...next.map((n) => `  ${n.at}  ${n.account_id}`),
         ].join('\n');
-        out(io, v.json, { total, unreadable: unreadable.size, counts, handed_off: handedOff, stale_needs_reauth: stale, next_refreshes: next, next_refreshes_source: upcoming ? 'scheduler' : 'expiry' }, text);
+        out(io, v.json, { total, unreadable: unreadable.size, counts, handed_off: handedOff, stale_needs_reauth: stale, refresh_failing: failing, next_refreshes: next, next_refreshes_source: upcoming ? 'scheduler' : 'expiry' }, text);
         if (unreadable.size === 0) return EXIT.ok;
         const reasons = [...new Set(unreadable.values())].join(', ');
         io.stderr(`crm-mcp status: ${unreadable.size} account(s) cannot be read (${reasons}): check the encryption key (CRM_MCP_ENCRYPTION_KEY(S) or the key file); 'crm-mcp accounts list' names them\n`);

@@ -39,7 +39,7 @@ export async function runImport(io: CliIo, v: AccountsValues, pos: string[], run
 
   const rt = await runtime();
   const report = await importAccounts(
-    { accounts: rt.accounts, kv: rt.kv, clock: rt.deps.clock, audit: rt.audit, actor: 'cli', knownIntegration: (n) => rt.integration(n) !== undefined, checkRecord: (r) => rt.integration(r.integration)?.overrideProblem?.(r), concurrency, ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) },
+    { accounts: rt.accounts, kv: rt.kv, clock: rt.deps.clock, audit: rt.audit, actor: 'cli', knownIntegration: (n) => rt.integration(n) !== undefined, checkRecord: (r) => rt.integration(r.integration)?.overrideProblem?.(r), concurrency, forceTokens: v.forceTokens === true, ...(rt.scheduler ? { scheduler: rt.scheduler } : {}) },
     items,
   );
   for (const bad of report.invalid) io.stderr(`line ${bad.line}: ${oneLine(bad.error)}\n`);
@@ -55,7 +55,8 @@ export async function runImport(io: CliIo, v: AccountsValues, pos: string[], run
   }
 
   const { accounts: rows, ...counts } = report;
-  const text1 = `imported ${report.records} record(s): ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.invalid.length} invalid`;
+  const kept = report.tokens_kept ? ` (${report.tokens_kept} kept their newer stored tokens; --force-tokens overrides)` : '';
+  const text1 = `imported ${report.records} record(s): ${report.created} created, ${report.updated} updated${kept}, ${report.unchanged} unchanged, ${report.invalid.length} invalid`;
   const text2 = verify
     ? `\nverified: ${verify.active} active, ${verify.needs_reauth} needs_reauth, ${verify.failed} failed` +
       verify.accounts

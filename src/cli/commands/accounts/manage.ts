@@ -25,6 +25,7 @@ export interface AccountsValues {
   apiKeyStdin?: boolean;
   verify?: boolean;
   concurrency?: string;
+  forceTokens?: boolean;
   includeSecrets?: boolean;
   handOff?: boolean;
   out?: string;
