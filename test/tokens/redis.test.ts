@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';
@@ -12,54 +11,16 @@ import { createTokenManager } from '../../src/tokens/manager.js';
 import { createRedisDueQueue } from '../../src/tokens/redis-due-queue.js';
 import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
 import { ROOT } from '../helpers/dist.js';
+import { spawnIpcChild, type IpcMessage } from '../helpers/ipc-child.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
 import { startTestOAuth, type TestOAuth } from './helpers/oauth.js';
 import { tokenFor } from './helpers/calls.js';
 import { oauthAccount } from './helpers/setup.js';
 
-/** What test/tokens/fixtures/worker.mjs sends over its IPC channel. */
-type WorkerMessage =
-  | { type: 'ready' | 'lock-held' | 'sending' }
-  | { type: 'done'; tokens: string[]; errors: string[]; lock: { attempts: number; acquired: number; denied: number } };
+/** The last message test/tokens/fixtures/worker.mjs sends (before it: 'ready', 'lock-held', 'sending'). */
+type Done = IpcMessage & { type: 'done'; tokens: string[]; errors: string[]; lock: { attempts: number; acquired: number; denied: number } };
 
-interface Worker {
-  child: ChildProcess;
-  /** The first message of `type`; rejects with the worker's stderr if it exits before sending one. */
-  next<T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>>;
-  exited: Promise<NodeJS.Signals | null>;
-}
-
-function run(args: string[]): Worker {
-  const child = spawn(process.execPath, [join(ROOT, 'test/tokens/fixtures/worker.mjs'), ...args], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const got: WorkerMessage[] = [];
-  const changed = new Set<() => void>();
-  let err = '';
-  let exit: string | undefined;
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  child.on('message', (m: WorkerMessage) => {
-    got.push(m);
-    for (const f of changed) f();
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (code, signal) => {
-      exit = `worker exited ${code ?? signal}`;
-      for (const f of changed) f();
-      resolve(signal);
-    }),
-  );
-  const next = <T extends WorkerMessage['type']>(type: T) =>
-    new Promise<Extract<WorkerMessage, { type: T }>>((resolve, reject) => {
-      const check = () => {
-        const m = got.find((x): x is Extract<WorkerMessage, { type: T }> => x.type === type);
-        if (m || exit) changed.delete(check);
-        if (m) resolve(m);
-        else if (exit) reject(new Error(`${exit} before sending '${type}': ${err}`));
-      };
-      changed.add(check);
-      check();
-    });
-  return { child, next, exited };
-}
+const run = (args: string[]) => spawnIpcChild(join(ROOT, 'test/tokens/fixtures/worker.mjs'), args);
 
 describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailable ? '' : ` (${redisSkipReason})`}`, () => {
   let redis: RedisHandle;
@@ -96,7 +57,7 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
         return released;
       },
     });
-    const workers: Worker[] = [];
+    const workers: Array<ReturnType<typeof run>> = [];
     try {
       const store = createAccountStore({ kv, codec: plainCodec, clock: systemClock });
       gated.seed('rt_multi_0');
@@ -118,7 +79,7 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
       await decided;
       expect(seen).toEqual({ requests: 1, lockHeld: 3, finished: 0 });
       releaseAnswer();
-      const outs = await Promise.all(workers.map((w) => w.next('done')));
+      const outs = await Promise.all(workers.map((w) => w.next<Done>('done')));
       // Contention happened: every worker went for the lock; all but the one that refreshed found it taken.
       expect(outs.every((o) => o.lock.attempts > 0)).toBe(true);
       expect(outs.filter((o) => o.lock.denied > 0)).toHaveLength(3);
@@ -159,7 +120,7 @@ describe.skipIf(!redisAvailable)(`token manager on a shared Redis${redisAvailabl
     expect(remaining).toBeGreaterThan(0);
     expect(remaining).toBeLessThanOrEqual(TTL);
     holder.child.kill('SIGKILL');
-    expect(await holder.exited).toBe('SIGKILL');
+    expect((await holder.exited).signal).toBe('SIGKILL');
     expect(fake.provider.stats.tokenRequests - before).toBe(0); // it died before its request reached the provider
     const deps = { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() };
     const cfg = async () => fake.config();
