@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -21,7 +22,10 @@ import type { IsolationReply, IsolationRequest } from './isolation-worker.js';
 
 export interface IsolationOptions {
   limits: EvalLimits;
-  /** Worker threads (default 2). */
+  /**
+   * Worker threads (default: one fewer than the cores, at least 1, at most 2 — so a flood of
+   * hostile evaluations never takes every core from the server's event loop).
+   */
   workers?: number;
   /** V8 heap bound per worker (default 256 MB old generation). */
   maxOldGenerationSizeMb?: number;
@@ -73,7 +77,7 @@ function workerScript(): { script: URL | string; eval: boolean } {
 }
 
 export function createIsolation(opts: IsolationOptions): Isolation {
-  const size = Math.max(1, opts.workers ?? 2);
+  const size = Math.max(1, opts.workers ?? Math.min(2, availableParallelism() - 1));
   const killAfterMs = opts.killAfterMs ?? 10_000;
   const slots: Slot[] = [];
   const queue: Job[] = [];
