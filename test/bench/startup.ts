@@ -16,7 +16,7 @@
  * another Node, a shorter second pass on that one is reported too.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,11 @@ export interface StartupTarget {
   first_tool_result_median_ms: number | null;
   /** Median peak RSS (VmHWM, MB) read right after tools/list was answered; null off Linux. */
   peak_rss_mb_after_list: number | null;
+  /**
+   * Median CPU time (ms, every thread) the process had used when tools/list was answered; null
+   * off Linux. Less sensitive than wall time to other load on the machine.
+   */
+  cpu_ms_at_list: number | null;
   tools: number | null;
   /** What the first tool call was. */
   tool_call: string;
@@ -60,6 +65,8 @@ export interface StartupTargets {
   node_floor: StartupTarget;
   /** crm-mcp's tools/list median over the bare v2 server's. */
   tools_list_ratio: number | null;
+  /** The same ratio for CPU time used until tools/list. */
+  cpu_at_list_ratio: number | null;
 }
 
 /** The machine's Node; `other_node` is the bench's own Node when it differs. */
@@ -92,6 +99,7 @@ interface Run {
   list: number | null;
   result: number | null;
   rssMb: number | null;
+  cpuMs: number | null;
   tools: unknown[] | null;
   callResult?: unknown;
   error?: string;
@@ -107,11 +115,22 @@ function peakRssMb(pid: number | undefined): number | null {
   }
 }
 
+/** CPU time the process has used so far, every thread (schedstat: ns on CPU), in ms; null where /proc is not there. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    return round(ns / 1e6, 1);
+  } catch {
+    return null;
+  }
+}
+
 function once(spec: Spec, timeoutMs: number): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const child = spawn(spec.command, spec.args, { cwd: ROOT, env: { ...process.env, ...spec.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const run: Run = { init: null, list: null, result: null, rssMb: null, tools: null };
+    const run: Run = { init: null, list: null, result: null, rssMb: null, cpuMs: null, tools: null };
     let buf = '';
     let err = '';
     let done = false;
@@ -149,6 +168,7 @@ function once(spec: Spec, timeoutMs: number): Promise<Run> {
         } else if (msg.id === 2 && run.list === null) {
           run.list = since(t0);
           run.rssMb = peakRssMb(child.pid);
+          run.cpuMs = cpuMs(child.pid);
           run.tools = Array.isArray(msg.result?.tools) ? msg.result.tools : null;
           send(call(spec.call.name, spec.call.args));
         } else if (msg.id === 3) {
@@ -177,6 +197,7 @@ function summarizeRuns(spec: Spec, runs: Run[]): StartupTarget {
     tools_list_median_ms: all((r) => r.list),
     first_tool_result_median_ms: all((r) => r.result),
     peak_rss_mb_after_list: all((r) => r.rssMb),
+    cpu_ms_at_list: all((r) => r.cpuMs),
     tools: runs.find((r) => r.tools !== null)?.tools?.length ?? null,
     tool_call: spec.call.name,
     ...(error ? { error } : {}),
@@ -184,7 +205,7 @@ function summarizeRuns(spec: Spec, runs: Run[]): StartupTarget {
 }
 
 const skipped = (name: string, call: string, reason: string): StartupTarget => ({
-  name, runs: 0, initialize_median_ms: null, initialize_ms: [], tools_list_median_ms: null, first_tool_result_median_ms: null, peak_rss_mb_after_list: null, tools: null, tool_call: call, error: reason,
+  name, runs: 0, initialize_median_ms: null, initialize_ms: [], tools_list_median_ms: null, first_tool_result_median_ms: null, peak_rss_mb_after_list: null, cpu_ms_at_list: null, tools: null, tool_call: call, error: reason,
 });
 
 interface Fixture {
@@ -275,6 +296,8 @@ async function pass(node: string, n: number, fx: Fixture): Promise<StartupTarget
   for (const [key, spec, reason] of specs) out[key] = spec ? summarizeRuns(spec, runs.get(key)!) : skipped('@hubspot/mcp-server', 'hubspot-generate-feedback-link', reason);
   const [c, b] = [out.crm_mcp.tools_list_median_ms, out.bare_sdk_mcp_server.tools_list_median_ms];
   out.tools_list_ratio = c !== null && b !== null ? round(c / b, 2) : null;
+  const [cc, bc] = [out.crm_mcp.cpu_ms_at_list, out.bare_sdk_mcp_server.cpu_ms_at_list];
+  out.cpu_at_list_ratio = cc !== null && bc !== null ? round(cc / bc, 2) : null;
   return out;
 }
 
@@ -284,7 +307,7 @@ export function startupRows(s: StartupResult): Row[] {
   const line = (t: StartupTarget) =>
     t.tools_list_median_ms === null
       ? `failed: ${t.error ?? '?'}`
-      : `initialize ${ms(t.initialize_median_ms)}, tools/list ${ms(t.tools_list_median_ms)} (${t.tools} tools), first ${t.tool_call} ${ms(t.first_tool_result_median_ms)}, peak RSS ${t.peak_rss_mb_after_list ?? '—'} MB; median of ${t.runs}`;
+      : `initialize ${ms(t.initialize_median_ms)}, tools/list ${ms(t.tools_list_median_ms)} (${t.tools} tools), first ${t.tool_call} ${ms(t.first_tool_result_median_ms)}, CPU until tools/list ${ms(t.cpu_ms_at_list)}, peak RSS ${t.peak_rss_mb_after_list ?? '—'} MB; median of ${t.runs}`;
   const rows: Row[] = [
     {
       figure: `stdio startup (node ${s.node.version}): crm-mcp tools/list vs bare v2 server`,
@@ -292,6 +315,7 @@ export function startupRows(s: StartupResult): Row[] {
       goal: `≤ ${GOAL_RATIO}× the bare v2 server`,
       status: goalStatus(s.tools_list_ratio === null ? false : s.tools_list_ratio <= GOAL_RATIO),
     },
+    info('  same, CPU time used until tools/list', s.cpu_at_list_ratio === null ? 'not measured' : `${s.cpu_at_list_ratio}× (${ms(s.crm_mcp.cpu_ms_at_list)} vs ${ms(s.bare_sdk_mcp_server.cpu_ms_at_list)})`),
     info('  crm-mcp stdio', line(s.crm_mcp)),
     info('  bare v2 McpServer, same 13 tools', line(s.bare_sdk_mcp_server)),
     info(`  ${s.hubspot_mcp_server.name}`, line(s.hubspot_mcp_server)),
