@@ -18,8 +18,7 @@ import { findKeyring, generateKeyring, keyMissingForSealedData, keyNotConfigured
 import type { AccountStore } from '../store/account-store.js';
 import { createAccountStore } from '../store/kv-account-store.js';
 import type { KvStore } from '../store/kv.js';
-import { createRedisKv, type RedisClient } from '../store/redis-kv.js';
-import { createSqliteKv } from '../store/sqlite-kv.js';
+import type { RedisClient } from '../store/redis-kv.js';
 import type { AppConfig } from './config.js';
 
 export interface OpenStoreDeps {
@@ -62,7 +61,10 @@ export async function openStore(config: AppConfig, deps: OpenStoreDeps = {}): Pr
 
   let kv: KvStore;
   let redis: RedisClient | undefined;
+  // Each backend's client loads only when it is the one configured (@redis/client alone costs
+  // ~100 ms of startup that an embedded-store `stdio` would pay for nothing).
   if (config.store.kind === 'redis') {
+    const { createRedisKv } = await import('../store/redis-kv.js');
     const r = await createRedisKv({ url: config.store.url, prefix: config.store.prefix });
     kv = r;
     redis = r.client;
@@ -73,6 +75,7 @@ export async function openStore(config: AppConfig, deps: OpenStoreDeps = {}): Pr
         throw new CrmMcpError('store_unavailable', `no store at ${path}: create it with 'crm-mcp init' (or 'accounts create', 'accounts import', 'connect'), or point --store / --data-dir at an existing one`);
       }
     }
+    const { createSqliteKv } = await import('../store/sqlite-kv.js');
     kv = await createSqliteKv({ path, clock });
   }
 

@@ -4,7 +4,6 @@
  * expired-access-token error it forces one refresh and retries once; it never retries or
  * waits on throttling or 5xx — those come back as typed results with rate-limit figures.
  */
-import { request } from 'undici';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Deps } from '../core/deps.js';
@@ -76,6 +75,8 @@ export function createEngine(opts: EngineOptions): Engine {
     sent.count += 1;
     let res;
     try {
+      // undici loads on the first provider call, not before `tools/list` (stdio startup).
+      const { request } = await import('undici');
       res = await request(req.url, {
         method: req.method,
         headers: req.headers,

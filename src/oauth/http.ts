@@ -7,7 +7,7 @@
  * AbortSignal (undici's own timeouts are per-phase idle timers: a trickling answer never trips
  * them). Network deadlines run on real time, like the socket's own timers.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ClientAuth } from './client-auth.js';
 
 export interface OAuthRequest {
@@ -61,6 +61,8 @@ export async function sendOAuthRequest(req: OAuthRequest, opts: SendOptions): Pr
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) abort.abort();
   try {
+    // undici loads on the first call: a server that never refreshes never pays for it.
+    const { request } = await import('undici');
     const res = await request(req.url, {
       method: 'POST',
       headers: req.headers,

@@ -2,7 +2,7 @@
  * Account lifecycle webhooks, POSTed as JSON to every configured endpoint, signed per Standard
  * Webhooks and retried with backoff on the injected clock. Payloads never carry secrets.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import { signWebhook } from './sign.js';
@@ -51,6 +51,8 @@ export function createWebhookSender(opts: WebhookSenderOptions): WebhookSender {
       const ts = Math.floor(opts.clock.now() / 1000);
       let status = 0;
       try {
+        // undici loads on the first delivery, not at startup.
+        const { request } = await import('undici');
         const res = await request(ep.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(ep.secret, id, ts, body) },

@@ -1,5 +1,6 @@
 /** Turns the bench results into the table rows (figure, value, goal, PASS/MISS). */
 import type { BenchResults } from './suite.js';
+import { startupRows } from './startup.js';
 import { goalStatus, ms, round, type Row } from './stats.js';
 
 const failedNote = (f: Record<string, number>): string => (Object.keys(f).length ? ` — FAILED calls: ${Object.entries(f).map(([k, v]) => `${v}× ${k}`).join(', ')}` : '');
@@ -43,17 +44,7 @@ export function rows(r: BenchResults): Row[] {
       });
     }
   }
-  if (f.startup) {
-    const s = f.startup;
-    const med = (t: typeof s.crm_mcp) => (t.initialize_median_ms === null ? `failed: ${t.error ?? '?'}` : `${ms(t.initialize_median_ms)} median of ${t.runs}`);
-    out.push({ figure: `stdio startup (node ${s.node.version}): crm-mcp spawn → initialize`, value: med(s.crm_mcp), goal: '≤ 150 ms median', status: goalStatus(s.crm_mcp.initialize_median_ms === null ? false : s.crm_mcp.initialize_median_ms <= 150) });
-    out.push(info('  crm-mcp spawn → tools/list answered', s.crm_mcp.tools_list_median_ms === null ? `not served: ${s.crm_mcp.error ?? '?'}` : `${ms(s.crm_mcp.tools_list_median_ms)} (${s.crm_mcp.tools} tools)`));
-    out.push(info('  @hubspot/mcp-server 0.4.0 → initialize', med(s.hubspot_mcp_server)));
-    out.push(info('  bare SDK McpServer → initialize', med(s.bare_sdk_mcp_server)));
-    out.push(info('  node answering one line (floor)', med(s.node_floor)));
-    const o = s.other_node;
-    if (o) out.push(info(`  same on node ${o.node.version} (the bench's node)`, `crm-mcp ${ms(o.crm_mcp.initialize_median_ms)} (tools/list ${ms(o.crm_mcp.tools_list_median_ms)}), @hubspot ${ms(o.hubspot_mcp_server.initialize_median_ms)}, bare SDK ${ms(o.bare_sdk_mcp_server.initialize_median_ms)}, floor ${ms(o.node_floor.initialize_median_ms)}; median of ${o.crm_mcp.runs}`));
-  }
+  if (f.startup) out.push(...startupRows(f.startup));
   if (f.jsonata) {
     const j = f.jsonata;
     out.push(info(`JSONata mapping, ${j.records}-record page`, `jsonata interpreter ${ms(j.jsonata_ms)}, compiled fast path ${j.fast_path_ms} ms, plain TS ${j.plain_ts_ms} ms (interpreter/TS ${j.ratio}×); engine step with record schema ${ms(j.engine_map_step_ms)}; outputs identical: ${j.outputs_identical}`));

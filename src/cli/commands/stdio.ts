@@ -1,20 +1,40 @@
 /**
  * `crm-mcp stdio --account <id>`: one linked account over stdio. stdout carries only MCP
  * protocol; logs go to stderr as JSON lines (redacted), and so does a failure, as one line
- * (`--json` is accepted like everywhere but changes nothing here). Imports are lazy so the
- * spawn → initialize path loads only what it needs.
+ * (`--json` is accepted like everywhere but changes nothing here).
+ *
+ * The first answer a client gets is a real one: stdin is read from the start (requests wait in
+ * a buffer) while the app opens and the account is read; then the SDK server answers them. When
+ * the account cannot be served (unknown account, no key, unreachable store), the first request
+ * — `initialize`, `server/discover` or any — is answered with a JSON-RPC error carrying the
+ * reason (and so is any request that follows while the client keeps the pipe open: a probing
+ * client's retry), and the command exits non-zero. Imports are lazy: only what `tools/list` needs loads
+ * before it is answered (src/app/open-app.ts defers the rest to first use).
  */
-import { Writable, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { Command } from 'commander';
+import type { LinkedAccount } from '../../accounts/model.js';
 import type { McpRuntime } from '../../mcp/runtime.js';
-import { startFastInit } from '../../mcp/stdio-fast-init.js';
+import type { createServer as CreateServer } from '../../mcp/server.js';
+import { answerRequests } from '../../mcp/stdio-early-error.js';
+import { trackPendingRequests, type PendingRequests } from '../../mcp/stdio-pending.js';
 import type { CommandContext } from '../context.js';
-import { EXIT, failure, notFound, usageError } from '../exit.js';
+import { EXIT, failure, notFound, toFailure, usageError } from '../exit.js';
+import { oneLine } from '../kit.js';
 
 const HELP = `
 Serves the unified CRM tools of one linked account over stdio (for Claude Desktop, VS Code, ...)
 until stdin closes. stdout carries only MCP protocol, so --json changes nothing here: logs and
-failures go to stderr.`;
+failures go to stderr. When the account cannot be served, the client's first request is answered
+with a JSON-RPC error carrying the reason, and the exit code is non-zero.`;
+
+/**
+ * A failed start answers requests until stdin closes, or: no request came within
+ * FIRST_REQUEST_WAIT_MS, or none more within LINGER_MS of the last answer (a probing client's
+ * second attempt comes right after the first answer).
+ */
+const FIRST_REQUEST_WAIT_MS = 5_000;
+const LINGER_MS = 1_000;
 
 export function define(stdio: Command, ctx: CommandContext): void {
   stdio
@@ -25,22 +45,41 @@ export function define(stdio: Command, ctx: CommandContext): void {
       ctx.action(async (cmd) => {
         const v = cmd.opts<{ account?: string; reconnectUrl?: string }>();
         if (!v.account) throw usageError('--account is required');
+        const accountId = v.account;
         const { stdin } = ctx.io;
         if (!stdin) throw failure('no_stdin', 'stdio needs a stdin to read the protocol from');
+        const pending = trackPendingRequests();
         const stdout = new Writable({
           write(chunk: Buffer | string, _enc, done) {
+            pending.written(chunk);
             ctx.io.stdout(chunk.toString());
             done();
           },
         });
-        // Start reading stdin now: `initialize` is answered while the SDK and the runtime load.
-        const fast = startFastInit(stdin, stdout);
+        // Requests that arrive while the app opens wait here, in order.
+        const input = new PassThrough();
+        stdin.on('data', pending.read);
+        stdin.pipe(input);
         try {
-          await fast.firstLine(50);
-          const rt = await ctx.mcp();
-          return await serveStdio(rt, { accountId: v.account, reconnectUrl: v.reconnectUrl ?? ctx.io.env.CRM_MCP_RECONNECT_URL }, { stdin: fast.input, stdout: fast.output, onConnected: fast.ready });
+          // The server module loads while the store opens (both mostly wait on the disk).
+          const serverModule = import('../../mcp/server.js');
+          serverModule.catch(() => {});
+          let opened: { rt: McpRuntime; account: LinkedAccount };
+          try {
+            const rt = await ctx.mcp();
+            const account = await rt.accounts.get(accountId);
+            if (!account) throw notFound(`account '${accountId}' not found`);
+            opened = { rt, account };
+          } catch (err) {
+            const f = toFailure(err);
+            if (!(stdin as { isTTY?: boolean }).isTTY) await answerRequests(input, stdout, { message: oneLine(f.message), reason: f.code }, { firstWaitMs: FIRST_REQUEST_WAIT_MS, lingerMs: LINGER_MS });
+            throw f;
+          }
+          return await serveStdio(opened, (await serverModule).createServer, { accountId, reconnectUrl: v.reconnectUrl ?? ctx.io.env.CRM_MCP_RECONNECT_URL }, { stdin: input, stdout, pending });
         } finally {
           // Whatever happened, stop reading so the process can exit.
+          stdin.unpipe(input);
+          stdin.off('data', pending.read);
           stdin.destroy();
         }
       }),
@@ -49,14 +88,13 @@ export function define(stdio: Command, ctx: CommandContext): void {
 
 /** Serves until stdin closes. */
 async function serveStdio(
-  rt: McpRuntime,
+  { rt, account }: { rt: McpRuntime; account: LinkedAccount },
+  createServer: typeof CreateServer,
   opts: { accountId: string; reconnectUrl?: string | undefined },
-  streams: { stdin: Readable; stdout: Writable; onConnected: () => void },
+  streams: { stdin: Readable; stdout: Writable; pending: PendingRequests },
 ): Promise<number> {
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
-  const account = await rt.accounts.get(opts.accountId);
-  if (!account) throw notFound(`account '${opts.accountId}' not found`);
-  const [{ createServer }, { StdioServerTransport }] = await Promise.all([import('../../mcp/server.js'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const crmName = rt.crmName(account.integration);
   const built = await createServer({
     account,
@@ -69,10 +107,10 @@ async function serveStdio(
   const transport = new StdioServerTransport(streams.stdin, streams.stdout);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
-    streams.stdin.once('end', () => resolve());
+    // Requests read before stdin ended are answered before the server closes.
+    streams.stdin.once('end', () => void streams.pending.settled().then(resolve));
   });
   await built.server.connect(transport);
-  streams.onConnected();
   log.info('serving', { integration: account.integration, tools: built.tools.length });
   await closed;
   await built.cleanup();
