@@ -1,9 +1,9 @@
 /**
  * Small statistics and the report table. Every figure a bench produces becomes rows of
- * `{ figure, value, goal, status }`; a goal is only ever reported here, never asserted.
+ * `{ figure, value, goal, status }` (✓ met, ✗ missed); a goal is only ever reported here, never asserted.
  */
 
-export type Status = 'PASS' | 'MISS' | 'info' | 'n/a';
+export type Status = '✓' | '✗' | 'info' | 'n/a';
 
 export interface Row {
   figure: string;
@@ -105,7 +105,7 @@ export async function timeConcurrent(total: number, concurrency: number, fn: () 
 }
 
 export function goalStatus(met: boolean | undefined): Status {
-  return met === undefined ? 'n/a' : met ? 'PASS' : 'MISS';
+  return met === undefined ? 'n/a' : met ? '✓' : '✗';
 }
 
 export const ms = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);

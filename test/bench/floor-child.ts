@@ -1,0 +1,66 @@
+/**
+ * The floors crm-mcp is compared with, each in a process of its own (bench child):
+ * - `http`: a bare node:http server answering every POST to /list or /get with the bytes crm-mcp
+ *   answered that call with (same size, no work);
+ * - `sdk`: a bare SDK server of the line the product moves to (v2 `@modelcontextprotocol/server`,
+ *   `createMcpHandler` — one fresh McpServer per request, both eras — under `toNodeHandler`), with
+ *   `list_contacts` and `get_contact` tools returning crm-mcp's own tool results (text +
+ *   structuredContent) and declaring a loose output schema (the SDK validates against it).
+ * Prints one JSON line `{ready, url}`; ends on SIGTERM.
+ *   node --import tsx test/bench/floor-child.ts <http|sdk> <payload.json>
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, McpServer, type CallToolResult } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+
+export interface FloorPayload {
+  list: { body: string; result: CallToolResult };
+  get: { body: string; result: CallToolResult };
+}
+
+const [kind = 'http', payloadFile = ''] = process.argv.slice(2);
+const payload = JSON.parse(readFileSync(payloadFile, 'utf8')) as FloorPayload;
+
+function httpFloor(): (req: IncomingMessage, res: ServerResponse) => void {
+  const bodies: Record<string, Buffer> = { '/list': Buffer.from(payload.list.body), '/get': Buffer.from(payload.get.body) };
+  return (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = bodies[req.url ?? ''];
+      if (!body) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
+    });
+  };
+}
+
+function sdkFloor(): (req: IncomingMessage, res: ServerResponse) => void {
+  const handler = createMcpHandler(() => {
+    const server = new McpServer({ name: 'bench-sdk-floor', version: '1.0.0' }, { capabilities: { tools: {} } });
+    server.registerTool(
+      'list_contacts',
+      { description: 'List contacts', inputSchema: z.object({ limit: z.number().int().optional() }), outputSchema: z.looseObject({ contacts: z.array(z.looseObject({ id: z.string() })) }) },
+      async () => payload.list.result,
+    );
+    server.registerTool(
+      'get_contact',
+      { description: 'Get a contact', inputSchema: z.object({ id: z.string() }), outputSchema: z.looseObject({}) },
+      async () => payload.get.result,
+    );
+    return server;
+  });
+  const node = toNodeHandler(handler);
+  return (req, res) => void node(req, res);
+}
+
+const srv = createServer(kind === 'sdk' ? sdkFloor() : httpFloor());
+srv.keepAliveTimeout = 60_000;
+srv.listen(0, '127.0.0.1', () => {
+  process.stdout.write(JSON.stringify({ ready: true, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` }) + '\n');
+});
+process.once('SIGTERM', () => {
+  srv.closeAllConnections();
+  srv.close(() => process.exit(0));
+});
