@@ -28,9 +28,13 @@ export const SCENARIOS: readonly Scenario[] = [
 /** crm-mcp, the bare SDK floor, the bare node:http floor, or the provider fake called directly. */
 export type Role = 'crm' | 'sdk' | 'http' | 'direct';
 
+export type SdkLine = 'v1' | 'v2';
+
 export interface Target {
   name: string;
   role: Role;
+  /** SDK floors: which SDK line. */
+  line?: SdkLine;
   era?: Era;
   /** The process whose CPU is charged to this target's calls. */
   probe: Probe;
@@ -40,6 +44,7 @@ export interface Target {
 export interface Measured {
   target: string;
   role: Role;
+  line?: SdkLine;
   era?: Era;
   n: number;
   p50_ms: number;
@@ -105,7 +110,7 @@ function summarise(t: Target, a: Acc): Measured {
   const failures: Failures = {};
   for (const l of a.loops) for (const [k, v] of Object.entries(l.failures)) failures[k] = (failures[k] ?? 0) + v;
   return {
-    target: t.name, role: t.role, ...(t.era ? { era: t.era } : {}), n: calls,
+    target: t.name, role: t.role, ...(t.line ? { line: t.line } : {}), ...(t.era ? { era: t.era } : {}), n: calls,
     p50_ms: round(percentile(times, 0.5)), p99_ms: round(percentile(times, 0.99)),
     calls_per_s: round(calls / seconds, 1), cpu_ms_per_call: round(a.cpuMs / calls),
     ...(t.role === 'crm' ? { provider_cpu_ms_per_call: round(a.providerCpuMs / calls) } : {}),
@@ -116,6 +121,8 @@ function summarise(t: Target, a: Acc): Measured {
 export interface Ratios {
   scenario: string;
   era: Era;
+  /** The SDK floor compared with: the product's own line when measured in this era, else the other. */
+  floor: string;
   /** crm-mcp CPU per call ÷ the SDK floor's (same era). Goal ≤ 1.5. */
   cpu_x: number;
   /** crm-mcp calls/s ÷ the SDK floor's. Goal ≥ 0.67. */
@@ -128,19 +135,20 @@ export interface Ratios {
   excess_p50_ms: number;
 }
 
-/** crm-mcp against the SDK floor of the same era, for every era both were measured in. */
-export function ratios(r: ScenarioResult): Ratios[] {
+/** crm-mcp against the SDK floor of the same era (and the product's SDK line when there is one), for every era crm-mcp was measured in. */
+export function ratios(r: ScenarioResult, productLine: SdkLine): Ratios[] {
   const by = (role: Role, era?: Era) => r.targets.find((t) => t.role === role && (era === undefined || t.era === era));
+  const floorFor = (era: Era) => r.targets.find((t) => t.role === 'sdk' && t.era === era && t.line === productLine) ?? by('sdk', era);
   const http = by('http');
   const direct = by('direct');
   const out: Ratios[] = [];
   for (const crm of r.targets.filter((t) => t.role === 'crm')) {
-    const sdk = by('sdk', crm.era);
+    const sdk = crm.era ? floorFor(crm.era) : undefined;
     if (!sdk || !http || !direct || !crm.era) continue;
     const crmAdded = crm.p50_ms - direct.p50_ms;
     const sdkAdded = sdk.p50_ms - http.p50_ms;
     out.push({
-      scenario: r.scenario.name, era: crm.era,
+      scenario: r.scenario.name, era: crm.era, floor: sdk.target,
       cpu_x: round(crm.cpu_ms_per_call / sdk.cpu_ms_per_call, 2), calls_x: round(crm.calls_per_s / sdk.calls_per_s, 2),
       crm_added_p50_ms: round(crmAdded), sdk_added_p50_ms: round(sdkAdded), excess_p50_ms: round(crmAdded - sdkAdded),
     });

@@ -6,8 +6,12 @@
  *   `createMcpHandler` — one fresh McpServer per request, both eras — under `toNodeHandler`), with
  *   `list_contacts` and `get_contact` tools returning crm-mcp's own tool results (text +
  *   structuredContent) and declaring a loose output schema (the SDK validates against it).
+ * - `sdk1`: the same over the SDK 1.x line the product ships today: a new McpServer and a stateless
+ *   StreamableHTTPServerTransport (JSON answers, as `crm-mcp serve` gives) per request, its
+ *   documented stateless idiom (one v1 McpServer cannot serve concurrent stateless calls). Loaded
+ *   dynamically: the floor is offered only while the package is installed.
  * Prints one JSON line `{ready, url}`; ends on SIGTERM.
- *   node --import tsx test/bench/floor-child.ts <http|sdk> <payload.json>
+ *   node --import tsx test/bench/floor-child.ts <http|sdk|sdk1> <payload.json>
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -55,7 +59,32 @@ function sdkFloor(): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => void node(req, res);
 }
 
-const srv = createServer(kind === 'sdk' ? sdkFloor() : httpFloor());
+interface V1Server {
+  registerTool(name: string, config: Record<string, unknown>, cb: () => Promise<CallToolResult>): void;
+  connect(t: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+interface V1Transport {
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The v1 SDK, by a specifier the type checker does not follow (the product may drop the package). */
+async function sdk1Floor(): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+  const load = (m: string) => import(m) as Promise<Record<string, unknown>>;
+  const McpServerV1 = (await load('@modelcontextprotocol/sdk/server/mcp.js')).McpServer as new (info: object, opts: object) => V1Server;
+  const TransportV1 = (await load('@modelcontextprotocol/sdk/server/streamableHttp.js')).StreamableHTTPServerTransport as new (opts: object) => V1Transport;
+  return (req, res) => {
+    const server = new McpServerV1({ name: 'bench-sdk1-floor', version: '1.0.0' }, { capabilities: { tools: {} } });
+    server.registerTool('list_contacts', { description: 'List contacts', inputSchema: { limit: z.number().int().optional() }, outputSchema: { contacts: z.array(z.looseObject({ id: z.string() })) } }, async () => payload.list.result);
+    server.registerTool('get_contact', { description: 'Get a contact', inputSchema: { id: z.string() }, outputSchema: {} }, async () => payload.get.result);
+    const transport = new TransportV1({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on('close', () => void Promise.all([transport.close(), server.close()]));
+    void server.connect(transport).then(() => transport.handleRequest(req, res));
+  };
+}
+
+const srv = createServer(kind === 'sdk' ? sdkFloor() : kind === 'sdk1' ? await sdk1Floor() : httpFloor());
 srv.keepAliveTimeout = 60_000;
 srv.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ ready: true, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}` }) + '\n');

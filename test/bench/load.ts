@@ -88,6 +88,12 @@ export async function servesModernEra(t: Omit<McpTarget, 'era'>): Promise<boolea
   }
 }
 
+/** How the server frames its answer to a `tools/call` (JSON body, or an SSE stream). */
+export async function framingOf(t: McpTarget, tool: string, args: Record<string, unknown>): Promise<'json' | 'sse'> {
+  const r = await post(t, 'tools/call', { name: tool, arguments: args }, tool);
+  return r.contentType.includes('text/event-stream') ? 'sse' : 'json';
+}
+
 /** A plain HTTP request as a Call (the bare-http floor, the provider called directly). */
 export function httpCall(url: string, o: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; dispatcher: Dispatcher; count: (json: unknown) => number }): Call {
   return async () => {

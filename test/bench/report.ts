@@ -58,7 +58,10 @@ export function rows(r: BenchResults): Row[] {
 const x = (v: number) => `${v.toFixed(2)}×`;
 
 function compareRows(c: NonNullable<BenchResults['figures']['compare']>): Row[] {
-  const out: Row[] = [info('eras measured', `crm-mcp serve: ${c.eras.crm.join(', ')}; SDK floor: ${c.eras.sdk.join(', ')}`)];
+  const out: Row[] = [
+    info('eras measured', `crm-mcp serve (SDK ${c.product_sdk_line} line): ${c.eras.crm.join(', ')}; SDK v2 floor: ${c.eras.sdk.join(', ')} (2026-07-28 only where a server/discover probe is answered)`),
+    info('answer framing', Object.entries(c.framing).map(([t, f]) => `${t}: ${f}`).join('; ')),
+  ];
   for (const s of c.scenarios) out.push(...scenarioRows(s, c.ratios.filter((r) => r.scenario === s.scenario.name)));
   const best = Math.max(0, ...c.scenarios.filter((s) => s.scenario.tool === 'list').flatMap((s) => s.targets.filter((t) => t.role === 'crm').map((t) => t.calls_per_s)));
   out.push({ figure: `★ crm-mcp calls/s, list_contacts ${PAGE} (best c)`, value: `${best} calls/s`, goal: '≥ 1,500 calls/s', status: goalStatus(best >= 1500) });
@@ -72,6 +75,7 @@ function scenarioRows(s: ScenarioResult, rs: Ratios[]): Row[] {
     out.push(info(`${s.scenario.name}: ${t.target}`, `p50 ${ms(t.p50_ms)} p99 ${ms(t.p99_ms)} | ${t.calls_per_s} calls/s | CPU ${t.cpu_ms_per_call.toFixed(3)} ms/call${fake} | n ${t.n}${failedNote(t.failures)}`));
   }
   for (const r of rs) {
+    out.push(info(`  ${r.era}: ratios against`, r.floor));
     out.push({ figure: `  ${r.era}: crm-mcp ÷ SDK floor, CPU per call`, value: x(r.cpu_x), goal: '≤ 1.5×', status: goalStatus(r.cpu_x <= 1.5) });
     out.push({ figure: `  ${r.era}: crm-mcp ÷ SDK floor, calls/s`, value: x(r.calls_x), goal: '≥ 0.67×', status: goalStatus(r.calls_x >= 0.67) });
     const added = `crm-mcp adds ${ms(r.crm_added_p50_ms)} over the provider, the SDK ${ms(r.sdk_added_p50_ms)} over node:http: ${ms(r.excess_p50_ms)} more`;

@@ -5,16 +5,17 @@
  * comparison measures: crm-mcp (2025-era, and 2026-07-28 when its probe says it serves that era),
  * the SDK floor in both eras, the http floor, and the provider called directly.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Agent } from 'undici';
-import type { Target } from './compare.js';
+import { ROOT } from '../helpers/dist.js';
+import type { SdkLine, Target } from './compare.js';
 import { PAGE } from './compare.js';
 import { startCrmServe, type CrmServe } from './crm-serve.js';
 import type { FloorPayload } from './floor-child.js';
-import { httpCall, parseReply, pool, post, recordsIn, servesModernEra, toolCall, type Era, type McpTarget } from './load.js';
+import { framingOf, httpCall, parseReply, pool, post, recordsIn, servesModernEra, toolCall, type Era, type McpTarget } from './load.js';
 import { PROBE_FLAGS } from './probe.js';
 import { startProc, type Proc } from './procs.js';
 import { startProvider, type Provider } from './provider.js';
@@ -23,10 +24,14 @@ import { selfScript } from './spawn.js';
 export interface BenchStack {
   provider: Provider;
   serve: CrmServe;
-  floors: { http: Proc; sdk: Proc };
+  floors: { http: Proc; sdk: Proc; sdk1?: Proc };
+  /** The SDK line crm-mcp is built on (its package.json dependencies). */
+  productLine: SdkLine;
   targets: Target[];
   /** Whether crm-mcp and the SDK floor answered a 2026-07-28 `server/discover`. */
   eras: { crm: Era[]; sdk: Era[] };
+  /** How each MCP target frames a tools/call answer (target name → json | sse). */
+  framing: Record<string, 'json' | 'sse'>;
   /** The 100 raw provider records of the page list_contacts maps. */
   rawPage(): Promise<unknown[]>;
   close(): Promise<void>;
@@ -67,13 +72,13 @@ export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; f
     closers.push(async () => rmSync(dir, { recursive: true, force: true }));
     const payloadFile = join(dir, 'payload.json');
     writeFileSync(payloadFile, JSON.stringify(payload));
-    const floor = async (kind: 'http' | 'sdk') => {
+    const floor = async (kind: 'http' | 'sdk' | 'sdk1') => {
       const { command, args } = selfScript(import.meta.url, 'floor-child', [...PROBE_FLAGS]);
       const p = await startProc(`${kind} floor`, command, [...args, kind, payloadFile], { readyKey: 'ready' });
       closers.push(() => p.close());
       return p;
     };
-    const floors = { http: await floor('http'), sdk: await floor('sdk') };
+    const floors = { http: await floor('http'), sdk: await floor('sdk'), ...(existsSync(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/package.json')) ? { sdk1: await floor('sdk1') } : {}) };
     const sdkUrl = `${String(floors.sdk.ready.url)}/mcp`;
     const eras = {
       crm: ['2025-11-25', ...((await servesModernEra({ url: serve.url, token: serve.mcpToken, dispatcher: agent() })) ? ['2026-07-28' as const] : [])] as Era[],
@@ -86,33 +91,50 @@ export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; f
     const countRpc = (json: unknown) => recordsIn((json as { result?: { structuredContent?: Record<string, unknown> } }).result?.structuredContent);
     const httpAgent = agent();
     const directAgent = agent();
+    const mcpTargets: Array<[string, McpTarget]> = [];
     const targets: Target[] = [
-      { name: 'bare node:http (same bytes)', role: 'http', probe: floors.http.probe, calls: {
+      { name: 'node:http floor', role: 'http', probe: floors.http.probe, calls: {
         list: httpCall(`${httpUrl}/list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', dispatcher: httpAgent, count: countRpc }),
         get: httpCall(`${httpUrl}/get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', dispatcher: httpAgent, count: countRpc }),
       } },
       ...eras.sdk.map((era): Target => {
         const t = { url: sdkUrl, era, dispatcher: agent() };
-        return { name: `bare SDK v2 createMcpHandler, ${era}`, role: 'sdk', era, probe: floors.sdk.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
+        mcpTargets.push([`SDK v2 floor, ${era}`, t]);
+        return { name: `SDK v2 floor, ${era}`, role: 'sdk', line: 'v2', era, probe: floors.sdk.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
       }),
+      ...(floors.sdk1 ? [sdk1Target(floors.sdk1, agent(), contactId)] : []),
       ...eras.crm.map((era): Target => {
         const t = crm(era);
+        mcpTargets.push([`crm-mcp serve, ${era}`, t]);
         return { name: `crm-mcp serve, ${era}`, role: 'crm', era, probe: serve.proc.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
       }),
-      { name: 'provider fake called directly', role: 'direct', probe: provider.proc.probe, calls: {
+      { name: 'provider fake, direct', role: 'direct', probe: provider.proc.probe, calls: {
         list: httpCall(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (j) => ((j as { results?: unknown[] }).results ?? []).length }),
         get: httpCall(`${provider.url}/crm/v3/objects/contacts/${encodeURIComponent(contactId)}?${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (j) => ((j as { id?: string }).id === contactId ? 1 : 0) }),
       } },
     ];
+    if (floors.sdk1) mcpTargets.push([targets.find((t) => t.line === 'v1')!.name, { url: `${String(floors.sdk1.ready.url)}/mcp`, era: '2025-11-25', dispatcher: agent() }]);
+    const framing: BenchStack['framing'] = {};
+    for (const [name, t] of mcpTargets) framing[name] = await framingOf(t, 'list_contacts', { limit: PAGE });
     const rawPage = async () => {
       const res = await fetch(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { headers: direct });
       const body = (await res.json()) as { results?: unknown[] };
       if (body.results?.length !== PAGE) throw new Error('the provider fake did not return a full page');
       return body.results;
     };
-    return { provider, serve, floors, targets, eras, rawPage, close };
+    return { provider, serve, floors, productLine: productLine(), targets, eras, framing, rawPage, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+function sdk1Target(p: Proc, dispatcher: Agent, contactId: string): Target {
+  const t: McpTarget = { url: `${String(p.ready.url)}/mcp`, era: '2025-11-25', dispatcher };
+  return { name: 'SDK 1.x floor, 2025-11-25', role: 'sdk', line: 'v1', era: t.era, probe: p.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
+}
+
+function productLine(): SdkLine {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  return pkg.dependencies?.['@modelcontextprotocol/server'] ? 'v2' : 'v1';
 }
