@@ -17,16 +17,15 @@ const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
   samples: number[];
-  timeDeltas: number[];
 }
 
 export interface ProfiledFunction {
   fn: string;
   group: string;
   where: string;
-  self_ms: number;
-  /** Self time per tool call in the window. */
-  self_ms_per_call: number;
+  samples: number;
+  /** Share of the non-idle samples × the process's cpuUsage per call. */
+  ms_per_call: number;
   /** Share of the non-idle samples. */
   pct: number;
 }
@@ -39,10 +38,10 @@ export interface ProfileResult {
   calls_per_s: number;
   /** The serve process's cpuUsage over the window, per call. */
   cpu_ms_per_call: number;
-  /** Non-idle sampled time per call. */
-  sampled_ms_per_call: number;
+  /** Non-idle samples of the main thread in the window. */
+  samples: number;
   top: ProfiledFunction[];
-  groups: Array<{ group: string; self_ms_per_call: number; pct: number }>;
+  groups: Array<{ group: string; ms_per_call: number; pct: number }>;
 }
 
 /** Which package a profiled function belongs to. */
@@ -64,34 +63,37 @@ function groupOf(url: string, fn: string): string {
   return path;
 }
 
-function analyse(profile: CpuProfile, calls: number, topN = 20): Pick<ProfileResult, 'top' | 'groups' | 'sampled_ms_per_call'> {
+/**
+ * Self time by sample count, not by the samples' wall-clock deltas: on a loaded machine a
+ * descheduled thread's next sample carries the time it waited, which is not CPU. A function's
+ * ms/call is its share of the non-idle samples × the process's cpuUsage per call.
+ */
+function analyse(profile: CpuProfile, cpuMsPerCall: number, topN = 20): Pick<ProfileResult, 'top' | 'groups' | 'samples'> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<number, number>();
-  // timeDeltas[i + 1] is the time from sample i to the next one: sample i's share.
-  for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i]!, (selfUs.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
-  const fns = new Map<string, { fn: string; group: string; where: string; us: number }>();
-  let busyUs = 0;
-  for (const [id, us] of selfUs) {
+  const hits = new Map<number, number>();
+  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  const fns = new Map<string, { fn: string; group: string; where: string; n: number }>();
+  let busy = 0;
+  for (const [id, n] of hits) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const fn = functionName || '(anonymous)';
     const group = groupOf(url, fn);
     if (group === '(idle)' || group === '(root)') continue;
-    busyUs += us;
+    busy += n;
     const file = url ? (url.startsWith('file://') ? fileURLToPath(url) : url).split('/').slice(-2).join('/') : '';
     const where = file ? `${file}:${lineNumber + 1}` : '';
     const key = `${fn}\u0000${where}`;
-    const f = fns.get(key) ?? { fn, group, where, us: 0 };
-    f.us += us;
+    const f = fns.get(key) ?? { fn, group, where, n: 0 };
+    f.n += n;
     fns.set(key, f);
   }
   const groups = new Map<string, number>();
-  for (const f of fns.values()) groups.set(f.group, (groups.get(f.group) ?? 0) + f.us);
-  const perCall = (us: number) => round(us / 1000 / Math.max(1, calls), 4);
-  const pct = (us: number) => round((100 * us) / Math.max(1, busyUs), 1);
+  for (const f of fns.values()) groups.set(f.group, (groups.get(f.group) ?? 0) + f.n);
+  const share = (n: number) => n / Math.max(1, busy);
   return {
-    sampled_ms_per_call: perCall(busyUs),
-    top: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, topN).map((f) => ({ fn: f.fn, group: f.group, where: f.where, self_ms: round(f.us / 1000, 1), self_ms_per_call: perCall(f.us), pct: pct(f.us) })),
-    groups: [...groups.entries()].sort((a, b) => b[1] - a[1]).map(([group, us]) => ({ group, self_ms_per_call: perCall(us), pct: pct(us) })),
+    samples: busy,
+    top: [...fns.values()].sort((a, b) => b.n - a.n).slice(0, topN).map((f) => ({ fn: f.fn, group: f.group, where: f.where, samples: f.n, ms_per_call: round(share(f.n) * cpuMsPerCall, 3), pct: round(100 * share(f.n), 1) })),
+    groups: [...groups.entries()].sort((a, b) => b[1] - a[1]).map(([group, n]) => ({ group, ms_per_call: round(share(n) * cpuMsPerCall, 3), pct: round(100 * share(n), 1) })),
   };
 }
 
@@ -103,23 +105,25 @@ export async function profileServe(crm: Target, o: { seconds: number; concurrenc
   const c1 = await crm.probe.cpuMs();
   await crm.probe.profileStop(o.file);
   const profile = JSON.parse(readFileSync(o.file, 'utf8')) as CpuProfile;
+  const cpuMsPerCall = (c1 - c0) / Math.max(1, r.calls);
   return {
     file: o.file, seconds: r.seconds, concurrency: o.concurrency, calls: r.calls, calls_per_s: round(r.calls / r.seconds, 1),
-    cpu_ms_per_call: round((c1 - c0) / Math.max(1, r.calls)), ...analyse(profile, r.calls),
+    cpu_ms_per_call: round(cpuMsPerCall), ...analyse(profile, cpuMsPerCall),
   };
 }
 
 export function renderProfile(p: ProfileResult): string {
   const lines = [
-    `crm-mcp serve CPU profile: list_contacts ${PAGE}, c=${p.concurrency}, ${p.seconds} s, ${p.calls} calls (${p.calls_per_s} calls/s); cpuUsage ${p.cpu_ms_per_call} ms/call, sampled (non-idle, main thread) ${p.sampled_ms_per_call} ms/call`,
+    `crm-mcp serve CPU profile: list_contacts ${PAGE}, c=${p.concurrency}, ${p.seconds} s, ${p.calls} calls (${p.calls_per_s} calls/s); process cpuUsage ${p.cpu_ms_per_call} ms/call; ${p.samples} non-idle main-thread samples`,
+    'ms/call = share of the samples × cpuUsage per call (sample counts, not wall-clock deltas: they survive a loaded machine)',
     `profile: ${p.file}`,
     '',
     'top functions by self time:',
     `${'ms/call'.padStart(8)} ${'%'.padStart(5)}  ${'group'.padEnd(34)} function (file:line)`,
-    ...p.top.map((f) => `${f.self_ms_per_call.toFixed(3).padStart(8)} ${f.pct.toFixed(1).padStart(5)}  ${f.group.padEnd(34)} ${f.fn}${f.where ? ` (${f.where})` : ''}`),
+    ...p.top.map((f) => `${f.ms_per_call.toFixed(3).padStart(8)} ${f.pct.toFixed(1).padStart(5)}  ${f.group.padEnd(34)} ${f.fn}${f.where ? ` (${f.where})` : ''}`),
     '',
     'by package:',
-    ...p.groups.map((g) => `${g.self_ms_per_call.toFixed(3).padStart(8)} ${g.pct.toFixed(1).padStart(5)}  ${g.group}`),
+    ...p.groups.map((g) => `${g.ms_per_call.toFixed(3).padStart(8)} ${g.pct.toFixed(1).padStart(5)}  ${g.group}`),
   ];
   return lines.join('\n');
 }
