@@ -1,7 +1,7 @@
 /**
  * The floors crm-mcp is compared with, each in a process of its own (bench child):
- * - `http`: a bare node:http server answering every POST to /list or /get with the bytes crm-mcp
- *   answered that call with (same size, no work);
+ * - `http`: a bare node:http server answering every POST to /list or /get with the bytes (and
+ *   content type) crm-mcp answered that call with (same size, no work);
  * - `sdk`: a bare SDK server of the line the product moves to (v2 `@modelcontextprotocol/server`,
  *   `createMcpHandler` — one fresh McpServer per request, both eras — under `toNodeHandler`), with
  *   `list_contacts` and `get_contact` tools returning crm-mcp's own tool results (text +
@@ -20,22 +20,24 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer, type CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
+/** crm-mcp's answers: the HTTP body and content type as sent, and the tool result in it. */
 export interface FloorPayload {
-  list: { body: string; result: CallToolResult };
-  get: { body: string; result: CallToolResult };
+  list: { body: string; contentType: string; result: CallToolResult };
+  get: { body: string; contentType: string; result: CallToolResult };
 }
 
 const [kind = 'http', payloadFile = ''] = process.argv.slice(2);
 const payload = JSON.parse(readFileSync(payloadFile, 'utf8')) as FloorPayload;
 
 function httpFloor(): (req: IncomingMessage, res: ServerResponse) => void {
-  const bodies: Record<string, Buffer> = { '/list': Buffer.from(payload.list.body), '/get': Buffer.from(payload.get.body) };
+  const answer = (a: FloorPayload['list']) => ({ body: Buffer.from(a.body), contentType: a.contentType });
+  const answers: Record<string, ReturnType<typeof answer>> = { '/list': answer(payload.list), '/get': answer(payload.get) };
   return (req, res) => {
     req.resume();
     req.on('end', () => {
-      const body = bodies[req.url ?? ''];
-      if (!body) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body);
+      const a = answers[req.url ?? ''];
+      if (!a) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': a.contentType, 'content-length': a.body.length }).end(a.body);
     });
   };
 }

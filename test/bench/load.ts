@@ -95,12 +95,12 @@ export async function framingOf(t: McpTarget, tool: string, args: Record<string,
 }
 
 /** A plain HTTP request as a Call (the bare-http floor, the provider called directly). */
-export function httpCall(url: string, o: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; dispatcher: Dispatcher; count: (json: unknown) => number }): Call {
+export function httpCall(url: string, o: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; dispatcher: Dispatcher; count: (text: string, contentType: string) => number }): Call {
   return async () => {
     const res = await request(url, { method: o.method, headers: o.headers, body: o.body, dispatcher: o.dispatcher });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode} ${text.slice(0, 200)}`);
-    return o.count(JSON.parse(text));
+    return o.count(text, String(res.headers['content-type'] ?? ''));
   };
 }
 

@@ -61,7 +61,7 @@ export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; f
       const r = await post(crm('2025-11-25'), 'tools/call', { name: tool, arguments: args }, tool);
       const result = parseReply(r.contentType, r.text).result as CallToolResult | undefined;
       if (r.status !== 200 || !result || result.isError) throw new Error(`crm-mcp ${tool} failed: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      return { body: r.text, result };
+      return { body: r.text, contentType: r.contentType, result };
     };
     const list = await capture('list_contacts', { limit: PAGE });
     const structured = list.result.structuredContent as Record<string, unknown> | undefined;
@@ -88,7 +88,7 @@ export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; f
     const props = `properties=${encodeURIComponent(serve.contactFields.join(','))}`;
     const direct = { authorization: `Bearer ${provider.grant.accessToken}`, accept: 'application/json' };
     const httpUrl = String(floors.http.ready.url);
-    const countRpc = (json: unknown) => recordsIn((json as { result?: { structuredContent?: Record<string, unknown> } }).result?.structuredContent);
+    const countRpc = (text: string, contentType: string) => recordsIn(parseReply(contentType, text).result?.structuredContent);
     const httpAgent = agent();
     const directAgent = agent();
     const mcpTargets: Array<[string, McpTarget]> = [];
@@ -109,8 +109,8 @@ export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; f
         return { name: `crm-mcp serve, ${era}`, role: 'crm', era, probe: serve.proc.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
       }),
       { name: 'provider fake, direct', role: 'direct', probe: provider.proc.probe, calls: {
-        list: httpCall(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (j) => ((j as { results?: unknown[] }).results ?? []).length }),
-        get: httpCall(`${provider.url}/crm/v3/objects/contacts/${encodeURIComponent(contactId)}?${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (j) => ((j as { id?: string }).id === contactId ? 1 : 0) }),
+        list: httpCall(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { results?: unknown[] }).results ?? []).length }),
+        get: httpCall(`${provider.url}/crm/v3/objects/contacts/${encodeURIComponent(contactId)}?${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { id?: string }).id === contactId ? 1 : 0) }),
       } },
     ];
     if (floors.sdk1) mcpTargets.push([targets.find((t) => t.line === 'v1')!.name, { url: `${String(floors.sdk1.ready.url)}/mcp`, era: '2025-11-25', dispatcher: agent() }]);
