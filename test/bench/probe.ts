@@ -19,7 +19,7 @@ if (process.send) {
     try {
       if (m.op === 'cpu') {
         const u = process.cpuUsage();
-        reply({ cpu_us: u.user + u.system, rss: process.memoryUsage.rss() });
+        reply({ cpu_us: u.user + u.system });
       } else if (m.op === 'profile-start') {
         session = new Session();
         session.connect();
@@ -49,7 +49,6 @@ interface Reply {
   id: number;
   error?: string;
   cpu_us?: number;
-  rss?: number;
 }
 
 /** The bench's side of one probed child (spawned with an `'ipc'` stdio entry and PROBE_FLAGS). */
@@ -87,10 +86,6 @@ export class Probe {
   /** CPU time the process has used so far (user + system), in ms. */
   async cpuMs(): Promise<number> {
     return ((await this.ask('cpu')).cpu_us ?? NaN) / 1000;
-  }
-
-  async rssMb(): Promise<number> {
-    return ((await this.ask('cpu')).rss ?? NaN) / 2 ** 20;
   }
 
   async profileStart(intervalUs = 200): Promise<void> {

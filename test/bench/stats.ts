@@ -79,31 +79,6 @@ export function countFailure(failures: Failures, e: unknown): void {
   failures[code] = (failures[code] ?? 0) + 1;
 }
 
-/**
- * `total` calls of `fn` from `concurrency` closed-loop workers (stopping early past `budgetMs`):
- * the milliseconds of each successful call, and the failures.
- */
-export async function timeConcurrent(total: number, concurrency: number, fn: () => Promise<unknown>, budgetMs = Infinity): Promise<{ times: number[]; failures: Failures }> {
-  const out: number[] = [];
-  const failures: Failures = {};
-  let started = 0;
-  const end = performance.now() + budgetMs;
-  const worker = async () => {
-    while (started < total && (started < concurrency || performance.now() < end)) {
-      started++;
-      const t0 = performance.now();
-      try {
-        await fn();
-        out.push(since(t0));
-      } catch (e) {
-        countFailure(failures, e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
-  return { times: out, failures };
-}
-
 export function goalStatus(met: boolean | undefined): Status {
   return met === undefined ? 'n/a' : met ? '✓' : '✗';
 }
