@@ -32,12 +32,7 @@ export interface CrmServe {
   close(): Promise<void>;
 }
 
-export interface ServeFlags {
-  /** Extra node flags for the serve process (e.g. --cpu-prof). */
-  nodeFlags?: readonly string[];
-}
-
-export async function startCrmServe(provider: Provider, o: ServeFlags = {}): Promise<CrmServe> {
+export async function startCrmServe(provider: Provider): Promise<CrmServe> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-'));
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(provider.config));
@@ -65,7 +60,7 @@ export async function startCrmServe(provider: Provider, o: ServeFlags = {}): Pro
   });
   let proc: Proc;
   try {
-    proc = await startProc('crm-mcp serve', process.execPath, [...PROBE_FLAGS, ...(o.nodeFlags ?? []), ...cliArgs('serve', '--port', '0', '--config', configFile, '--data-dir', dir, '--log-level', 'info')], { readyKey: 'listening', cwd: ROOT });
+    proc = await startProc('crm-mcp serve', process.execPath, [...PROBE_FLAGS, ...cliArgs('serve', '--port', '0', '--config', configFile, '--data-dir', dir, '--log-level', 'info')], { readyKey: 'listening', cwd: ROOT });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

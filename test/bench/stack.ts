@@ -37,7 +37,7 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; floors?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(): Promise<BenchStack> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
@@ -45,12 +45,10 @@ export async function startBenchStack(o: { serveNodeFlags?: readonly string[]; f
   try {
     const provider = await startProvider();
     closers.push(() => provider.close());
-    const serve = await startCrmServe(provider, { nodeFlags: o.serveNodeFlags ?? [] });
+    const serve = await startCrmServe(provider);
     closers.push(() => serve.close());
-    const agents: Agent[] = [];
     const agent = () => {
       const a = pool();
-      agents.push(a);
       closers.push(() => a.close());
       return a;
     };
