@@ -1,6 +1,7 @@
-/** Turns the bench results into the table rows (figure, value, goal, PASS/MISS). */
+/** Turns the bench results into the table rows (figure, value, goal, ✓/✗). */
 import type { BenchResults } from './suite.js';
 import { startupRows } from './startup.js';
+import { PAGE, type Ratios, type ScenarioResult } from './compare.js';
 import { goalStatus, ms, round, type Row } from './stats.js';
 
 const failedNote = (f: Record<string, number>): string => (Object.keys(f).length ? ` — FAILED calls: ${Object.entries(f).map(([k, v]) => `${v}× ${k}`).join(', ')}` : '');
@@ -9,24 +10,11 @@ const info = (figure: string, value: string): Row => ({ figure, value, goal: '(r
 export function rows(r: BenchResults): Row[] {
   const out: Row[] = [];
   const f = r.figures;
-  if (f.latency) {
-    const { c1, c32, breakdown: b } = f.latency;
-    const sbs = (s: typeof c1) => `MCP p50 ${ms(s.mcp.p50)} p99 ${ms(s.mcp.p99)} | direct p50 ${ms(s.direct.p50)} p99 ${ms(s.direct.p99)} | added p50 ${ms(s.added_p50_ms)} p99 ${ms(s.added_p99_ms)}`;
-    out.push({ figure: 'added latency, list_contacts 100, c=1', value: sbs(c1), goal: '≤ 1 ms added p50', status: goalStatus(c1.added_p50_ms <= 1) });
-    out.push(info('added latency, list_contacts 100, c=32', sbs(c32) + failedNote(c32.failures)));
-    out.push(info(`  where the time goes (c=1, ${b.rounds} rounds)`, `MCP call ${ms(b.mcp_http_ms)} = mapping (JSONata fast path) + record schema ${ms(b.mapping_jsonata_and_schema_ms)}, output-schema check ${ms(b.output_validation_ms)}, result build ${ms(b.result_build_ms)}, server build ${ms(b.mcp_server_build_ms)}`));
-    out.push(info('', `+ JSON-RPC/HTTP/JSON rest ${ms(b.sdk_framing_http_residual_ms)}, HTTP auth ${ms(b.http_auth_ms)}, account reload ${ms(b.account_reload_ms)}, token lookup ${ms(b.token_lookup_ms)}, engine other ${ms(b.engine_other_ms)}, provider ${ms(b.provider_request_ms)}`));
-  }
-  if (f.throughput) {
-    const t = f.throughput;
-    out.push({ figure: 'throughput, list_contacts 100 (saturation)', value: `${t.page_100.best.calls_per_s} calls/s at c=${t.page_100.best.concurrency}${failedNote(t.page_100.best.failures)}`, goal: '≥ 1,500 calls/s', status: goalStatus(t.page_100.best.calls_per_s >= 1500) });
-    out.push(info('throughput, list_contacts 1 (saturation)', `${t.page_1.best.calls_per_s} calls/s at c=${t.page_1.best.concurrency}${failedNote(t.page_1.best.failures)}`));
-  }
+  if (f.compare) out.push(...compareRows(f.compare));
   if (f.stampede) {
     const s = f.stampede;
     out.push({ figure: `refresh stampede: ${s.calls} calls, expired token`, value: `${s.provider_token_requests} provider token request(s)`, goal: 'exactly 1 refresh', status: goalStatus(s.provider_token_requests === 1) });
     out.push({ figure: '  calls ok (expired burst; fresh burst)', value: `${s.ok_calls}/${s.calls}${failedNote(s.errors)}; fresh burst: ${failedNote(s.fresh_errors) || 'all ok'}`, goal: 'every call ok', status: goalStatus(s.ok_calls === s.calls && Object.keys(s.fresh_errors).length === 0) });
-    out.push(info('  waiters\' added latency (token wait)', `p50 ${ms(s.waiters_added_p50_ms)} p99 ${ms(s.waiters_added_p99_ms)} (expired: p50 ${ms(s.token_wait_expired.p50)} max ${ms(s.token_wait_expired.max)}; fresh: p50 ${ms(s.token_wait_fresh.p50)})`));
     out.push(info('  whole calls, expired vs fresh burst', `p50 ${ms(s.call_expired.p50)} vs ${ms(s.call_fresh.p50)}, p99 ${ms(s.call_expired.p99)} vs ${ms(s.call_fresh.p99)}`));
   }
   if (f.spread) {
@@ -54,6 +42,36 @@ export function rows(r: BenchResults): Row[] {
       out.push(info(`memory: ${p.accounts} accounts (${p.backend === 'sqlite' ? 'embedded SQLite' : 'in-memory KvStore'}), ${p.scheduled} scheduled`, `RSS ${p.rss_mb} MB, heapUsed ${p.heap_used_mb} MB (before loading: RSS ${p.baseline_rss_mb} MB, heap ${p.baseline_heap_used_mb} MB; +${round(p.rss_mb - p.baseline_rss_mb, 1)} MB RSS)`));
     }
   }
-  for (const [name, e] of Object.entries(r.errors)) out.push({ figure: `${name}: FAILED`, value: e, goal: '', status: 'MISS' });
+  for (const [name, e] of Object.entries(r.errors)) out.push({ figure: `${name}: FAILED`, value: e, goal: '', status: '✗' });
+  return out;
+}
+
+const x = (v: number) => `${v.toFixed(2)}×`;
+
+function compareRows(c: NonNullable<BenchResults['figures']['compare']>): Row[] {
+  const out: Row[] = [
+    info('eras measured', `crm-mcp serve (SDK ${c.product_sdk_line} line): ${c.eras.crm.join(', ')}; SDK v2 floor: ${c.eras.sdk.join(', ')} (2026-07-28 only where a server/discover probe is answered)`),
+    info('answer framing', Object.entries(c.framing).map(([t, f]) => `${t}: ${f}`).join('; ')),
+  ];
+  for (const s of c.scenarios) out.push(...scenarioRows(s, c.ratios.filter((r) => r.scenario === s.scenario.name)));
+  const best = Math.max(0, ...c.scenarios.filter((s) => s.scenario.tool === 'list').flatMap((s) => s.targets.filter((t) => t.role === 'crm').map((t) => t.calls_per_s)));
+  out.push({ figure: `★ crm-mcp calls/s, list_contacts ${PAGE} (best c)`, value: `${best} calls/s`, goal: '≥ 1,500 calls/s', status: goalStatus(best >= 1500) });
+  return out;
+}
+
+function scenarioRows(s: ScenarioResult, rs: Ratios[]): Row[] {
+  const out: Row[] = [];
+  for (const t of s.targets) {
+    const fake = t.provider_cpu_ms_per_call !== undefined ? ` (+ fake ${t.provider_cpu_ms_per_call.toFixed(2)})` : '';
+    out.push(info(`${s.scenario.name}: ${t.target}`, `p50 ${ms(t.p50_ms)} p99 ${ms(t.p99_ms)} | ${t.calls_per_s} calls/s | CPU ${t.cpu_ms_per_call.toFixed(3)} ms/call${fake} | n ${t.n}${failedNote(t.failures)}`));
+  }
+  for (const r of rs) {
+    out.push(info(`  ${r.era}: ratios against`, r.floor));
+    out.push({ figure: `  ${r.era}: crm-mcp ÷ SDK floor, CPU per call`, value: x(r.cpu_x), goal: '≤ 1.5×', status: goalStatus(r.cpu_x <= 1.5) });
+    out.push({ figure: `  ${r.era}: crm-mcp ÷ SDK floor, calls/s`, value: x(r.calls_x), goal: '≥ 0.67×', status: goalStatus(r.calls_x >= 0.67) });
+    const added = `crm-mcp adds ${ms(r.crm_added_p50_ms)} over the provider, the SDK ${ms(r.sdk_added_p50_ms)} over node:http: ${ms(r.excess_p50_ms)} more`;
+    if (s.scenario.concurrency === 1) out.push({ figure: `  ${r.era}: added p50 over the SDK floor's`, value: added, goal: '≤ 1 ms', status: goalStatus(r.excess_p50_ms <= 1) });
+    else out.push(info(`  ${r.era}: added p50 over the SDK floor's`, added));
+  }
   return out;
 }

@@ -21,7 +21,7 @@ import { createMemoryKv } from '../helpers/memory-kv.js';
 import { createMemoryDueQueue } from '../../src/tokens/due-queue.js';
 import { createTokenManager } from '../../src/tokens/manager.js';
 import { createRefreshScheduler } from '../../src/tokens/scheduler.js';
-import { RAISED_LIMIT } from './stack.js';
+import { RAISED_LIMIT } from './provider.js';
 import { round, since } from './stats.js';
 
 export interface SpreadResult {

@@ -1,149 +1,138 @@
 /**
- * The product as the benches run it: the HubSpot sandbox on loopback (rate limits raised so the
- * bench measures us, not throttling), and the app opened and served exactly as `crm-mcp serve`
- * does (openApp + serveHttp: embedded encrypted SQLite store in a temp directory, token manager
- * refreshing at the sandbox, engine over integrations/hubspot.json, Streamable HTTP with bearer
- * MCP access tokens). Plus the two clients the benches compare: a raw JSON-RPC
- * `tools/call` over HTTP, and a direct undici request for the same page from the provider.
+ * What the HTTP benches run against, each in its own process: the provider fake, `crm-mcp serve`
+ * on it, and the two floors answering with crm-mcp's own answers (captured once, so the floors
+ * send the same bytes): a bare node:http server and a bare v2 SDK server. Plus the targets the
+ * comparison measures: crm-mcp (2025-era, and 2026-07-28 when its probe says it serves that era),
+ * the SDK floor in both eras, the http floor, and the provider called directly.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request, type Dispatcher } from 'undici';
-import type { AccessTokenStore } from '../../src/access-tokens/store.js';
-import type { LinkedAccount } from '../../src/accounts/model.js';
-import { openApp } from '../../src/app/open-app.js';
-import type { OpenedStore } from '../../src/app/open-store.js';
-import { serveHttp } from '../../src/app/serve-http.js';
-import type { Deps } from '../../src/core/deps.js';
-import { DEMO_ENVIRONMENT, sandboxConfig } from '../../src/demo/sandbox-env.js';
-import type { RunningHttpServer } from '../../src/http/server.js';
-import type { IntegrationRegistry } from '../../src/integrations/index.js';
-import type { McpRuntime } from '../../src/mcp/runtime.js';
-import { startSandboxes, type Sandboxes } from '../../src/sandbox/index.js';
-import type { TokenManager } from '../../src/tokens/manager.js';
-
-export const ACCOUNT_ID = 'bench-hubspot';
-export const PAGE = 100;
-const ENVIRONMENT = DEMO_ENVIRONMENT;
-/** The rate limit the sandbox runs with during the benches (HubSpot's real one is 100 per 10 s). */
-export const RAISED_LIMIT = { max: 10_000_000, intervalMs: 10_000 };
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { Agent } from 'undici';
+import { ROOT } from '../helpers/dist.js';
+import type { SdkLine, Target } from './compare.js';
+import { PAGE } from './compare.js';
+import { startCrmServe, type CrmServe } from './crm-serve.js';
+import type { FloorPayload } from './floor-child.js';
+import { framingOf, httpCall, parseReply, pool, post, recordsIn, servesModernEra, toolCall, type Era, type McpTarget } from './load.js';
+import { PROBE_FLAGS } from './probe.js';
+import { startProc, type Proc } from './procs.js';
+import { startProvider, type Provider } from './provider.js';
+import { selfScript } from './spawn.js';
 
 export interface BenchStack {
-  sb: Sandboxes;
-  store: OpenedStore;
-  registry: IntegrationRegistry;
-  deps: Deps;
-  tokens: TokenManager;
-  rt: McpRuntime;
-  http: RunningHttpServer;
-  accessTokens: AccessTokenStore;
-  mcpToken: string;
-  account: LinkedAccount;
-  /** The provider path list_contacts requests (same query the engine builds). */
-  providerPageUrl: string;
-  /** `tools/call list_contacts` over Streamable HTTP; resolves to the number of contacts returned. */
-  callListContacts(limit?: number, via?: Dispatcher): Promise<number>;
-  /** The same page straight from the provider with undici; resolves to the number of records. */
-  directPage(limit?: number): Promise<number>;
-  /** Starts recording each tool call's wait for its access token; the returned function stops and returns them (ms). */
-  recordTokenWaits(): () => number[];
-  /** Re-reads the stored access token `directPage` presents (after a refresh). */
-  syncToken(): Promise<void>;
-  /** Sets the stored token's expiry to the past (and expires it at the provider). */
-  expireToken(): Promise<void>;
+  provider: Provider;
+  serve: CrmServe;
+  floors: { http: Proc; sdk: Proc; sdk1?: Proc };
+  /** The SDK line crm-mcp is built on (its package.json dependencies). */
+  productLine: SdkLine;
+  targets: Target[];
+  /** Whether crm-mcp and the SDK floor answered a 2026-07-28 `server/discover`. */
+  eras: { crm: Era[]; sdk: Era[] };
+  /** How each MCP target frames a tools/call answer (target name → json | sse). */
+  framing: Record<string, 'json' | 'sse'>;
+  /** The 100 raw provider records of the page list_contacts maps. */
+  rawPage(): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
-export async function startBenchStack(opts: { clientConnections?: number } = {}): Promise<BenchStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-'));
-  const sb = await startSandboxes({ hubspot: { rateLimit: { ...RAISED_LIMIT, searchPerSecond: false } } });
-  const grant = sb.grants!.hubspot;
-  // The demo's wiring (the sandbox environment's endpoints on the fakes, the sandbox's OAuth
-  // clients as the operator's own), opened by the same composition root as `serve`.
-  const configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(sandboxConfig(sb)));
-  // Production log level (info): lines formatted and redacted, then dropped instead of written.
-  const app = await openApp({ flags: { config: configFile, dataDir: dir, logLevel: 'info' }, env: {}, create: true, stderr: () => {}, dispatcher: new Agent({ connections: 256 }) });
-  const { registry, deps, store } = app;
-  const def = registry.get('hubspot');
-  const tokens = app.core.tokens;
-  // How long each tool call waited for its access token: the engine's token provider, timed in place.
-  let waits: number[] | undefined;
-  const untimed = tokens.getAccessToken.bind(tokens);
-  tokens.getAccessToken = async (...args: Parameters<TokenManager['getAccessToken']>) => {
-    const t0 = performance.now();
-    try {
-      return await untimed(...args);
-    } finally {
-      waits?.push(performance.now() - t0);
-    }
+export async function startBenchStack(): Promise<BenchStack> {
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
   };
-  const rt = app.mcp;
-  const now = new Date().toISOString();
-  const account = await store.accounts.put({
-    id: ACCOUNT_ID,
-    tenant_id: 'bench-tenant',
-    integration: 'hubspot',
-    environment: ENVIRONMENT,
-    status: 'active',
-    authentication_method: 'oauth2',
-    context: { oauth: { token: { access_token: grant.accessToken, refresh_token: grant.refreshToken!, expires_at: new Date(grant.expiresAt).toISOString(), token_type: 'bearer' } } },
-    created_at: now,
-    updated_at: now,
-    version: 0,
-  });
-  const accessTokens = app.accessTokens;
-  const mcpToken = (await accessTokens.create({ tenantId: account.tenant_id, accountId: account.id })).token;
-  const serving = await serveHttp(rt, { port: 0 });
-  const http = serving.http;
+  try {
+    const provider = await startProvider();
+    closers.push(() => provider.close());
+    const serve = await startCrmServe(provider);
+    closers.push(() => serve.close());
+    const agent = () => {
+      const a = pool();
+      closers.push(() => a.close());
+      return a;
+    };
+    const crm = (era: Era): McpTarget => ({ url: serve.url, token: serve.mcpToken, era, dispatcher: agent() });
 
-  const client = new Agent({ connections: opts.clientConnections ?? 1024, pipelining: 1 });
-  const mcpUrl = `${http.url}/accounts/${ACCOUNT_ID}/mcp`;
-  const mcpHeaders = { authorization: `Bearer ${mcpToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
-  const fields = def.resources.contacts!.fields ?? [];
-  const pageUrl = (limit: number) => `${sb.hubspot.url}/crm/v3/objects/contacts?limit=${limit}&properties=${encodeURIComponent(fields.join(','))}`;
-  let rpcId = 0;
-  let providerToken = grant.accessToken;
+    // One answer of each kind from crm-mcp: the floors send these bytes back.
+    const capture = async (tool: string, args: Record<string, unknown>) => {
+      const r = await post(crm('2025-11-25'), 'tools/call', { name: tool, arguments: args }, tool);
+      const result = parseReply(r.contentType, r.text).result as CallToolResult | undefined;
+      if (r.status !== 200 || !result || result.isError) throw new Error(`crm-mcp ${tool} failed: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      return { body: r.text, contentType: r.contentType, result };
+    };
+    const list = await capture('list_contacts', { limit: PAGE });
+    const structured = list.result.structuredContent as Record<string, unknown> | undefined;
+    if (recordsIn(structured) !== PAGE) throw new Error(`crm-mcp list_contacts returned ${recordsIn(structured)} records, not ${PAGE}`);
+    const contactId = String((structured?.contacts as Array<{ id: string }> | undefined)?.[0]?.id);
+    const payload: FloorPayload = { list, get: await capture('get_contact', { id: contactId }) };
+    const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-floor-'));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const payloadFile = join(dir, 'payload.json');
+    writeFileSync(payloadFile, JSON.stringify(payload));
+    const floor = async (kind: 'http' | 'sdk' | 'sdk1') => {
+      const { command, args } = selfScript(import.meta.url, 'floor-child', [...PROBE_FLAGS]);
+      const p = await startProc(`${kind} floor`, command, [...args, kind, payloadFile], { readyKey: 'ready' });
+      closers.push(() => p.close());
+      return p;
+    };
+    const floors = { http: await floor('http'), sdk: await floor('sdk'), ...(existsSync(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/package.json')) ? { sdk1: await floor('sdk1') } : {}) };
+    const sdkUrl = `${String(floors.sdk.ready.url)}/mcp`;
+    const eras = {
+      crm: ['2025-11-25', ...((await servesModernEra({ url: serve.url, token: serve.mcpToken, dispatcher: agent() })) ? ['2026-07-28' as const] : [])] as Era[],
+      sdk: ['2025-11-25', ...((await servesModernEra({ url: sdkUrl, dispatcher: agent() })) ? ['2026-07-28' as const] : [])] as Era[],
+    };
 
-  return {
-    sb, store, registry, deps, tokens, rt, http, accessTokens, mcpToken, account,
-    providerPageUrl: pageUrl(PAGE),
-    async callListContacts(limit = PAGE, via = client) {
-      const body = JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name: 'list_contacts', arguments: { limit } } });
-      const res = await request(mcpUrl, { method: 'POST', headers: mcpHeaders, body, dispatcher: via });
-      const msg = (await res.body.json()) as { result?: { isError?: boolean; structuredContent?: { contacts?: unknown[] }; content?: Array<{ text?: string }> }; error?: unknown };
-      if (res.statusCode !== 200 || !msg.result || msg.result.isError) throw new Error(`tools/call list_contacts failed: HTTP ${res.statusCode} ${JSON.stringify(msg.error ?? msg.result?.content?.[0]?.text ?? '')}`);
-      return msg.result.structuredContent?.contacts?.length ?? 0;
-    },
-    async directPage(limit = PAGE) {
-      const res = await request(pageUrl(limit), { headers: { authorization: `Bearer ${providerToken}`, accept: 'application/json' }, dispatcher: client });
-      const body = (await res.body.json()) as { results?: unknown[] };
-      if (res.statusCode !== 200) throw new Error(`provider page failed: HTTP ${res.statusCode}`);
-      return body.results?.length ?? 0;
-    },
-    recordTokenWaits() {
-      const mine: number[] = [];
-      waits = mine;
-      return () => {
-        waits = undefined;
-        return mine;
-      };
-    },
-    async syncToken() {
-      providerToken = (await store.accounts.get(ACCOUNT_ID))?.context.oauth?.token.access_token ?? providerToken;
-    },
-    async expireToken() {
-      await store.accounts.update(ACCOUNT_ID, (a) => ({ ...a, context: { ...a.context, oauth: { token: { ...a.context.oauth!.token, expires_at: new Date(Date.now() - 60_000).toISOString() } } } }));
-      sb.hubspot.oauth.expireAllAccessTokens();
-    },
-    async close() {
-      await serving.close();
-      await client.close();
-      await app.close();
-      await sb.close();
-      await deps.dispatcher?.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    const props = `properties=${encodeURIComponent(serve.contactFields.join(','))}`;
+    const direct = { authorization: `Bearer ${provider.grant.accessToken}`, accept: 'application/json' };
+    const httpUrl = String(floors.http.ready.url);
+    const countRpc = (text: string, contentType: string) => recordsIn(parseReply(contentType, text).result?.structuredContent);
+    const httpAgent = agent();
+    const directAgent = agent();
+    const mcpTargets: Array<[string, McpTarget]> = [];
+    const targets: Target[] = [
+      { name: 'node:http floor', role: 'http', probe: floors.http.probe, calls: {
+        list: httpCall(`${httpUrl}/list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', dispatcher: httpAgent, count: countRpc }),
+        get: httpCall(`${httpUrl}/get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', dispatcher: httpAgent, count: countRpc }),
+      } },
+      ...eras.sdk.map((era): Target => {
+        const t = { url: sdkUrl, era, dispatcher: agent() };
+        mcpTargets.push([`SDK v2 floor, ${era}`, t]);
+        return { name: `SDK v2 floor, ${era}`, role: 'sdk', line: 'v2', era, probe: floors.sdk.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
+      }),
+      ...(floors.sdk1 ? [sdk1Target(floors.sdk1, agent(), contactId)] : []),
+      ...eras.crm.map((era): Target => {
+        const t = crm(era);
+        mcpTargets.push([`crm-mcp serve, ${era}`, t]);
+        return { name: `crm-mcp serve, ${era}`, role: 'crm', era, probe: serve.proc.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
+      }),
+      { name: 'provider fake, direct', role: 'direct', probe: provider.proc.probe, calls: {
+        list: httpCall(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { results?: unknown[] }).results ?? []).length }),
+        get: httpCall(`${provider.url}/crm/v3/objects/contacts/${encodeURIComponent(contactId)}?${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { id?: string }).id === contactId ? 1 : 0) }),
+      } },
+    ];
+    if (floors.sdk1) mcpTargets.push([targets.find((t) => t.line === 'v1')!.name, { url: `${String(floors.sdk1.ready.url)}/mcp`, era: '2025-11-25', dispatcher: agent() }]);
+    const framing: BenchStack['framing'] = {};
+    for (const [name, t] of mcpTargets) framing[name] = await framingOf(t, 'list_contacts', { limit: PAGE });
+    const rawPage = async () => {
+      const res = await fetch(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { headers: direct });
+      const body = (await res.json()) as { results?: unknown[] };
+      if (body.results?.length !== PAGE) throw new Error('the provider fake did not return a full page');
+      return body.results;
+    };
+    return { provider, serve, floors, productLine: productLine(), targets, eras, framing, rawPage, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+function sdk1Target(p: Proc, dispatcher: Agent, contactId: string): Target {
+  const t: McpTarget = { url: `${String(p.ready.url)}/mcp`, era: '2025-11-25', dispatcher };
+  return { name: 'SDK 1.x floor, 2025-11-25', role: 'sdk', line: 'v1', era: t.era, probe: p.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
+}
+
+function productLine(): SdkLine {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  return pkg.dependencies?.['@modelcontextprotocol/server'] ? 'v2' : 'v1';
 }

@@ -1,15 +1,19 @@
 /**
- * Refresh stampede: 1,000 concurrent `tools/call list_contacts` over Streamable HTTP while the
- * stored access token is expired. The token manager should make exactly one token request. The
- * waiters' added latency is each call's wait for its access token (timed around the engine's
- * token provider) against the same 1,000-call burst on a fresh token; end-to-end call latency
- * of both bursts is reported too (on 2 cores it is mostly queueing behind the other calls).
- * Each call has its own keep-alive connection, opened beforehand in small batches: 1,000
- * simultaneous connects overflow the listen backlog (ECONNRESET) and would measure TCP, not us.
+ * Refresh stampede: 1,000 concurrent `tools/call list_contacts` (1 record) at `crm-mcp serve` while
+ * its stored access token is expired (and the provider fake refuses the old token); the provider's
+ * OAuth server counts the token requests: one refresh should serve them all. The same burst on a
+ * fresh token first, for comparison. The expiry is written from the bench's process, as another
+ * replica would, and the expired burst starts after EXPIRY_VISIBLE_MS (the time issue 16 allows a
+ * replica to see another's write). Each call has its own keep-alive connection, opened beforehand
+ * 50 at a time: 1,000 simultaneous connects overflow the listen backlog and measure TCP, not us.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
+import { toolCall } from './load.js';
 import type { BenchStack } from './stack.js';
-import { countFailure, round, summarize, since, type Failures, type Summary } from './stats.js';
+import { countFailure, since, summarize, type Failures, type Summary } from './stats.js';
+
+const EXPIRY_VISIBLE_MS = 1_500;
 
 export interface StampedeResult {
   calls: number;
@@ -17,46 +21,32 @@ export interface StampedeResult {
   page: number;
   ok_calls: number;
   /** Failed calls of the expired burst, by error code. */
-  errors: Record<string, number>;
+  errors: Failures;
   /** Failed calls of the fresh-token burst, by error code. */
-  fresh_errors: Record<string, number>;
+  fresh_errors: Failures;
   provider_token_requests: number;
-  /** Each call's wait for its access token, expired burst vs fresh burst. */
-  token_wait_expired: Summary;
-  token_wait_fresh: Summary;
-  waiters_added_p50_ms: number;
-  waiters_added_p99_ms: number;
   /** End-to-end call latency of the two bursts. */
   call_expired: Summary;
   call_fresh: Summary;
 }
 
-/** Opens (or re-opens) every client's connection, 50 at a time. */
-async function connect(clients: Client[], url: string): Promise<void> {
+async function connect(clients: Client[], origin: string): Promise<void> {
   for (let i = 0; i < clients.length; i += 50) {
-    await Promise.all(clients.slice(i, i + 50).map(async (c) => (await c.request({ method: 'GET', path: '/healthz', origin: url })).body.dump()));
+    await Promise.all(clients.slice(i, i + 50).map(async (c) => (await c.request({ method: 'GET', path: '/healthz', origin })).body.dump()));
   }
 }
 
-interface Burst {
-  times: number[];
-  waits: number[];
-  ok: number;
-  /** Failed calls by error code (the tool's `Error (code)` text, else the message). */
-  errors: Record<string, number>;
-}
-
-async function burst(stack: BenchStack, clients: Client[], page: number): Promise<Burst> {
-  await connect(clients, stack.http.url);
-  const stop = stack.recordTokenWaits();
+async function burst(stack: BenchStack, clients: Client[], page: number) {
+  const { url, mcpToken } = stack.serve;
+  await connect(clients, new URL(url).origin);
   const times: number[] = [];
-  let ok = 0;
   const errors: Failures = {};
+  let ok = 0;
   await Promise.all(
     clients.map(async (c) => {
       const t0 = performance.now();
       try {
-        if ((await stack.callListContacts(page, c)) === page) ok++;
+        if ((await toolCall({ url, token: mcpToken, era: '2025-11-25', dispatcher: c }, 'list_contacts', { limit: page })()) === page) ok++;
       } catch (e) {
         countFailure(errors, e);
       } finally {
@@ -64,29 +54,27 @@ async function burst(stack: BenchStack, clients: Client[], page: number): Promis
       }
     }),
   );
-  return { times, waits: stop(), ok, errors };
+  return { times, errors, ok };
 }
 
 export async function benchStampede(stack: BenchStack, o: { quick: boolean }): Promise<StampedeResult> {
   const n = o.quick ? 50 : 1_000;
   const page = 1;
-  const clients = Array.from({ length: n }, () => new Client(stack.http.url, { keepAliveTimeout: 60_000 }));
-  let fresh, expired, provider_token_requests;
+  const origin = new URL(stack.serve.url).origin;
+  const clients = Array.from({ length: n }, () => new Client(origin, { keepAliveTimeout: 60_000 }));
   try {
-    fresh = await burst(stack, clients, page);
-    await stack.expireToken();
-    const before = stack.sb.hubspot.oauth.stats.tokenRequests;
-    expired = await burst(stack, clients, page);
-    provider_token_requests = stack.sb.hubspot.oauth.stats.tokenRequests - before;
-    await stack.syncToken();
+    const fresh = await burst(stack, clients, page);
+    await stack.serve.expireStoredToken();
+    await stack.provider.expireAll();
+    await sleep(EXPIRY_VISIBLE_MS);
+    const before = await stack.provider.tokenRequests();
+    const expired = await burst(stack, clients, page);
+    const provider_token_requests = (await stack.provider.tokenRequests()) - before;
+    return {
+      calls: n, page, ok_calls: expired.ok, errors: expired.errors, fresh_errors: fresh.errors, provider_token_requests,
+      call_expired: summarize(expired.times), call_fresh: summarize(fresh.times),
+    };
   } finally {
     await Promise.all(clients.map((c) => c.close()));
   }
-  const we = summarize(expired.waits);
-  const wf = summarize(fresh.waits);
-  return {
-    calls: n, page, ok_calls: expired.ok, errors: expired.errors, fresh_errors: fresh.errors, provider_token_requests,
-    token_wait_expired: we, token_wait_fresh: wf, waiters_added_p50_ms: round(we.p50 - wf.p50), waiters_added_p99_ms: round(we.p99 - wf.p99),
-    call_expired: summarize(expired.times), call_fresh: summarize(fresh.times),
-  };
 }

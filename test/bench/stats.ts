@@ -1,9 +1,9 @@
 /**
  * Small statistics and the report table. Every figure a bench produces becomes rows of
- * `{ figure, value, goal, status }`; a goal is only ever reported here, never asserted.
+ * `{ figure, value, goal, status }` (✓ met, ✗ missed); a goal is only ever reported here, never asserted.
  */
 
-export type Status = 'PASS' | 'MISS' | 'info' | 'n/a';
+export type Status = '✓' | '✗' | 'info' | 'n/a';
 
 export interface Row {
   figure: string;
@@ -79,33 +79,8 @@ export function countFailure(failures: Failures, e: unknown): void {
   failures[code] = (failures[code] ?? 0) + 1;
 }
 
-/**
- * `total` calls of `fn` from `concurrency` closed-loop workers (stopping early past `budgetMs`):
- * the milliseconds of each successful call, and the failures.
- */
-export async function timeConcurrent(total: number, concurrency: number, fn: () => Promise<unknown>, budgetMs = Infinity): Promise<{ times: number[]; failures: Failures }> {
-  const out: number[] = [];
-  const failures: Failures = {};
-  let started = 0;
-  const end = performance.now() + budgetMs;
-  const worker = async () => {
-    while (started < total && (started < concurrency || performance.now() < end)) {
-      started++;
-      const t0 = performance.now();
-      try {
-        await fn();
-        out.push(since(t0));
-      } catch (e) {
-        countFailure(failures, e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
-  return { times: out, failures };
-}
-
 export function goalStatus(met: boolean | undefined): Status {
-  return met === undefined ? 'n/a' : met ? 'PASS' : 'MISS';
+  return met === undefined ? 'n/a' : met ? '✓' : '✗';
 }
 
 export const ms = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);

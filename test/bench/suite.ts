@@ -1,28 +1,29 @@
 /**
- * Runs every benchmark (or a chosen subset) in one process and collects their figures. The HTTP
- * benches share one stack; the spread, stdio and memory benches build their own. A bench that
- * throws is recorded under `errors` and the others still run.
+ * Runs every benchmark (or a chosen subset) and collects their figures. The HTTP benches share one
+ * stack of processes (provider fake, `crm-mcp serve`, the floors — stack.ts); the spread, idle,
+ * stdio and memory benches build their own. A bench that throws is recorded under `errors` and
+ * the others still run.
  */
 import { cpus } from 'node:os';
+import { compare, ratios, SCENARIOS, type Ratios, type ScenarioResult, type SdkLine } from './compare.js';
 import { benchIdleRefresh, type IdleRefreshResult } from './idle-refresh.js';
 import { benchJsonata, type JsonataResult } from './jsonata.js';
-import { benchLatency, rawPage, type LatencyResult } from './latency.js';
 import { benchMemory, type MemoryResult } from './memory.js';
+import { RAISED_LIMIT } from './provider.js';
 import { benchSpread, type SpreadResult } from './spread.js';
-import { RAISED_LIMIT, startBenchStack } from './stack.js';
+import { startBenchStack } from './stack.js';
 import { benchStampede, type StampedeResult } from './stampede.js';
 import { benchStartup, type StartupResult } from './startup.js';
 import { round, since } from './stats.js';
-import { benchThroughput, type ThroughputResult } from './throughput.js';
+import type { Era } from './load.js';
 
-export const BENCHES = ['latency', 'throughput', 'stampede', 'spread', 'idle', 'startup', 'jsonata', 'memory'] as const;
+export const BENCHES = ['compare', 'stampede', 'spread', 'idle', 'startup', 'jsonata', 'memory'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 export interface BenchResults {
   meta: { started_at: string; seconds: number; quick: boolean; node: string; cpus: number; cpu_model: string; notes: string[] };
   figures: {
-    latency?: LatencyResult;
-    throughput?: ThroughputResult;
+    compare?: { product_sdk_line: SdkLine; eras: { crm: Era[]; sdk: Era[] }; framing: Record<string, 'json' | 'sse'>; scenarios: ScenarioResult[]; ratios: Ratios[] };
     stampede?: StampedeResult;
     spread?: SpreadResult;
     idle?: IdleRefreshResult;
@@ -48,11 +49,13 @@ export async function runBench(o: SuiteOptions): Promise<BenchResults> {
     meta: {
       started_at: new Date().toISOString(), seconds: 0, quick: o.quick, node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown',
       notes: [
+        'Processes: the load generator (this process, plain HTTP JSON-RPC over undici), `crm-mcp serve` (node dist/cli/main.js), the provider fake (the sandbox HubSpot), and the two floors (bare node:http, bare SDK v2 createMcpHandler) each run in their own process, on the same machine: every figure includes their contention for its cores, the ratios much less so.',
+        'Interleaved: every round runs each target in turn (order rotating per round); figures are summed over the rounds. CPU per call = the process\'s own process.cpuUsage() delta over its loops ÷ its successful calls (read by a preload probe over IPC, no product flag).',
+        'Floors: node:http = a bare node:http server; SDK v2 = @modelcontextprotocol/server createMcpHandler under @modelcontextprotocol/node toNodeHandler (a fresh McpServer per request; 2025-era answers as SSE, its default); SDK 1.x = a new McpServer + stateless StreamableHTTPServerTransport per request with JSON answers (its stateless idiom; offered while the package is installed). Ratios use the SDK floor of crm-mcp\'s own line and era when measured.',
+        'Floors answer with crm-mcp\'s own captured answers (same bytes; the SDK floor returns the same tool result and validates it against a loose output schema). Added p50 = crm-mcp p50 − the provider called directly; the SDK floor\'s own added p50 = SDK p50 − node:http p50.',
         `The HubSpot sandbox's rate limit is raised from 100 per 10 s to ${RAISED_LIMIT.max.toLocaleString('en')} per 10 s (search limit off) so the bench measures crm-mcp, not throttling.`,
-        'Load generator, MCP server and sandbox provider share this one Node process (loopback HTTP); every figure includes that contention.',
-        'Store: embedded SQLite (encrypted) in a temp dir for the HTTP benches; spread uses the in-memory KvStore with a stepped clock.',
-        "Stampede: the waiters' added latency is their token wait in the expired burst minus that in the same burst on a fresh token; with a fresh token each call reads and decrypts the account itself, in the stampede they share one refresh, so it can come out negative. The expired burst's max token wait bounds what any waiter paid.",
-        'The engine reaches the sandbox through an undici Agent of 256 connections (the stampede would otherwise open 1,000 at once and overflow the listen backlog).',
+        'Store: embedded SQLite (encrypted) in a temp dir for `serve`; spread uses the in-memory KvStore with a stepped clock.',
+        'Stampede: the stored token\'s expiry is written from the bench process (as another replica would) and the provider fake expires its tokens; the burst starts 1.5 s later (the cross-replica bound of issue 16).',
         'Idle refresh: each replica is the real token manager + scheduler (1 s ticks) in this process, all on one shared store and due queue (as replicas share Redis), against the sandbox OAuth server (rotation + reuse detection), which counts the refresh grants; time is a stepped clock shared by all.',
       ],
     },
@@ -72,12 +75,17 @@ export async function runBench(o: SuiteOptions): Promise<BenchResults> {
     }
   };
 
-  if (want.has('latency') || want.has('throughput') || want.has('stampede') || want.has('jsonata')) {
+  if (want.has('compare') || want.has('stampede') || want.has('jsonata')) {
     const stack = await startBenchStack();
     try {
-      await step('latency', () => benchLatency(stack, o), (v) => (results.figures.latency = v));
-      await step('throughput', () => benchThroughput(stack, o), (v) => (results.figures.throughput = v));
-      await step('jsonata', async () => benchJsonata(stack.registry, await rawPage(stack), o), (v) => (results.figures.jsonata = v));
+      await step('compare', async () => {
+        progress(`bench:   eras served: crm-mcp ${stack.eras.crm.join(', ')}; SDK floor ${stack.eras.sdk.join(', ')}`);
+        const scenarios = await compare(stack.targets, SCENARIOS, {
+          rounds: o.quick ? 1 : 5, loopMs: o.quick ? 150 : 1_500, warmupMs: o.quick ? 100 : 1_000, provider: stack.provider.proc.probe, progress,
+        });
+        return { product_sdk_line: stack.productLine, eras: stack.eras, framing: stack.framing, scenarios, ratios: scenarios.flatMap((sc) => ratios(sc, stack.productLine)) };
+      }, (v) => (results.figures.compare = v));
+      await step('jsonata', async () => benchJsonata(stack.serve.registry, await stack.rawPage(), o), (v) => (results.figures.jsonata = v));
       await step('stampede', () => benchStampede(stack, o), (v) => (results.figures.stampede = v));
     } finally {
       await stack.close();
