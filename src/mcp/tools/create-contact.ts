@@ -18,7 +18,7 @@ export function registerCreateContactTool(server: McpServer, ctx: ToolContext): 
     resource: 'contacts',
     method: 'create',
     inputSchema: createInput('contacts'),
-    outputSchema: recordOutput('contacts', 'contact'),
+    outputSchema: recordOutput('contacts', 'contact', { write: true }),
     annotations: CREATES,
     toRequest: (args) => writeRequest(args),
   });

@@ -19,7 +19,7 @@ export function registerCreateDealTool(server: McpServer, ctx: ToolContext): voi
     resource: 'deals',
     method: 'create',
     inputSchema: createInput('deals'),
-    outputSchema: recordOutput('deals', 'deal'),
+    outputSchema: recordOutput('deals', 'deal', { write: true }),
     annotations: CREATES,
     toRequest: (args) => writeRequest(args),
   });

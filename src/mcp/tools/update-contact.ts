@@ -17,7 +17,7 @@ export function registerUpdateContactTool(server: McpServer, ctx: ToolContext): 
     resource: 'contacts',
     method: 'update',
     inputSchema: updateInput('contacts', 'contact'),
-    outputSchema: recordOutput('contacts', 'contact'),
+    outputSchema: recordOutput('contacts', 'contact', { write: true }),
     annotations: UPDATES,
     toRequest: (args) => writeRequest(args),
   });

@@ -17,7 +17,7 @@ export function registerUpdateDealTool(server: McpServer, ctx: ToolContext): voi
     resource: 'deals',
     method: 'update',
     inputSchema: updateInput('deals', 'deal'),
-    outputSchema: recordOutput('deals', 'deal'),
+    outputSchema: recordOutput('deals', 'deal', { write: true }),
     annotations: UPDATES,
     toRequest: (args) => writeRequest(args),
   });
