@@ -117,6 +117,11 @@ export function createEngine(opts: EngineOptions): Engine {
     const op = resource?.[req.method];
     if (!resource || !op) return fail('unsupported', `${def.display_name} does not support ${req.method} on ${resourceName}`);
     const where = `${def.name} resources.${resourceName}.${req.method}`;
+    const refused = Object.keys(op.refuse ?? {}).filter((f) => req.input?.[f] !== undefined);
+    if (refused.length > 0) {
+      const why = refused.map((f) => `${f}: ${op.refuse![f]}`).join('; ');
+      return fail('validation', `${why}. Nothing was sent; call again without ${refused.join(', ')}`, undefined, refused);
+    }
 
     let page: string | number | undefined;
     let skip = 0;
@@ -191,8 +196,8 @@ export function createEngine(opts: EngineOptions): Engine {
     const raw = await extractRecord(def, compiler, op, res.body, where);
     return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
 
-    function fail(code: EngineErrorCode, message: string, status?: number): EngineResult {
-      return { ok: false, error: { code, message, ...(status !== undefined ? { status } : {}) }, rate_limit: rl.info, provider_requests: sent.count };
+    function fail(code: EngineErrorCode, message: string, status?: number, fields?: string[]): EngineResult {
+      return { ok: false, error: { code, message, ...(status !== undefined ? { status } : {}), ...(fields ? { fields } : {}) }, rate_limit: rl.info, provider_requests: sent.count };
     }
   }
 
@@ -223,7 +228,7 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const r of UNIFIED_RESOURCES) {
         for (const m of UNIFIED_METHODS) {
           const op = def.resources[r]?.[m];
-          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}) });
+          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}), ...(op.refuse ? { refused: Object.keys(op.refuse) } : {}) });
         }
       }
       return out;

@@ -140,6 +140,8 @@ export interface Capability {
   method: UnifiedMethod;
   /** Unified fields the CRM requires on this write (the definition's `required`). */
   required?: string[];
+  /** Unified fields this write refuses because the CRM cannot store them (the definition's `refuse`). */
+  refused?: string[];
 }
 
 export interface Engine {

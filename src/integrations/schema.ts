@@ -147,6 +147,10 @@ export const OperationSchema = z
     then_get: jsonata('id of the written record; re-read it with this resource\'s get (Salesforce 201 {id} / 204)').optional(),
     limit: z.object({ default: z.number().int().positive(), max: z.number().int().positive() }).strict().optional(),
     required: z.array(z.string().min(1)).optional().describe('Unified fields the CRM requires on this write (create); named in the tool description'),
+    refuse: z
+      .record(z.string().min(1), z.string().min(1))
+      .optional()
+      .describe('Unified input fields this write cannot store, each with the reason: a call that gives one is refused with a validation error naming it, before any request (no silent drops)'),
   })
   .strict();
 export type Operation = z.infer<typeof OperationSchema>;

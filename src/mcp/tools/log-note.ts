@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { sentences } from './describe.js';
+import { sentences, refusedFields } from './describe.js';
 import { recordOutput, once } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { createShape } from './write-schemas.js';
@@ -14,6 +14,7 @@ export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
     title: `Log a note in ${ctx.crmName}`,
     description: sentences(
       `Record a note (free text, e.g. a call summary or next steps) in ${ctx.crmName}, attached to at least one contact, company or deal by id.`,
+      refusedFields(ctx, 'notes', 'create'),
       'Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
     ),
     resource: 'notes',
