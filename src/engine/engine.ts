@@ -18,6 +18,8 @@ import type { TokenProvider } from '../tokens/types.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { continuationProblem, createCursorSealer, operationVersion, type CursorBinding } from './cursor.js';
 import { toUnifiedFields } from './field-names.js';
+import { dryRunView } from './dry-run.js';
+import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { buildRequest, operationPath, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
@@ -44,6 +46,12 @@ export interface EngineOptions {
   cursorKeys?: Keyring;
   /** How long a cursor stays valid (default 24 h). */
   cursorTtlMs?: number;
+  /**
+   * Where idempotent writes keep their results (src/engine/idempotency.ts): the shared store and
+   * its keyring, so that every replica replays them. Without it a write with an idempotency key
+   * is refused rather than sent unprotected.
+   */
+  idempotency?: IdempotencyOptions;
 }
 
 class Sent {
@@ -58,6 +66,8 @@ export function createEngine(opts: EngineOptions): Engine {
   const insecureHosts = opts.insecureHosts ?? [];
   const log = opts.deps.logger.child({ component: 'engine' });
   const cursors = createCursorSealer({ clock: opts.deps.clock, ...(opts.cursorKeys ? { keyring: opts.cursorKeys } : {}), ...(opts.cursorTtlMs ? { ttlMs: opts.cursorTtlMs } : {}) });
+
+  const idempotency = opts.idempotency ? createIdempotency(opts.idempotency, opts.deps) : undefined;
 
   const resolve = (account: LinkedAccount): Definition =>
     resolver.resolve(opts.registry.get(account.integration), opts.envOverrides?.[account.environment]?.[account.integration], account);
@@ -134,6 +144,16 @@ export function createEngine(opts: EngineOptions): Engine {
       skip = d.k ?? 0;
     }
     const limit = op.limit ? Math.min(Math.max(1, req.limit ?? op.limit.default), op.limit.max) : req.limit;
+
+    if (req.dryRun && (req.method === 'create' || req.method === 'update')) {
+      // Built like the real request (same checks, same body); no token is asked for and nothing is sent.
+      const built = await buildRequest({
+        def, compiler, insecureHosts, resourceName, methodName: req.method, resource, op,
+        account: req.account, credential: 'dry-run', nowMs: opts.deps.clock.now(),
+        ...(req.id !== undefined ? { id: req.id } : {}), ...(req.input ? { input: req.input } : {}),
+      });
+      return { ok: true, data: null, dry_run: dryRunView(built, def, req.account, op.then_get !== undefined), rate_limit: null, provider_requests: 0 };
+    }
 
     let cred = await credential(req.account, def);
     const call = async (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> => {
@@ -234,17 +254,25 @@ export function createEngine(opts: EngineOptions): Engine {
       return out;
     },
     async execute(req) {
-      const sent = new Sent();
-      const rl: { info: RateLimitInfo | null } = { info: null };
-      try {
-        const r = await run(req, sent, rl);
-        return r.ok ? r : { ...r, provider_requests: sent.count };
-      } catch (e) {
-        const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
-        if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
-        const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
-        return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
+      if (req.idempotencyKey !== undefined && !req.dryRun && (req.method === 'create' || req.method === 'update')) {
+        if (!idempotency) return { ok: false, error: { code: 'unsupported', message: 'idempotency_key needs a store this server was not given; call without it', fields: ['idempotency_key'] }, rate_limit: null, provider_requests: 0 };
+        return idempotency.run(req, () => executeOnce(req));
       }
+      return executeOnce(req);
     },
   };
+
+  async function executeOnce(req: EngineRequest): Promise<EngineResult> {
+    const sent = new Sent();
+    const rl: { info: RateLimitInfo | null } = { info: null };
+    try {
+      const r = await run(req, sent, rl);
+      return r.ok ? r : { ...r, provider_requests: sent.count };
+    } catch (e) {
+      const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
+      if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
+      const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
+      return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
+    }
+  }
 }
