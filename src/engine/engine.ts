@@ -20,7 +20,7 @@ import { continuationProblem, createCursorSealer, operationVersion, type CursorB
 import { toUnifiedFields } from './field-names.js';
 import { dryRunView } from './dry-run.js';
 import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
-import { buildRequest, operationPath, type BuiltRequest } from './request.js';
+import { buildRequest, operationPath, publicContext, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
 import type { Capability, Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
@@ -127,10 +127,11 @@ export function createEngine(opts: EngineOptions): Engine {
     const op = resource?.[req.method];
     if (!resource || !op) return fail('unsupported', `${def.display_name} does not support ${req.method} on ${resourceName}`);
     const where = `${def.name} resources.${resourceName}.${req.method}`;
-    const refused = Object.keys(op.refuse ?? {}).filter((f) => req.input?.[f] !== undefined);
+    const refusal = await refusedFields(def, op, req, where);
+    const refused = Object.keys(refusal);
     if (refused.length > 0) {
-      const why = refused.map((f) => `${f}: ${op.refuse![f]}`).join('; ');
-      return fail('validation', `${why}. Nothing was sent; call again without ${refused.join(', ')}`, undefined, refused);
+      const why = refused.map((f) => `${f}: ${refusal[f]}`).join('; ');
+      return fail('validation', `${why}. Nothing was sent; leave out or change ${refused.join(', ')}`, undefined, refused);
     }
 
     let page: string | number | undefined;
@@ -221,6 +222,23 @@ export function createEngine(opts: EngineOptions): Engine {
     }
   }
 
+  /** Fields refused whatever their value (what tool descriptions name); value-dependent refusals are not listed. */
+  function refusedAlways(op: Operation): { refused?: string[] } {
+    const always = Object.entries(op.refuse ?? {}).flatMap(([f, r]) => (typeof r === 'string' ? [f] : []));
+    return always.length ? { refused: always } : {};
+  }
+
+  /** The given input fields the operation's `refuse` rules out, with their reasons. */
+  async function refusedFields(def: Definition, op: Operation, req: EngineRequest, where: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [field, rule] of Object.entries(op.refuse ?? {})) {
+      if (req.input?.[field] === undefined) continue;
+      if (typeof rule === 'string') out[field] = rule;
+      else if ((await compiler.evaluate(rule.when, req.input, { input: req.input, id: req.id, vars: def.vars, context: publicContext(req.account) }, `${where}.refuse.${field}.when`, def.functions)) === true) out[field] = rule.reason;
+    }
+    return out;
+  }
+
   async function errorResult(def: Definition, res: RawResponse, rl: { info: RateLimitInfo | null }, resource?: Resource): Promise<EngineResult> {
     const cls = await classifyError(def, compiler, res);
     const error: EngineError = { code: cls.code, message: cls.message, status: res.status };
@@ -248,7 +266,7 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const r of UNIFIED_RESOURCES) {
         for (const m of UNIFIED_METHODS) {
           const op = def.resources[r]?.[m];
-          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}), ...(op.refuse ? { refused: Object.keys(op.refuse) } : {}) });
+          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}), ...refusedAlways(op) });
         }
       }
       return out;

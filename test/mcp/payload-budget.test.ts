@@ -87,6 +87,14 @@ describe('list and record text against the sandboxes', () => {
   });
 
   for (const crm of ['hubspot', 'salesforce'] as const) {
+    it(`${crm}: tools/list with this CRM's definition (descriptions, refusals) stays within the budget and portable`, async () => {
+      const list = await clients[crm]!.client.listTools();
+      const bytes = Buffer.byteLength(JSON.stringify(list));
+      console.info(`${crm} tools/list: ${bytes} bytes = ${Math.ceil(bytes / 4)} tokens for ${list.tools.length} tools`);
+      expect(bytes / 4).toBeLessThanOrEqual(TOKEN_BUDGET);
+      expect(lintTools(list.tools)).toEqual([]);
+    });
+
     for (const tool of ['list_contacts', 'list_companies', 'list_deals', 'list_notes', 'search_contacts'] as const) {
       it(`${crm} ${tool}: 10 records are at most 2 KB of text, a line each plus next_cursor; the records only in structuredContent`, async () => {
         const r = await clients[crm]!.call(tool, { limit: 10, ...(tool === 'search_contacts' ? { query: 'a' } : {}) });
