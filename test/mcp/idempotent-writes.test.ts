@@ -5,22 +5,16 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandboxRig, type SandboxRig } from '../engine/helpers/sandbox-rig.js';
-import { connectRig, type RigClient } from './helpers/rig-server.js';
+import type { SandboxRig } from '../engine/helpers/sandbox-rig.js';
+import { startRigClients, type RigClient } from './helpers/rig-server.js';
 
 let rig: SandboxRig;
-const c = {} as Record<'hubspot' | 'salesforce', RigClient>;
+let c: Record<'hubspot' | 'salesforce', RigClient>;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  rig = await startSandboxRig();
-  for (const crm of ['hubspot', 'salesforce'] as const) {
-    await rig.addAccount(crm);
-    c[crm] = await connectRig(rig, `acct-${crm}`);
-  }
+  ({ rig, clients: c, close } = await startRigClients());
 });
-afterAll(async () => {
-  for (const x of Object.values(c)) await x.close();
-  await rig?.close();
-});
+afterAll(() => close?.());
 
 const sc = (r: CallToolResult) => (r.structuredContent ?? {}) as Record<string, Record<string, unknown>>;
 const text = (r: CallToolResult) => (r.content as Array<{ text: string }>).map((x) => x.text).join('\n');

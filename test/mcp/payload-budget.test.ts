@@ -10,11 +10,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';
 import { createServer } from '../../src/mcp/server.js';
-import { startSandboxRig, type SandboxRig } from '../engine/helpers/sandbox-rig.js';
 import { createMemoryLogger } from '../helpers/logger.js';
 import { testAccount } from './helpers/accounts.js';
 import { createMemoryEngine } from './helpers/memory-engine.js';
-import { connectRig, type RigClient } from './helpers/rig-server.js';
+import { startRigClients, type RigClient } from './helpers/rig-server.js';
 import { lintSchema, lintTools, OPENAI_NAME } from './helpers/schema-lint.js';
 
 const TOKEN_BUDGET = 6_000;
@@ -72,19 +71,12 @@ describe('tools/list budget and portability', () => {
 });
 
 describe('list and record text against the sandboxes', () => {
-  let rig: SandboxRig;
-  const clients: Record<string, RigClient> = {};
+  let clients: Record<string, RigClient>;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    rig = await startSandboxRig();
-    for (const crm of ['hubspot', 'salesforce'] as const) {
-      await rig.addAccount(crm);
-      clients[crm] = await connectRig(rig, `acct-${crm}`);
-    }
+    ({ clients, close } = await startRigClients());
   });
-  afterAll(async () => {
-    for (const c of Object.values(clients)) await c.close();
-    await rig?.close();
-  });
+  afterAll(() => close?.());
 
   for (const crm of ['hubspot', 'salesforce'] as const) {
     it(`${crm}: tools/list with this CRM's definition (descriptions, refusals) stays within the budget and portable`, async () => {

@@ -9,7 +9,7 @@ import { cryptoRandom } from '../../../src/core/deps.js';
 import type { Engine } from '../../../src/engine/types.js';
 import { createServer } from '../../../src/mcp/server.js';
 import { silentLogger } from '../../engine/helpers/accounts.js';
-import type { SandboxRig } from '../../engine/helpers/sandbox-rig.js';
+import { startSandboxRig, type Crm, type SandboxRig } from '../../engine/helpers/sandbox-rig.js';
 
 export interface RigClient {
   client: Client;
@@ -31,6 +31,24 @@ export async function connectRig(rig: SandboxRig, accountId: string, engine: Eng
     async close() {
       await client.close();
       await built.cleanup();
+    },
+  };
+}
+
+/** A sandbox rig with an active account and a connected client per CRM; `close` stops all of it. */
+export async function startRigClients(opts: Parameters<typeof startSandboxRig>[0] = {}): Promise<{ rig: SandboxRig; clients: Record<Crm, RigClient>; close(): Promise<void> }> {
+  const rig = await startSandboxRig(opts);
+  const clients = {} as Record<Crm, RigClient>;
+  for (const crm of ['hubspot', 'salesforce'] as const) {
+    await rig.addAccount(crm);
+    clients[crm] = await connectRig(rig, `acct-${crm}`);
+  }
+  return {
+    rig,
+    clients,
+    async close() {
+      for (const c of Object.values(clients)) await c.close();
+      await rig.close();
     },
   };
 }
