@@ -89,7 +89,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     auditRetention: config.auditRetention,
     webhookEndpoints: webhookEndpointsFromEnv(o.env),
   });
-  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts, cursorKeys: store.keyring });
+  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts, cursorKeys: store.keyring, idempotency: { kv: store.kv, keyring: store.keyring } });
   const publicBaseUrl = o.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
   const close = async () => {
     core.scheduler.stop();

@@ -17,7 +17,9 @@ import type { TokenProvider } from '../tokens/types.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { continuationProblem, createCursorSealer, operationVersion, type CursorBinding } from './cursor.js';
 import { toUnifiedFields } from './field-names.js';
-import { buildRequest, operationPath, type BuiltRequest } from './request.js';
+import { dryRunView } from './dry-run.js';
+import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
+import { buildRequest, operationPath, publicContext, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
 import type { Capability, Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
@@ -43,6 +45,12 @@ export interface EngineOptions {
   cursorKeys?: Keyring;
   /** How long a cursor stays valid (default 24 h). */
   cursorTtlMs?: number;
+  /**
+   * Where idempotent writes keep their results (src/engine/idempotency.ts): the shared store and
+   * its keyring, so that every replica replays them. Without it a write with an idempotency key
+   * is refused rather than sent unprotected.
+   */
+  idempotency?: IdempotencyOptions;
 }
 
 class Sent {
@@ -57,6 +65,8 @@ export function createEngine(opts: EngineOptions): Engine {
   const insecureHosts = opts.insecureHosts ?? [];
   const log = opts.deps.logger.child({ component: 'engine' });
   const cursors = createCursorSealer({ clock: opts.deps.clock, ...(opts.cursorKeys ? { keyring: opts.cursorKeys } : {}), ...(opts.cursorTtlMs ? { ttlMs: opts.cursorTtlMs } : {}) });
+
+  const idempotency = opts.idempotency ? createIdempotency(opts.idempotency, opts.deps) : undefined;
 
   const resolve = (account: LinkedAccount): Definition =>
     resolver.resolve(opts.registry.get(account.integration), opts.envOverrides?.[account.environment]?.[account.integration], account);
@@ -118,6 +128,12 @@ export function createEngine(opts: EngineOptions): Engine {
     const op = resource?.[req.method];
     if (!resource || !op) return fail('unsupported', `${def.display_name} does not support ${req.method} on ${resourceName}`);
     const where = `${def.name} resources.${resourceName}.${req.method}`;
+    const refusal = await refusedFields(def, op, req, where);
+    const refused = Object.keys(refusal);
+    if (refused.length > 0) {
+      const why = refused.map((f) => `${f}: ${refusal[f]}`).join('; ');
+      return fail('validation', `${why}. Nothing was sent; leave out or change ${refused.join(', ')}`, undefined, refused);
+    }
 
     let page: string | number | undefined;
     let skip = 0;
@@ -130,6 +146,16 @@ export function createEngine(opts: EngineOptions): Engine {
       skip = d.k ?? 0;
     }
     const limit = op.limit ? Math.min(Math.max(1, req.limit ?? op.limit.default), op.limit.max) : req.limit;
+
+    if (req.dryRun && (req.method === 'create' || req.method === 'update')) {
+      // Built like the real request (same checks, same body); no token is asked for and nothing is sent.
+      const built = await buildRequest({
+        def, compiler, insecureHosts, resourceName, methodName: req.method, resource, op,
+        account: req.account, credential: 'dry-run', nowMs: opts.deps.clock.now(),
+        ...(req.id !== undefined ? { id: req.id } : {}), ...(req.input ? { input: req.input } : {}),
+      });
+      return { ok: true, data: null, dry_run: dryRunView(built, def, req.account, op.then_get !== undefined), rate_limit: null, provider_requests: 0 };
+    }
 
     let cred = await credential(req.account, def);
     const call = async (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> => {
@@ -192,9 +218,26 @@ export function createEngine(opts: EngineOptions): Engine {
     const raw = await extractRecord(def, compiler, op, res.body, where);
     return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
 
-    function fail(code: EngineErrorCode, message: string, status?: number): EngineResult {
-      return { ok: false, error: { code, message, ...(status !== undefined ? { status } : {}) }, rate_limit: rl.info, provider_requests: sent.count };
+    function fail(code: EngineErrorCode, message: string, status?: number, fields?: string[]): EngineResult {
+      return { ok: false, error: { code, message, ...(status !== undefined ? { status } : {}), ...(fields ? { fields } : {}) }, rate_limit: rl.info, provider_requests: sent.count };
     }
+  }
+
+  /** Fields refused whatever their value (what tool descriptions name); value-dependent refusals are not listed. */
+  function refusedAlways(op: Operation): { refused?: string[] } {
+    const always = Object.entries(op.refuse ?? {}).flatMap(([f, r]) => (typeof r === 'string' ? [f] : []));
+    return always.length ? { refused: always } : {};
+  }
+
+  /** The given input fields the operation's `refuse` rules out, with their reasons. */
+  async function refusedFields(def: Definition, op: Operation, req: EngineRequest, where: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const [field, rule] of Object.entries(op.refuse ?? {})) {
+      if (req.input?.[field] === undefined) continue;
+      if (typeof rule === 'string') out[field] = rule;
+      else if ((await compiler.evaluate(rule.when, req.input, { input: req.input, id: req.id, vars: def.vars, context: publicContext(req.account) }, `${where}.refuse.${field}.when`, def.functions)) === true) out[field] = rule.reason;
+    }
+    return out;
   }
 
   async function errorResult(def: Definition, res: RawResponse, rl: { info: RateLimitInfo | null }, resource?: Resource): Promise<EngineResult> {
@@ -224,23 +267,31 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const r of UNIFIED_RESOURCES) {
         for (const m of UNIFIED_METHODS) {
           const op = def.resources[r]?.[m];
-          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}) });
+          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}), ...refusedAlways(op) });
         }
       }
       return out;
     },
     async execute(req) {
-      const sent = new Sent();
-      const rl: { info: RateLimitInfo | null } = { info: null };
-      try {
-        const r = await run(req, sent, rl);
-        return r.ok ? r : { ...r, provider_requests: sent.count };
-      } catch (e) {
-        const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
-        if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
-        const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
-        return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
+      if (req.idempotencyKey !== undefined && !req.dryRun && (req.method === 'create' || req.method === 'update')) {
+        if (!idempotency) return { ok: false, error: { code: 'unsupported', message: 'idempotency_key needs a store this server was not given; call without it', fields: ['idempotency_key'] }, rate_limit: null, provider_requests: 0 };
+        return idempotency.run(req, () => executeOnce(req));
       }
+      return executeOnce(req);
     },
   };
+
+  async function executeOnce(req: EngineRequest): Promise<EngineResult> {
+    const sent = new Sent();
+    const rl: { info: RateLimitInfo | null } = { info: null };
+    try {
+      const r = await run(req, sent, rl);
+      return r.ok ? r : { ...r, provider_requests: sent.count };
+    } catch (e) {
+      const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
+      if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
+      const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
+      return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
+    }
+  }
 }

@@ -98,6 +98,24 @@ export interface EngineRequest {
   /** Restrict returned unified fields (id is always returned). */
   fields?: string[];
   signal?: AbortSignal;
+  /**
+   * create/update: the same key with the same request replays the stored result without a
+   * provider request (24 h, shared by every replica on the store); a different request under
+   * the same key is a `validation` error.
+   */
+  idempotencyKey?: string;
+  /** create/update: build the provider request and return it instead of sending it. */
+  dryRun?: boolean;
+}
+
+/** A write request as `dryRun` shows it: credentials (auth header, API-key parameter) left out. */
+export interface DryRunRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** Set when the write is followed by a re-read (`then_get`), which dry_run does not show. */
+  then_get?: boolean;
 }
 
 export type EngineResult =
@@ -109,6 +127,10 @@ export type EngineResult =
       rate_limit: RateLimitInfo | null;
       /** Number of HTTP requests this call made to the provider (incl. a refresh-and-retry). */
       provider_requests: number;
+      /** A `dryRun` write: the request that would have been sent (no credentials); `data` is null. */
+      dry_run?: DryRunRequest;
+      /** The stored result of an earlier call with the same idempotency key; nothing was sent. */
+      replayed?: boolean;
     }
   | { ok: false; error: EngineError; rate_limit: RateLimitInfo | null; provider_requests: number };
 
@@ -118,6 +140,8 @@ export interface Capability {
   method: UnifiedMethod;
   /** Unified fields the CRM requires on this write (the definition's `required`). */
   required?: string[];
+  /** Unified fields this write refuses because the CRM cannot store them (the definition's `refuse`). */
+  refused?: string[];
 }
 
 export interface Engine {

@@ -223,6 +223,7 @@ export function expressionFields(def: Definition): Array<{ path: string; expr: s
       add(`${p}.records`, op.records);
       add(`${p}.record`, op.record);
       add(`${p}.then_get`, op.then_get);
+      for (const [f, r] of Object.entries(op.refuse ?? {})) add(`${p}.refuse.${f}.when`, typeof r === 'string' ? undefined : r.when);
       add(`${p}.pagination.next`, op.pagination && 'next' in op.pagination ? op.pagination.next : undefined);
       add(`${p}.pagination.done`, op.pagination?.type === 'next_url' ? op.pagination.done : undefined);
       add(`${p}.pagination.has_more`, op.pagination?.type === 'offset' ? op.pagination.has_more : undefined);

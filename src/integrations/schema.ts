@@ -134,6 +134,14 @@ export const PaginationSchema = z.discriminatedUnion('type', [
 ]);
 export type Pagination = z.infer<typeof PaginationSchema>;
 
+/** A field refused only for some values, e.g. a second email address where the CRM stores one. */
+export const RefuseWhenSchema = z
+  .object({
+    when: jsonata('true when the given value cannot be stored; bindings as body ($input, $id, $vars, $context)'),
+    reason: z.string().min(1),
+  })
+  .strict();
+
 export const OperationSchema = z
   .object({
     method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
@@ -147,6 +155,10 @@ export const OperationSchema = z
     then_get: jsonata('id of the written record; re-read it with this resource\'s get (Salesforce 201 {id} / 204)').optional(),
     limit: z.object({ default: z.number().int().positive(), max: z.number().int().positive() }).strict().optional(),
     required: z.array(z.string().min(1)).optional().describe('Unified fields the CRM requires on this write (create); named in the tool description'),
+    refuse: z
+      .record(z.string().min(1), z.union([z.string().min(1), RefuseWhenSchema]))
+      .optional()
+      .describe('Unified input fields this write cannot store (always: the reason; or only some values: {when, reason}): a call giving one is refused with a validation error naming it, before any request (no silent drops)'),
   })
   .strict();
 export type Operation = z.infer<typeof OperationSchema>;

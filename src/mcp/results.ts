@@ -61,45 +61,77 @@ function rateLimitSentence(info: RateLimitInfo | null | undefined): string {
   return `Rate limit: ${left}${reset}.`;
 }
 
-function label(rec: Record<string, unknown>): string {
-  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-  const person = [str(rec.first_name), str(rec.last_name)].filter(Boolean).join(' ');
+/** How much a read result's text carries: one line per record, or also the records as JSON. */
+export type ResponseFormat = 'concise' | 'detailed';
+
+const clip = (v: unknown, max: number): string | undefined => {
+  if (typeof v !== 'string' || !v.trim()) return undefined;
+  const t = v.trim().replace(/\s+/g, ' ');
+  return t.length > max ? `${t.slice(0, max - 3)}...` : t;
+};
+
+/**
+ * The fields that identify a record, as one line. Only fields the record carries are shown (a
+ * caller's `fields` may have left the name out): a record with none of them is just its id.
+ */
+export function recordLine(rec: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const person = [clip(rec.first_name, 40), clip(rec.last_name, 40)].filter(Boolean).join(' ');
+  const name = person || clip(rec.name, 60);
+  if (name) parts.push(name);
   const emails = Array.isArray(rec.emails) ? (rec.emails as Array<{ value?: unknown }>) : [];
-  const email = str(emails[0]?.value);
-  const body = str(rec.body);
-  const name = person || str(rec.name) || (body ? `"${body.length > 60 ? body.slice(0, 57) + '...' : body}"` : undefined);
-  const parts = [name, email ? `<${email}>` : undefined].filter(Boolean).join(' ');
-  return `${parts || '(no name)'} (id ${String(rec.id)})`;
+  const email = clip(emails[0]?.value, 60);
+  if (email) parts[0] = parts.length ? `${parts[0]} <${email}>` : `<${email}>`;
+  const body = clip(rec.body, 60);
+  if (body) parts.push(`"${body}"`);
+  const domain = clip(rec.domain, 40);
+  if (domain) parts.push(domain);
+  const stage = clip(rec.stage, 30);
+  if (stage) parts.push(`stage ${stage}`);
+  if (typeof rec.amount === 'number') parts.push(`${rec.amount}${typeof rec.currency === 'string' ? ` ${rec.currency}` : ''}`);
+  const day = (v: unknown) => (typeof v === 'string' && v.length >= 10 ? v.slice(0, 10) : undefined);
+  const close = day(rec.close_date);
+  if (close) parts.push(`closes ${close}`);
+  if (body) {
+    const at = day(rec.created_at);
+    if (at) parts.push(at);
+  }
+  return `${parts.length ? parts.join(', ') + ' ' : ''}(id ${String(rec.id)})`;
 }
 
-function summary(shape: ResultShape, data: EngineResult & { ok: true }, shown: number): string {
+function summary(shape: ResultShape, data: EngineResult & { ok: true }): string {
   const rl = rateLimitSentence(data.rate_limit);
   if (shape.kind === 'list') {
     const rows = Array.isArray(data.data) ? data.data : [];
-    const listed = rows.slice(0, shown).map(label).join('; ');
-    const more = data.next_cursor ? ` More available: pass cursor "${data.next_cursor}" for the next page.` : ' This is the last page.';
     const noun = rows.length === 1 ? shape.singular : shape.plural;
-    return `${rows.length} ${noun} from ${shape.crmName}${rows.length ? ': ' + listed + (rows.length > shown ? '; ...' : '') : ''}.${more} ${rl}`;
+    const more = data.next_cursor ? `More available: pass next_cursor "${data.next_cursor}" as cursor.` : 'This is the last page.';
+    return [`${rows.length} ${noun} from ${shape.crmName}. ${more} ${rl}`, ...rows.map((r) => `- ${recordLine(r)}`)].join('\n');
   }
   const rec = data.data && !Array.isArray(data.data) ? data.data : undefined;
   const title = shape.singular.charAt(0).toUpperCase() + shape.singular.slice(1);
-  return `${title} ${rec ? label(rec) : '(none)'} in ${shape.crmName}. ${rl}`;
+  const replayed = data.replayed ? ' Replayed the stored result for this idempotency_key; nothing was sent to the CRM.' : '';
+  return `${title} ${rec ? recordLine(rec) : '(none)'} in ${shape.crmName}.${replayed} ${rl}`;
 }
 
-export function successResult(shape: ResultShape, res: EngineResult & { ok: true }): CallToolResult {
+/**
+ * `concise` text is the summary lines only; `detailed` adds the records as JSON. The records are
+ * always in structuredContent, so a client that reads it loses nothing with concise text.
+ */
+export function successResult(shape: ResultShape, res: EngineResult & { ok: true }, format: ResponseFormat = shape.kind === 'list' ? 'concise' : 'detailed'): CallToolResult {
   const rate_limit = rateLimitOut(res.rate_limit);
+  if (res.dry_run) {
+    const structured = { dry_run: res.dry_run, rate_limit };
+    return {
+      content: [{ type: 'text', text: `Dry run: nothing was sent to ${shape.crmName}. The ${shape.singular} write would send:\n${JSON.stringify(res.dry_run)}` }],
+      structuredContent: structured,
+    };
+  }
+  const records = shape.kind === 'list' ? (Array.isArray(res.data) ? res.data : []) : res.data && !Array.isArray(res.data) ? res.data : {};
   const structured: Record<string, unknown> =
-    shape.kind === 'list'
-      ? { [shape.plural]: Array.isArray(res.data) ? res.data : [], next_cursor: res.next_cursor ?? null, rate_limit }
-      : { [shape.singular]: res.data && !Array.isArray(res.data) ? res.data : {}, rate_limit };
-  return {
-    content: [
-      { type: 'text', text: summary(shape, res, 20) },
-      { type: 'text', text: JSON.stringify(structured) },
-    ],
-    structuredContent: structured,
-    _meta: { ...rateLimitHeaders(res.rate_limit) },
-  };
+    shape.kind === 'list' ? { [shape.plural]: records, next_cursor: res.next_cursor ?? null, rate_limit } : { [shape.singular]: records, rate_limit };
+  const content: CallToolResult['content'] = [{ type: 'text', text: summary(shape, res) }];
+  if (format === 'detailed') content.push({ type: 'text', text: JSON.stringify(records) });
+  return { content, structuredContent: structured, _meta: { ...rateLimitHeaders(res.rate_limit) } };
 }
 
 const HINTS: Partial<Record<ToolErrorCode, string>> = {

@@ -8,11 +8,27 @@ import { RECORD_SCHEMAS, type UnifiedResource } from '../unified/models.js';
 
 export const MAX_PAGE_SIZE = 100;
 
+/** A non-negative whole number, shown to clients as plain `{"type": "integer"}` (zod would add the safe-integer bounds). */
+const wholeNumber = () => z.number().int('expected a string or a whole number').nonnegative('must not be negative').meta({ minimum: undefined, maximum: undefined });
+
+/**
+ * A record id. Unified ids are strings, but LLMs and the Inspector send numeric-looking ids as
+ * numbers (`id: 300002`): a whole number is taken as its decimal string, never refused. Each
+ * branch has a single `type` (anyOf), which every client dialect can express.
+ */
 export const idInput = z
-  .string()
-  .min(1, 'id must not be empty')
-  .max(128, 'id is at most 128 characters')
-  .regex(/^[A-Za-z0-9._:-]+$/, 'id may contain letters, digits, . _ : -');
+  .union([
+    z.string().min(1, 'id must not be empty').max(128, 'id is at most 128 characters').regex(/^[A-Za-z0-9._:-]+$/, 'id may contain letters, digits, . _ : -'),
+    wholeNumber(),
+  ], { error: (iss) => (iss.code === 'invalid_union' ? 'Invalid input: expected a string or a whole number' : undefined) })
+  .transform(String);
+
+/** An id inside a write payload (owner, company, linked records): a string or a whole number, as text. */
+export function idRef(max = 64) {
+  return z
+    .union([z.string().max(max, `at most ${max} characters`), wholeNumber()], { error: (iss) => (iss.code === 'invalid_union' ? 'Invalid input: expected a string or a whole number' : undefined) })
+    .transform(String);
+}
 
 export const limitInput = z
   .number()
@@ -20,19 +36,47 @@ export const limitInput = z
   .min(1, 'limit is at least 1')
   .max(MAX_PAGE_SIZE, `limit is at most ${MAX_PAGE_SIZE}`)
   .optional()
-  .describe(`Records per page, 1-${MAX_PAGE_SIZE} (default chosen by the CRM, usually 10-20)`);
+  .describe('Records per page (default set by the CRM)');
 
 export const cursorInput = z
   .string()
   .min(1)
   .max(4096, 'cursor is at most 4096 characters')
   .optional()
-  .describe('Opaque next_cursor from the previous page; omit for the first page');
+  .describe('next_cursor of the previous page');
 
 export const includeRemoteDataInput = z
   .boolean()
   .optional()
-  .describe("Also return the CRM's raw record as remote_data (larger output; only when unified fields are not enough)");
+  .describe("Also return the CRM's raw record (remote_data)");
+
+export function responseFormatInput(fallback: 'concise' | 'detailed') {
+  return once(`response_format:${fallback}`, () =>
+    z
+      .enum(['concise', 'detailed'])
+      .optional()
+      .describe(fallback === 'concise' ? 'concise (default): a text line per record; detailed: plus JSON' : 'detailed (default): text has the JSON; concise: one line'),
+  );
+}
+
+export const idempotencyKeyInput = z
+  .string()
+  .min(1)
+  .max(255)
+  .optional()
+  .describe('Retry-safe key: a repeat with the same arguments returns the first result, written once (24 h)');
+
+export const dryRunInput = z.boolean().optional().describe('Only show the request that would be sent');
+
+/**
+ * Values of `custom_fields` on write: the CRM's own field names with scalar values (CRM
+ * multi-selects are `;`-joined strings). Typed, so the schema has no bare `{}` subschema.
+ */
+export const customFieldsInput = z
+  .object({})
+  .catchall(z.union([z.string().max(65_536), z.number(), z.boolean(), z.null()]))
+  .optional()
+  .describe("The CRM's own field names and values, sent unchanged");
 
 /**
  * zod schemas are immutable once built, but building them is not cheap (zod 4 constructs and
@@ -45,6 +89,18 @@ export function once<T extends z.ZodType>(key: string, make: () => T): T {
   let s = built.get(key) as T | undefined;
   if (!s) built.set(key, (s = make()));
   return s;
+}
+
+const portables = new WeakMap<z.ZodType, z.ZodType>();
+/**
+ * The schema as clients should see it: without the `$schema` draft-07 declaration the SDK's
+ * converter adds. Every keyword used here means the same in draft-07 and 2020-12 (the MCP
+ * default dialect), so no declaration is needed; leaving it out saves ~50 bytes per schema.
+ */
+export function portable<T extends z.ZodType>(schema: T): T {
+  let p = portables.get(schema) as T | undefined;
+  if (!p) portables.set(schema, (p = schema.meta({ $schema: undefined }) as T));
+  return p;
 }
 
 /** Unified field names a caller may pick with `fields` (id is always returned). */
@@ -60,37 +116,33 @@ export function fieldsInput(resource: UnifiedResource) {
       .min(1)
       .max(fieldNames(resource).length)
       .optional()
-      .describe('Only return these unified fields (id is always included); omit for all'),
+      .describe('Return only these fields (id always)'),
   );
 }
 
-export const RateLimitOutput = z
-  .object({
-    limit: z.number().nullable(),
-    remaining: z.number().nullable(),
-    reset_seconds: z.number().nullable(),
-  })
-  .describe('The CRM API rate limit after this call; null where the CRM did not say');
-
-/**
- * A record as returned: only `id` is guaranteed (callers may pick `fields`), the rest is the
- * unified model.
+/*
+ * Output schemas are deliberately small: tools/list is read by every client (and by the model,
+ * for clients that show it), and the record shapes are the unified model's, documented once in
+ * integrations/MODEL.md. Each one is a portable subset of JSON Schema: single `type` per node (no
+ * type arrays), no bare `{}`/`true` subschemas, no remote refs — what the MCP Inspector's
+ * schema-portability check accepts without a finding.
  */
+/** `{"type": "object"}` accepting any members (no `properties: {}` or bare `{}` subschema in the JSON Schema). */
+const openObject = () => z.object({}).catchall(z.unknown()).meta({ additionalProperties: undefined, properties: undefined });
+
+/** The CRM API rate limit after the call: limit, remaining, reset_seconds (null where the CRM did not say). */
+export const RateLimitOutput = openObject();
+
+/** A record as returned: only `id` is guaranteed (callers may pick `fields`); the unified model's fields (integrations/MODEL.md) beside it. */
 export function recordSchema(resource: UnifiedResource) {
-  return once(`record:${resource}`, () => RECORD_SCHEMAS[resource].partial().extend({ id: z.string() }));
+  return once(`record:${resource}`, () => z.object({ id: z.string() }).catchall(z.unknown()).meta({ additionalProperties: undefined }));
 }
 
-export const ErrorOutput = z
-  .object({
-    code: z.string().describe('rate_limited | needs_reauth | validation | not_found | provider_unavailable | transient_auth | ...'),
-    message: z.string(),
-    retry_after_seconds: z.number().optional().describe('rate_limited: wait this long before calling again'),
-    reconnect_url: z.string().optional().describe('needs_reauth: where a person re-authorizes the CRM connection'),
-    fields: z.array(z.string()).optional().describe('validation: the offending fields'),
-    provider_code: z.string().optional(),
-    status: z.number().optional(),
-  })
-  .describe('Present only on error results (isError: true)');
+/** Only on error results: code, message, and fields / retry_after_seconds / reconnect_url where they apply (results.ts ToolError). */
+export const ErrorOutput = openObject();
+
+/** What `dry_run: true` returns instead of a record: the provider request that would be sent. */
+export const DryRunOutput = openObject();
 
 /*
  * Output schemas are one object for success and error results alike: MCP clients (the SDK's
@@ -100,18 +152,19 @@ export const ErrorOutput = z
 export function listOutput(resource: UnifiedResource) {
   return once(`list:${resource}`, () =>
     z.object({
-      [resource]: z.array(recordSchema(resource)).optional().describe(`The page of ${resource} (absent on error)`),
-      next_cursor: z.string().nullable().optional().describe('Pass as cursor to get the next page; null when this was the last page'),
+      [resource]: z.array(recordSchema(resource)).optional(),
+      next_cursor: z.union([z.string().min(1), z.null()]).optional(),
       rate_limit: RateLimitOutput,
       error: ErrorOutput.optional(),
     }),
   );
 }
 
-export function recordOutput(resource: UnifiedResource, key: string) {
-  return once(`record-output:${resource}:${key}`, () =>
+export function recordOutput(resource: UnifiedResource, key: string, opts: { write?: boolean } = {}) {
+  return once(`record-output:${resource}:${key}:${opts.write ? 'w' : 'r'}`, () =>
     z.object({
-      [key]: recordSchema(resource).optional().describe(`The ${key} (absent on error)`),
+      [key]: recordSchema(resource).optional(),
+      ...(opts.write ? { dry_run: DryRunOutput.optional() } : {}),
       rate_limit: RateLimitOutput,
       error: ErrorOutput.optional(),
     }),

@@ -62,6 +62,8 @@ async function callRaw(name: string, args: unknown): Promise<CallToolResult> {
 const text = (r: CallToolResult) => (r.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
 
 function wrongTypeValue(s: PropSchema): unknown {
+  // A union (e.g. an id: string or whole number) is given a type none of its branches takes.
+  if (s.anyOf) return s.anyOf.some((b) => b.type === 'boolean') ? ['not', 'any'] : true;
   const t = Array.isArray(s.type) ? s.type[0] : s.type;
   switch (t) {
     case 'string':
@@ -81,6 +83,8 @@ function wrongTypeValue(s: PropSchema): unknown {
 }
 
 function overLimitValue(s: PropSchema): unknown {
+  const str = s.anyOf?.find((b) => b.type === 'string');
+  if (str?.maxLength !== undefined) return 'x'.repeat(str.maxLength + 1);
   if (s.maxLength !== undefined) return 'x'.repeat(s.maxLength + 1);
   if (s.maximum !== undefined) return s.maximum + 1;
   if (s.maxItems !== undefined) return Array.from({ length: s.maxItems + 1 }, () => (s.items?.type === 'object' ? { value: 'a@b.c' } : 'x'));
@@ -112,7 +116,7 @@ describe('bad input', () => {
         if (typeof bad === 'symbol') continue;
         const r = await callRaw(t.name, { ...VALID_ARGS[t.name], [prop]: bad });
         expect(r.isError, `${t.name}.${prop}`).toBe(true);
-        expect(text(r), `${t.name}.${prop}`).toMatch(new RegExp(`Invalid input: expected .* at ${prop}`));
+        expect(text(r), `${t.name}.${prop}`).toMatch(new RegExp(`Invalid (input|option): expected .* at ${prop}`));
         checked++;
       }
     }

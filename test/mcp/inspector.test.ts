@@ -52,6 +52,15 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
     expect(names).toHaveLength(13);
   }, 60_000);
 
+  it('its schema-portability check (--strict) finds nothing in the tool schemas', async () => {
+    const r = await inspector(MAIN, ['--method', 'tools/list', '--strict']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out) as { result: { tools: unknown[] }; schemaFindings?: unknown[] };
+    expect(out.result.tools).toHaveLength(13);
+    expect(out.schemaFindings ?? []).toEqual([]);
+    expect(r.err).not.toContain('portability');
+  }, 60_000);
+
   it('calls a tool and gets structured content; an isError result exits 5', async () => {
     const seeded = crms.sb.salesforce.store.sorted('Contact')[0]!;
     const id = String(seeded.Id);

@@ -90,7 +90,11 @@ describe('createServer', () => {
     expect(list._meta).toMatchObject({ 'ratelimit-limit': '100', 'ratelimit-remaining': '97', 'ratelimit-reset': '9' });
     expect(list._meta?.['retry-after']).toBeUndefined();
     const text = (list.content as Array<{ text: string }>)[0]!.text;
-    expect(text).toMatch(/^2 contacts from HubSpot: First1 Doe <p1@example.com> \(id 1\); .*pass cursor "2".*Rate limit: 97\/100 remaining, resets in 9s\.$/);
+    expect(text.split('\n')).toEqual([
+      '2 contacts from HubSpot. More available: pass next_cursor "2" as cursor. Rate limit: 97/100 remaining, resets in 9s.',
+      '- First1 Doe <p1@example.com> (id 1)',
+      '- First2 Doe <p2@example.com> (id 2)',
+    ]);
     expect(engine.calls.find((c) => c.method === 'update' && c.resource === 'deals')?.input).toEqual({ amount: 2000 });
   });
 

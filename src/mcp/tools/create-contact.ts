@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
-import { ifAny, requiredFields, sentences } from './describe.js';
+import { ifAny, requiredFields, sentences, refusedFields } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { createInput } from './write-schemas.js';
@@ -11,6 +11,7 @@ export function registerCreateContactTool(server: McpServer, ctx: ToolContext): 
     title: `Create a ${ctx.crmName} contact`,
     description: sentences(
       `Create a new contact (person) in ${ctx.crmName} and return it with its new id.`,
+      refusedFields(ctx, 'contacts', 'create'),
       requiredFields(ctx, 'contacts', 'create'),
       ifAny(ctx, ['search_contacts', 'list_contacts'], (t) => `Look first (${t}) to avoid duplicates.`),
       ifAny(ctx, ['update_contact'], (t) => `To change an existing person use ${t}.`),
@@ -18,7 +19,7 @@ export function registerCreateContactTool(server: McpServer, ctx: ToolContext): 
     resource: 'contacts',
     method: 'create',
     inputSchema: createInput('contacts'),
-    outputSchema: recordOutput('contacts', 'contact'),
+    outputSchema: recordOutput('contacts', 'contact', { write: true }),
     annotations: CREATES,
     toRequest: (args) => writeRequest(args),
   });

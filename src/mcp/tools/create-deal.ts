@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
-import { ifAny, requiredFields, sentences } from './describe.js';
+import { ifAny, requiredFields, sentences, refusedFields } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { createInput } from './write-schemas.js';
@@ -11,6 +11,7 @@ export function registerCreateDealTool(server: McpServer, ctx: ToolContext): voi
     title: `Create a ${ctx.crmName} deal`,
     description: sentences(
       `Create a new deal (opportunity) in ${ctx.crmName} with name, amount, currency, stage and close date (YYYY-MM-DD), optionally linked to a company and contacts.`,
+      refusedFields(ctx, 'deals', 'create'),
       requiredFields(ctx, 'deals', 'create'),
       `Stage values are ${ctx.crmName}'s own${ifAny(ctx, ['list_deals'], (t) => ` (${t} shows the ones in use)`)}; a missing required field or an unknown stage is answered with a validation error naming the field.`,
       'Returns the deal with its new id.',
@@ -19,7 +20,7 @@ export function registerCreateDealTool(server: McpServer, ctx: ToolContext): voi
     resource: 'deals',
     method: 'create',
     inputSchema: createInput('deals'),
-    outputSchema: recordOutput('deals', 'deal'),
+    outputSchema: recordOutput('deals', 'deal', { write: true }),
     annotations: CREATES,
     toRequest: (args) => writeRequest(args),
   });

@@ -30,3 +30,11 @@ export function requiredFields(ctx: ToolContext, resource: string, method: strin
 export function sentences(...parts: string[]): string {
   return parts.map((p) => p.trim()).filter(Boolean).join(' ');
 }
+
+/** "Salesforce cannot store currency or pipeline (refused). " from the definition's `refuse` for this write, else ''. */
+export function refusedFields(ctx: ToolContext, resource: string, method: string): string {
+  const no = ctx.capabilities.find((c) => c.resource === resource && c.method === method)?.refused ?? [];
+  if (no.length === 0) return '';
+  const list = no.length === 1 ? no[0] : `${no.slice(0, -1).join(', ')} or ${no.at(-1)}`;
+  return `${ctx.crmName} cannot store ${list} here (refused). `;
+}

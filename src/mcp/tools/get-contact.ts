@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { ifAny, sentences } from './describe.js';
-import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
+import { fieldsInput, idInput, includeRemoteDataInput, responseFormatInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerGetContactTool(server: McpServer, ctx: ToolContext): void {
@@ -15,7 +15,7 @@ export function registerGetContactTool(server: McpServer, ctx: ToolContext): voi
     ),
     resource: 'contacts',
     method: 'get',
-    inputSchema: once('get_contact:input', () => z.strictObject({ id: idInput.describe('The contact id'), fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput })),
+    inputSchema: once('get_contact:input', () => z.strictObject({ id: idInput.describe('The contact id'), fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput, response_format: responseFormatInput('detailed') })),
     outputSchema: recordOutput('contacts', 'contact'),
     annotations: READ_ONLY,
     toRequest: ({ id, ...rest }) => ({ id, ...readOptions(rest) }),

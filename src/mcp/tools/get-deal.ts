@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { ifAny, sentences } from './describe.js';
-import { fieldsInput, idInput, includeRemoteDataInput, recordOutput, once } from '../schemas.js';
+import { fieldsInput, idInput, includeRemoteDataInput, responseFormatInput, recordOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerGetDealTool(server: McpServer, ctx: ToolContext): void {
@@ -15,7 +15,7 @@ export function registerGetDealTool(server: McpServer, ctx: ToolContext): void {
     ),
     resource: 'deals',
     method: 'get',
-    inputSchema: once('get_deal:input', () => z.strictObject({ id: idInput.describe('The deal id'), fields: fieldsInput('deals'), include_remote_data: includeRemoteDataInput })),
+    inputSchema: once('get_deal:input', () => z.strictObject({ id: idInput.describe('The deal id'), fields: fieldsInput('deals'), include_remote_data: includeRemoteDataInput, response_format: responseFormatInput('detailed') })),
     outputSchema: recordOutput('deals', 'deal'),
     annotations: READ_ONLY,
     toRequest: ({ id, ...rest }) => ({ id, ...readOptions(rest) }),

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { ifAny, sentences } from './describe.js';
-import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
+import { cursorInput, fieldsInput, includeRemoteDataInput, responseFormatInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerListCompaniesTool(server: McpServer, ctx: ToolContext): void {
@@ -16,7 +16,7 @@ export function registerListCompaniesTool(server: McpServer, ctx: ToolContext): 
     ),
     resource: 'companies',
     method: 'list',
-    inputSchema: once('list_companies:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput })),
+    inputSchema: once('list_companies:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('companies'), include_remote_data: includeRemoteDataInput, response_format: responseFormatInput('concise') })),
     outputSchema: listOutput('companies'),
     annotations: READ_ONLY,
     toRequest: (args) => readOptions(args),

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { ifAny, sentences } from './describe.js';
-import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
+import { cursorInput, fieldsInput, includeRemoteDataInput, responseFormatInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerListContactsTool(server: McpServer, ctx: ToolContext): void {
@@ -17,7 +17,7 @@ export function registerListContactsTool(server: McpServer, ctx: ToolContext): v
     ),
     resource: 'contacts',
     method: 'list',
-    inputSchema: once('list_contacts:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput })),
+    inputSchema: once('list_contacts:input', () => z.strictObject({ limit: limitInput, cursor: cursorInput, fields: fieldsInput('contacts'), include_remote_data: includeRemoteDataInput, response_format: responseFormatInput('concise') })),
     outputSchema: listOutput('contacts'),
     annotations: READ_ONLY,
     toRequest: (args) => readOptions(args),

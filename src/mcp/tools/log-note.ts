@@ -1,13 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { NoteWriteSchema } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
-import { sentences } from './describe.js';
-import { includeRemoteDataInput, recordOutput, once } from '../schemas.js';
+import { sentences, refusedFields } from './describe.js';
+import { recordOutput, once } from '../schemas.js';
 import { CREATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
+import { createShape } from './write-schemas.js';
 
-const linked = (o: { contact_ids?: string[]; company_ids?: string[]; deal_ids?: string[] }) =>
-  Boolean(o.contact_ids?.length || o.company_ids?.length || o.deal_ids?.length);
+const linked = (o: Record<string, unknown>) => ['contact_ids', 'company_ids', 'deal_ids'].some((k) => Array.isArray(o[k]) && (o[k] as unknown[]).length > 0);
 
 export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
   registerUnifiedTool(server, ctx, {
@@ -15,16 +14,17 @@ export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
     title: `Log a note in ${ctx.crmName}`,
     description: sentences(
       `Record a note (free text, e.g. a call summary or next steps) in ${ctx.crmName}, attached to at least one contact, company or deal by id.`,
+      refusedFields(ctx, 'notes', 'create'),
       'Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
     ),
     resource: 'notes',
     method: 'create',
     inputSchema: once('log_note:input', () =>
       z
-        .strictObject({ ...NoteWriteSchema.shape, include_remote_data: includeRemoteDataInput })
+        .strictObject(createShape('notes'))
         .refine(linked, { message: 'link the note to at least one record: contact_ids, company_ids or deal_ids' }),
     ),
-    outputSchema: recordOutput('notes', 'note'),
+    outputSchema: recordOutput('notes', 'note', { write: true }),
     annotations: CREATES,
     toRequest: (args) => writeRequest(args),
   });

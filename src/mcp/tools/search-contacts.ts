@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { ifAny, sentences } from './describe.js';
-import { cursorInput, fieldsInput, includeRemoteDataInput, limitInput, listOutput, once } from '../schemas.js';
+import { cursorInput, fieldsInput, includeRemoteDataInput, responseFormatInput, limitInput, listOutput, once } from '../schemas.js';
 import { READ_ONLY, readOptions, registerUnifiedTool } from './unified-tool.js';
 
 export function registerSearchContactsTool(server: McpServer, ctx: ToolContext): void {
@@ -22,6 +22,7 @@ export function registerSearchContactsTool(server: McpServer, ctx: ToolContext):
         cursor: cursorInput,
         fields: fieldsInput('contacts'),
         include_remote_data: includeRemoteDataInput,
+        response_format: responseFormatInput('concise'),
       }),
     ),
     outputSchema: listOutput('contacts'),

@@ -10,7 +10,8 @@ import type { LinkedAccount } from '../../accounts/model.js';
 import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
-import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResultShape } from '../results.js';
+import { portable } from '../schemas.js';
+import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResponseFormat, type ResultShape } from '../results.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
   name: string;
@@ -21,9 +22,11 @@ export interface UnifiedToolSpec<I extends z.ZodObject> {
   inputSchema: I;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
-  /** Arguments (already validated by the SDK) → the engine request, minus the account. */
-  toRequest(args: z.infer<I>): Omit<EngineRequest, 'account' | 'resource' | 'method' | 'signal'>;
+  /** Arguments (already validated by the SDK) → the engine request, minus the account; and how the result text is shaped. */
+  toRequest(args: z.infer<I>): ToolRequest;
 }
+
+export type ToolRequest = Omit<EngineRequest, 'account' | 'resource' | 'method' | 'signal'> & { responseFormat?: ResponseFormat };
 
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
 export const CREATES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
@@ -42,8 +45,9 @@ export function shapeFor(resource: UnifiedResource, method: UnifiedMethod, crmNa
 }
 
 /** Common list/get argument handling: paging, field selection, remote data. */
-export function readOptions(args: { limit?: number; cursor?: string; fields?: string[]; include_remote_data?: boolean }) {
+export function readOptions(args: { limit?: number; cursor?: string; fields?: string[]; include_remote_data?: boolean; response_format?: ResponseFormat }) {
   return {
+    ...(args.response_format !== undefined ? { responseFormat: args.response_format } : {}),
     ...(args.limit !== undefined ? { limit: args.limit } : {}),
     ...(args.cursor !== undefined ? { cursor: args.cursor } : {}),
     ...(args.fields !== undefined ? { fields: args.fields } : {}),
@@ -51,20 +55,22 @@ export function readOptions(args: { limit?: number; cursor?: string; fields?: st
   };
 }
 
-/** Splits write arguments into the unified payload and the read options. */
-export function writeRequest(args: Record<string, unknown>): { id?: string; input: Record<string, unknown>; includeRemoteData?: boolean } {
-  const { id, include_remote_data, ...input } = args;
+/** Splits write arguments into the unified payload and the call's controls. */
+export function writeRequest(args: Record<string, unknown>): ToolRequest {
+  const { id, include_remote_data, idempotency_key, dry_run, ...input } = args;
   return {
     ...(typeof id === 'string' ? { id } : {}),
     input,
     ...(include_remote_data === true ? { includeRemoteData: true } : {}),
+    ...(typeof idempotency_key === 'string' ? { idempotencyKey: idempotency_key } : {}),
+    ...(dry_run === true ? { dryRun: true } : {}),
   };
 }
 
 export async function runUnifiedCall(
   ctx: ToolContext,
   spec: Pick<UnifiedToolSpec<z.ZodObject>, 'name' | 'resource' | 'method'>,
-  req: Omit<EngineRequest, 'account' | 'resource' | 'method'>,
+  { responseFormat, ...req }: ToolRequest & Pick<EngineRequest, 'signal'>,
 ): Promise<CallToolResult> {
   const accountId = ctx.accountId;
   const log = ctx.deps.logger.child({ tool: spec.name, account_id: accountId });
@@ -80,7 +86,7 @@ export async function runUnifiedCall(
     if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
     log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
     if (!res.ok) return engineErrorResult(res, reconnectLink(ctx.reconnectUrl, accountId));
-    return successResult(shapeFor(spec.resource, spec.method, ctx.crmName), res);
+    return successResult(shapeFor(spec.resource, spec.method, ctx.crmName), res, responseFormat);
   } catch (err) {
     log.error('tool call failed', { err });
     return thrownResult(err, ctx.reconnectUrl, accountId);
@@ -93,9 +99,10 @@ export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ct
     {
       title: spec.title,
       description: spec.description,
-      inputSchema: spec.inputSchema,
-      outputSchema: spec.outputSchema,
-      annotations: { title: spec.title, ...spec.annotations },
+      inputSchema: portable(spec.inputSchema),
+      outputSchema: portable(spec.outputSchema),
+      // The tool's own title is the one clients show (annotations.title only predates it).
+      annotations: spec.annotations,
     },
     (async (args: z.infer<I>, extra: { signal: AbortSignal }) =>
       runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: extra.signal })) as never,

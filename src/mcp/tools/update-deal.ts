@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolContext } from '../context.js';
-import { ifAny, sentences } from './describe.js';
+import { ifAny, sentences, refusedFields } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { UPDATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { updateInput } from './write-schemas.js';
@@ -11,13 +11,14 @@ export function registerUpdateDealTool(server: McpServer, ctx: ToolContext): voi
     title: `Update a ${ctx.crmName} deal`,
     description: sentences(
       `Change fields of an existing deal in ${ctx.crmName} by id, e.g. move its stage, amount or close date; fields you omit stay as they are.`,
+      refusedFields(ctx, 'deals', 'update'),
       `Stage values are ${ctx.crmName}'s own${ifAny(ctx, ['list_deals', 'get_deal'], (t) => ` (${t} show the ones in use)`)}; an unknown stage is refused with a validation error naming stage.`,
       'Returns the updated deal.',
     ),
     resource: 'deals',
     method: 'update',
     inputSchema: updateInput('deals', 'deal'),
-    outputSchema: recordOutput('deals', 'deal'),
+    outputSchema: recordOutput('deals', 'deal', { write: true }),
     annotations: UPDATES,
     toRequest: (args) => writeRequest(args),
   });

@@ -46,7 +46,7 @@ export interface SandboxRig {
 
 export interface SandboxRigOptions {
   sandboxes?: Omit<SandboxesOptions, 'clock'>;
-  engine?: Pick<EngineOptions, 'cursorKeys' | 'cursorTtlMs' | 'envOverrides'> & { expressionBounds?: ExpressionBounds };
+  engine?: Pick<EngineOptions, 'cursorKeys' | 'cursorTtlMs' | 'envOverrides' | 'idempotency'> & { expressionBounds?: ExpressionBounds };
 }
 
 export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<SandboxRig> {
@@ -77,7 +77,8 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
 
   const deps = { clock, random: cryptoRandom, logger, dispatcher };
   const tokens = createTokenManager({ deps, store, kv, resolveRefreshConfig });
-  const engine = createEngine({ registry, tokens, deps, envOverrides, insecureHosts, ...opts.engine });
+  // Idempotent writes keep their results in the rig's store (plain: an in-memory test store has no keyring).
+  const engine = createEngine({ registry, tokens, deps, envOverrides, insecureHosts, idempotency: { kv }, ...opts.engine });
 
   return {
     sb, clock, registry, store, tokens, engine, logs, results, hosts,
@@ -92,7 +93,7 @@ export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<San
       });
       return store.put({ ...base, ...over, context: { ...base.context, ...over.context } });
     },
-    engineWith: (o) => createEngine({ registry, tokens, deps, envOverrides, insecureHosts, ...o }),
+    engineWith: (o) => createEngine({ registry, tokens, deps, envOverrides, insecureHosts, idempotency: { kv }, ...o }),
     async run(accountId, req, using = engine) {
       const a = await store.get(accountId);
       if (!a) throw new Error(`no account ${accountId}`);
