@@ -140,6 +140,7 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     deleteTtl: db.prepare(`DELETE FROM ${ttlTable} WHERE key = ?`),
     expireValues: db.prepare(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`),
     expireTtls: db.prepare(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`),
+    dataVersion: db.prepare('PRAGMA data_version'),
   }));
 
   const isLive = (r: Row) => r.expires_at === null || r.expires_at > clock.now();
@@ -208,7 +209,7 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     subscribe: listeners.subscribe,
     async check() {
       try {
-        const v = use(() => db.pragma('data_version', { simple: true }));
+        const v = use(() => (sql.dataVersion.get() as { data_version: number }).data_version);
         if (v !== dataVersion) listeners.emit(undefined);
         dataVersion = v;
       } catch {
