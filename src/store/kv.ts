@@ -42,6 +42,12 @@ export interface KvStore {
  */
 export interface KvChanges {
   /**
+   * True when other processes' writes are announced as they happen (Redis messages): `check` is
+   * then only the backstop for a lost message. False when only `check` finds them (the embedded
+   * file): a cache checks before every lookup (read-cache.ts).
+   */
+  readonly live: boolean;
+  /**
    * `listener(key)`: `key` may hold a new value. `listener(undefined)`: any key may (another
    * process committed on the embedded file; the Redis message stream had a gap or a check found
    * writes no message announced). Returns the unsubscribe function.

@@ -73,6 +73,7 @@ export function createRedisChanges(client: ChangesClient, prefix: string): Redis
     })().catch(() => undefined));
 
   return {
+    live: true,
     subscribe: listeners.subscribe,
     wrote: (key) => listeners.emit(key),
     async check() {

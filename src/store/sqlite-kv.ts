@@ -206,6 +206,7 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
 
   let dataVersion: unknown;
   const changes = {
+    live: false,
     subscribe: listeners.subscribe,
     async check() {
       try {

@@ -1,10 +1,10 @@
 /**
  * The read caches of one process (src/store/read-cache.ts) against writes made through another
  * connection to the same store, in process with the manual clock so that what makes a change
- * visible is known: on the embedded file, the change check (PRAGMA data_version) once its 250 ms
- * are due; on Redis, the published message with the clock never moving, and, for a write whose
+ * visible is known: on the embedded file, the change check (PRAGMA data_version) of the next
+ * lookup in a later event-loop turn (a later request), the clock never moving; on Redis, the published message with the clock never moving, and, for a write whose
  * message never came, the generation read by the check, a gap in the generations, or the
- * subscriber's reconnection.
+ * subscriber's reconnection; for a write that announced nothing, the entry's maximum age.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,13 +53,13 @@ const status = async (r: { accounts: { get(id: string): Promise<LinkedAccount | 
 describe('read caches on the embedded store, another connection writing', () => {
   const open = (clock: ManualClock, path: string) => () => createSqliteKv({ path, clock });
 
-  it('a revocation and a status change committed by another connection are served once the change check is due (data_version)', async () => {
+  it('a revocation and a status change committed by another connection are served by the next lookup in a later turn, the clock never moving (data_version)', async () => {
     const clock = manualClock();
     const path = join(mkdtempSync(join(tmpdir(), 'crm-changes-')), 'store.sqlite');
     const { writer, reader, account, token, tokenId } = await pair(clock, open(clock, path));
     await writer.tokens.revoke(tokenId);
     await writer.accounts.update(account.id, (a) => ({ ...a, status: 'needs_reauth' }));
-    await clock.advance(250);
+    await new Promise((r) => setImmediate(r));
     expect(await reader.tokens.verify(token)).toEqual({ ok: false, reason: 'revoked' });
     expect(await status(reader, account.id)).toBe('needs_reauth');
   });
@@ -108,6 +108,14 @@ describe.skipIf(!redisAvailable)(`read caches on Redis, another connection writi
     // The next announced write (another key) carries a generation one past the next expected.
     await wkv.set('unrelated', 'x');
     await expect.poll(() => status(reader, account.id), { timeout: 5_000 }).toBe('needs_reauth');
+  });
+
+  it('a write that announces nothing at all (no message, no generation: an older writer, a hand edit) is served once the entry is 30 s old', async () => {
+    const clock = manualClock();
+    const { reader, account } = await pair(clock, open('silent:'));
+    await silentWrite('silent:', account, 0);
+    await clock.advance(30_000);
+    expect(await status(reader, account.id)).toBe('needs_reauth');
   });
 
   it('a subscriber that reconnected (it may have missed messages) drops every entry, the clock never moving', async () => {
