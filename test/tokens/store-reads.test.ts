@@ -8,8 +8,8 @@
  * Then at the KvStore seam (every get, scan and change check), over the stores the tool-call path
  * reads in production (composeCore's `serving`) on the embedded store: without caches a call over
  * HTTP reads twice (bearer-token record, account); with them, once (the change check) in the
- * steady state, and a write of this process is seen by the very next call. (On Redis the check
- * runs at most every 250 ms: test/store/change-announcements.test.ts.)
+ * steady state, and a write of this process is seen by the very next call. On Redis, whose writes
+ * arrive as messages, the check runs at most every 250 ms: most calls read nothing.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -30,7 +30,9 @@ import { createAccessTokenStore } from '../../src/access-tokens/store.js';
 import { startHttpServer } from '../../src/http/server.js';
 import { LIST_CALL, mcpPost } from '../http/helpers.js';
 import { CLIENT_ENV, ENVIRONMENT, sandboxOverrides, startProviders } from '../connect/helpers/sandbox-stack.js';
-import { manualClock } from '../helpers/manual-clock.js';
+import { manualClock, type ManualClock } from '../helpers/manual-clock.js';
+import { redisAvailable, redisSkipReason, startRedis } from '../helpers/redis-server.js';
+import { createRedisKv } from '../../src/store/redis-kv.js';
 import type { KvStore } from '../../src/store/kv.js';
 import { createSqliteKv } from '../../src/store/sqlite-kv.js';
 
@@ -173,11 +175,11 @@ function countingKv(inner: KvStore, o: { announce: boolean }) {
 }
 
 /** composeCore over a counting embedded store, its `serving` stores behind the Streamable HTTP server, one account and a bearer token. */
-async function servingRig(o: { announce: boolean }) {
+async function servingRig(o: { announce: boolean; open?: (clock: ManualClock) => Promise<KvStore> }) {
   const clock = manualClock(Date.now());
   const p = await startProviders(clock);
   cleanups.push(p.close);
-  const inner = await createSqliteKv({ path: ':memory:', clock });
+  const inner = await (o.open ?? ((c) => createSqliteKv({ path: ':memory:', clock: c })))(clock);
   const { kv, counts } = countingKv(inner, o);
   const keyring = createKeyring(generateKey());
   const codec = createEncryptingCodec({ keyring, secretContextFields: () => [] });
@@ -272,5 +274,31 @@ describe('store reads per tool call at the KvStore seam (serving stores, embedde
     expect(r.body?.result?.isError, JSON.stringify(r.body)).toBeFalsy();
     expect(r.body?.result?.structuredContent?.contacts).toHaveLength(2);
     expect(p.hubspot.oauth.stats.tokenRequests).toBe(1);
+  });
+});
+
+describe.skipIf(!redisAvailable)(`store reads per tool call at the KvStore seam (serving stores, Redis)${redisAvailable ? '' : ` ${redisSkipReason}`}`, () => {
+  it('after the first call, at most one read per call (the change check, at most every 250 ms of the clock), none on most; no get, no write', async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const { p, clock, counts, call } = await servingRig({ announce: true, open: () => createRedisKv({ url: redis.url, prefix: 'reads:' }) });
+    expect((await call()).body?.result?.structuredContent?.contacts).toHaveLength(2);
+    const writes = counts.writes;
+    counts.keys.length = 0;
+    const checks = counts.checks;
+    const perCall: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      await clock.advance(60);
+      const r = await call();
+      expect(r.body?.result?.structuredContent?.contacts).toHaveLength(2);
+      perCall.push(r.reads);
+    }
+    expect(Math.max(...perCall), JSON.stringify(counts.keys)).toBe(1);
+    // A call every 60 ms for 1.8 s, a check due 250 ms after the last: at 300, 600, …, 1800 ms; 24 calls read nothing.
+    expect(counts.checks - checks).toBe(6);
+    expect(perCall.filter((n) => n === 0)).toHaveLength(24);
+    expect(counts.keys).toEqual([]);
+    expect(counts.writes).toBe(writes);
+    expect(p.hubspot.oauth.stats.tokenRequests).toBe(0);
   });
 });
