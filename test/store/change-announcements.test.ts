@@ -127,4 +127,15 @@ describe.skipIf(!redisAvailable)(`read caches on Redis, another connection writi
     await admin.client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
     await expect.poll(() => status(reader, account.id), { timeout: 10_000 }).toBe('needs_reauth');
   });
+
+  // Last: it restarts the server the other tests share.
+  it('while Redis is unreachable nothing cached is served past the check: the lookup fails as store_unavailable, never answers from memory', async () => {
+    const clock = manualClock();
+    const { reader, account, token } = await pair(clock, open('down:'));
+    await redis.restart(async () => {
+      await clock.advance(250);
+      await expect(reader.tokens.verify(token)).rejects.toMatchObject({ code: 'store_unavailable' });
+      await expect(reader.accounts.get(account.id)).rejects.toMatchObject({ code: 'store_unavailable' });
+    });
+  });
 });
