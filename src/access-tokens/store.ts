@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Clock, Random } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
 import type { KvStore } from '../store/kv.js';
+import type { ReadCache } from '../store/read-cache.js';
 
 export const ACCESS_TOKEN_PREFIX = 'mcptok:';
 const TOKEN_RE = /^cmcp_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
@@ -52,9 +53,18 @@ function parse(raw: string, id: string): AccessTokenRecord {
   }
 }
 
-export function createAccessTokenStore(opts: { kv: KvStore; clock: Clock; random: Random }): AccessTokenStore {
-  const { kv, clock, random } = opts;
+/**
+ * `cache`: `verify` keeps records (never a token: only its hash is in one) in memory while the
+ * store announces no write to them (src/store/read-cache.ts), so a revocation anywhere is seen
+ * within that cache's bound. Expiry is judged on every call.
+ */
+export function createAccessTokenStore(opts: { kv: KvStore; clock: Clock; random: Random; cache?: ReadCache<AccessTokenRecord> }): AccessTokenStore {
+  const { kv, clock, random, cache } = opts;
   const iso = (ms: number) => new Date(ms).toISOString();
+  const read = async (id: string): Promise<AccessTokenRecord | undefined> => {
+    const raw = await kv.get(key(id));
+    return raw === undefined ? undefined : parse(raw, id);
+  };
 
   return {
     async create({ tenantId, accountId, expiresInMs, label }) {
@@ -82,9 +92,8 @@ export function createAccessTokenStore(opts: { kv: KvStore; clock: Clock; random
       const m = TOKEN_RE.exec(token);
       if (!m) return { ok: false, reason: 'malformed' };
       const id = m[1]!;
-      const raw = await kv.get(key(id));
-      if (raw === undefined) return { ok: false, reason: 'unknown' };
-      const rec = parse(raw, id);
+      const rec = cache ? await cache.get(key(id), () => read(id)) : await read(id);
+      if (rec === undefined) return { ok: false, reason: 'unknown' };
       const a = Buffer.from(rec.token_sha256, 'hex');
       const b = Buffer.from(sha256(token), 'hex');
       if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, reason: 'unknown' };

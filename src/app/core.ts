@@ -10,7 +10,12 @@
  * of the operator's loopback `insecureHosts`: src/integrations/hosts.ts), so no token, code or
  * client secret is ever sent in cleartext. The OAuth client is resolved only when a refresh
  * needs it: serving a valid token needs none.
+ *
+ * Tool calls read through `serving`: the bearer-token records and decrypted accounts cached in
+ * memory while the store announces no write to them (src/store/read-cache.ts). The token manager
+ * and the operator read the store itself.
  */
+import { createAccessTokenStore, type AccessTokenStore } from '../access-tokens/store.js';
 import type { LinkedAccount } from '../accounts/model.js';
 import { createAuditTrail, type AuditRetention } from '../audit/log.js';
 import type { Deps } from '../core/deps.js';
@@ -24,6 +29,9 @@ import { createOAuthClientStore, type OAuthClientStore } from '../oauth-clients/
 import { expirySourceFor, refreshConfigFor, type OAuthRefreshConfig } from '../oauth/refresh.js';
 import { createMemoryDueQueue, type DueQueue } from '../tokens/due-queue.js';
 import { createTokenManager, type TokenManager } from '../tokens/manager.js';
+import type { AccountStore } from '../store/account-store.js';
+import { createAccountStore } from '../store/kv-account-store.js';
+import { createReadCaches } from '../store/read-cache.js';
 import type { RedisKv } from '../store/redis-kv.js';
 import { createRedisDueQueue } from '../tokens/redis-due-queue.js';
 import { createRefreshScheduler, type RefreshScheduler } from '../tokens/scheduler.js';
@@ -57,6 +65,8 @@ export interface Core {
   scheduler: RefreshScheduler;
   /** The definition as it applies to an environment (platform → environment). */
   definition(integration: string, environment: string): Definition;
+  /** What the tool-call path reads (bearer tokens, then the account): cached, see above. */
+  serving: { accounts: AccountStore; accessTokens: AccessTokenStore };
 }
 
 export function webhookEndpointsFromEnv(env: NodeJS.ProcessEnv): WebhookEndpoint[] {
@@ -106,5 +116,14 @@ export function composeCore(p: CoreParts): Core {
   });
   const queue: DueQueue = store.redis ? createRedisDueQueue({ client: store.redis, prefix: (store.kv as RedisKv).prefix }) : createMemoryDueQueue();
   const scheduler: RefreshScheduler = createRefreshScheduler({ ...deps, queue, store: store.accounts, refresh: (id, within) => tokens.refreshIfExpiring(id, within) });
-  return { audit, webhooks, sealer, clients, clientStore, tokens, scheduler, definition };
+  return { audit, webhooks, sealer, clients, clientStore, tokens, scheduler, definition, serving: servingStores(store, deps) };
+}
+
+function servingStores(store: OpenedStore, deps: Deps): Core['serving'] {
+  const { kv } = store;
+  const caches = kv.changes ? createReadCaches({ changes: kv.changes, clock: deps.clock }) : undefined;
+  return {
+    accounts: caches ? createAccountStore({ kv, codec: store.codec, clock: deps.clock, cache: caches.create() }) : store.accounts,
+    accessTokens: createAccessTokenStore({ kv, clock: deps.clock, random: deps.random, ...(caches ? { cache: caches.create() } : {}) }),
+  };
 }

@@ -5,7 +5,7 @@
  *   clients, token manager, scheduler) → engine → MCP runtime → operator runtime (lazily).
  * Nothing outside src/app/ (and tests) constructs the store, the core or the engine.
  */
-import { createAccessTokenStore, type AccessTokenStore } from '../access-tokens/store.js';
+import type { AccessTokenStore } from '../access-tokens/store.js';
 import type { ConnectHandler } from '../connect/handler.js';
 import type { OperatorRuntime } from '../connect/runtime.js';
 import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type Random } from '../core/deps.js';
@@ -100,7 +100,8 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   let operator: Promise<OperatorRuntime> | undefined;
   let scheduling = false;
   const mcp: McpRuntime = {
-    accounts: store.accounts,
+    accounts: core.serving.accounts,
+    accessTokens: core.serving.accessTokens,
     kv: store.kv,
     engine,
     deps,
@@ -131,7 +132,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     store,
     core,
     engine,
-    accessTokens: createAccessTokenStore({ kv: store.kv, clock: deps.clock, random: deps.random }),
+    accessTokens: core.serving.accessTokens,
     mcp,
     // Loaded on first use: `stdio` never pays for the connect flow's modules.
     operator: () => (operator ??= import('./operator.js').then((m) => m.buildOperatorRuntime(app))),

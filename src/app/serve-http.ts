@@ -34,7 +34,7 @@ export async function serveHttp(rt: McpRuntime, o: ServeOptions): Promise<Servin
     engine: rt.engine,
     deps: rt.deps,
     accounts: rt.accounts,
-    auth: o.noAuthAccountId ? { mode: 'none', accountId: o.noAuthAccountId } : { mode: 'tokens', tokens: createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random }) },
+    auth: o.noAuthAccountId ? { mode: 'none', accountId: o.noAuthAccountId } : { mode: 'tokens', tokens: rt.accessTokens ?? createAccessTokenStore({ kv: rt.kv, clock: rt.deps.clock, random: rt.deps.random }) },
     ...(o.allowedHosts ? { allowedHosts: o.allowedHosts } : {}),
     ...(o.stateful !== undefined ? { stateful: o.stateful } : {}),
     ...(o.sessionIdleMs !== undefined ? { sessionIdleMs: o.sessionIdleMs } : {}),

@@ -5,6 +5,7 @@
  * in-memory ones.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessTokenStore } from '../access-tokens/store.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -14,6 +15,8 @@ import type { RefreshScheduler } from '../tokens/scheduler.js';
 export interface McpRuntime {
   accounts: AccountStore;
   kv: KvStore;
+  /** The MCP bearer tokens `serve` checks (default: read from `kv` on every request). */
+  accessTokens?: AccessTokenStore;
   engine: Engine;
   deps: Deps;
   /**

@@ -2,6 +2,11 @@
  * AccountStore over any KvStore. Writes are optimistic: each stored record carries `version`,
  * and `update`/`putIfVersion` use the backend's compare-and-set on the exact stored string,
  * so two writers can never silently overwrite each other (no last-write-wins on credentials).
+ *
+ * With `cache`, `get` serves decrypted accounts from memory while the store announces no write
+ * to them (read-cache.ts). Only readers that tolerate that bound get such a store (the tool call
+ * path); everything that decides on credentials under a lock (the token manager) or writes
+ * reads the store itself: the read-modify-write methods never use the cache.
  */
 import { ACCOUNT_STATUSES, type AccountStatus, type LinkedAccount } from '../accounts/model.js';
 import type { Clock } from '../core/deps.js';
@@ -10,11 +15,12 @@ import type { AccountStore } from './account-store.js';
 import type { AccountCodec } from './codec.js';
 import type { KvStore } from './kv.js';
 import { keys } from './keys.js';
+import type { ReadCache } from './read-cache.js';
 
 const MAX_CAS_ATTEMPTS = 20;
 
-export function createAccountStore(opts: { kv: KvStore; codec: AccountCodec; clock: Clock }): AccountStore {
-  const { kv, codec, clock } = opts;
+export function createAccountStore(opts: { kv: KvStore; codec: AccountCodec; clock: Clock; cache?: ReadCache<LinkedAccount> }): AccountStore {
+  const { kv, codec, clock, cache } = opts;
 
   const stamp = (next: LinkedAccount, previous: LinkedAccount | undefined): LinkedAccount => ({
     ...next,
@@ -48,6 +54,7 @@ export function createAccountStore(opts: { kv: KvStore; codec: AccountCodec; clo
 
   return {
     async get(id) {
+      if (cache) return cache.get(keys.account(id), async () => (await readRaw(id))?.account);
       return (await readRaw(id))?.account;
     },
 

@@ -10,6 +10,7 @@
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { CrmMcpError } from '../core/errors.js';
 import type { KvStore } from './kv.js';
+import { CHANGE_CHANNEL, createRedisChanges, GENERATION_KEY } from './redis-changes.js';
 
 export interface RedisKvOptions {
   url: string;
@@ -37,16 +38,40 @@ export type RedisClient = ReturnType<typeof makeClient>;
 
 export type RedisKv = KvStore & { readonly client: RedisClient; readonly prefix: string };
 
+/**
+ * set, delete and compare-and-set announce their write in the same script (redis-changes.ts):
+ * INCR of the generation key (KEYS[2]), then PUBLISH `<generation> <key>` on the change channel
+ * (ARGV[1]; ARGV[2] is the key without the prefix). A DEL is allowed when Redis is out of memory
+ * and INCR is not: then `- <key>` is published, which subscribers take as "any key changed".
+ * Lock operations are not announced: no cache holds a lock.
+ */
+const ANNOUNCE = `local function announce()
+  local g = redis.pcall('INCR', KEYS[2])
+  redis.pcall('PUBLISH', ARGV[1], (type(g) == 'number' and g or '-') .. ' ' .. ARGV[2])
+end
+`;
+
 // Absent is encoded as an empty ARGV flag so `expected === undefined` can be told from ''.
-const CAS_SCRIPT = `
+const CAS_SCRIPT = `${ANNOUNCE}
 local cur = redis.call('GET', KEYS[1])
-if ARGV[1] == '0' then
+if ARGV[3] == '0' then
   if cur then return 0 end
-elseif cur ~= ARGV[2] then
+elseif cur ~= ARGV[4] then
   return 0
 end
-redis.call('SET', KEYS[1], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[5])
+announce()
 return 1`;
+
+const SET_SCRIPT = `${ANNOUNCE}
+if ARGV[4] == '' then redis.call('SET', KEYS[1], ARGV[3]) else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
+announce()
+return 1`;
+
+const DEL_SCRIPT = `${ANNOUNCE}
+local n = redis.call('DEL', KEYS[1])
+if n > 0 then announce() end
+return n`;
 
 // PEXPIRE, unlike SET, is allowed when Redis is out of memory: a holder keeps its lock while
 // Redis refuses writes.
@@ -91,15 +116,26 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
   });
 
   const k = (key: string) => prefix + key;
+  const changes = createRedisChanges(client, prefix);
+  /** Runs a script that announces its write (ANNOUNCE): keys [key, generation], arguments [channel, key, ...args]. */
+  const announcing = async (script: string, key: string, args: string[]): Promise<unknown> => {
+    const out = await client.eval(script, { keys: [k(key), k(GENERATION_KEY)], arguments: [k(CHANGE_CHANNEL), key, ...args] });
+    if (out !== 0) changes.wrote(key);
+    return out;
+  };
 
   return {
     kind: 'redis',
     shared: true,
     client,
     prefix,
+    changes,
     get: (key) => wrap('GET', () => adapter.get<string>(k(key))),
-    set: (key, value, o) => wrap('SET', () => adapter.set(k(key), value, o?.ttlMs)),
-    delete: (key) => wrap('DEL', async () => (await client.del(k(key))) > 0),
+    set: (key, value, o) =>
+      wrap('SET', async () => {
+        await announcing(SET_SCRIPT, key, [value, o?.ttlMs ? String(Math.max(1, Math.ceil(o.ttlMs))) : '']);
+      }),
+    delete: (key) => wrap('DEL', async () => ((await announcing(DEL_SCRIPT, key, [])) as number) > 0),
     async *scan(p) {
       const match = escapeGlob(prefix + p) + '*';
       const batches = client.scanIterator({ MATCH: match, COUNT: 500 });
@@ -117,10 +153,7 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
       }
     },
     compareAndSet: (key, expected, next) =>
-      wrap('compare-and-set', async () => {
-        const args = expected === undefined ? ['0', '', next] : ['1', expected, next];
-        return (await client.eval(CAS_SCRIPT, { keys: [k(key)], arguments: args })) === 1;
-      }),
+      wrap('compare-and-set', async () => (await announcing(CAS_SCRIPT, key, expected === undefined ? ['0', '', next] : ['1', expected, next])) === 1),
     setIfAbsent: (key, value, ttlMs) =>
       wrap('SET NX', async () => (await client.set(k(key), value, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ttlMs)) } })) === 'OK'),
     extendIfEquals: (key, value, ttlMs) =>
@@ -128,6 +161,7 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
     deleteIfEquals: (key, value) =>
       wrap('compare-and-delete', async () => (await client.eval(DEL_IF_EQ_SCRIPT, { keys: [k(key)], arguments: [value] })) === 1),
     async close() {
+      await changes.close();
       if (!client.isOpen) return;
       await wrap('close', () => client.close());
     },

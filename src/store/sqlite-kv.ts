@@ -13,6 +13,11 @@
  * Values live in table `<table>(key, value)`; TTL entries (locks) keep their expiry in a second
  * table `<table>_ttl` written in the same transaction.
  *
+ * Changes (kv.ts `KvChanges`): this connection's writes are announced by key once committed;
+ * other connections' commits (the CLI, a stdio server beside `serve`) are found by `check`, which
+ * reads `PRAGMA data_version` (it moves when another connection commits) and announces them as
+ * "any key".
+ *
  * Permissions: the store file and its `-wal`/`-shm` companions are 0600 and a directory this
  * creates is 0700, whatever the umask (SQLite gives the companions the main file's mode, so the
  * file is created 0600 before SQLite opens it; files left wider by an older version are
@@ -25,6 +30,7 @@ import Database from 'libsql';
 import type { Clock } from '../core/deps.js';
 import { systemClock } from '../core/deps.js';
 import { CrmMcpError } from '../core/errors.js';
+import { createChangeListeners } from './changes.js';
 import type { KvStore } from './kv.js';
 
 export interface SqliteKvOptions {
@@ -134,6 +140,7 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     deleteTtl: db.prepare(`DELETE FROM ${ttlTable} WHERE key = ?`),
     expireValues: db.prepare(`DELETE FROM ${table} WHERE key IN (SELECT key FROM ${ttlTable} WHERE expires_at <= ?)`),
     expireTtls: db.prepare(`DELETE FROM ${ttlTable} WHERE expires_at <= ?`),
+    dataVersion: db.prepare('PRAGMA data_version'),
   }));
 
   const isLive = (r: Row) => r.expires_at === null || r.expires_at > clock.now();
@@ -141,12 +148,17 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     const row = sql.get.get(key) as Row | undefined;
     return row && isLive(row) ? decode(row.value) : undefined;
   };
+  const listeners = createChangeListeners();
+  /** Keys the current transaction wrote: announced once it commits. */
+  let touched: string[] = [];
   const write = (key: string, value: string, expiresAt: number | undefined) => {
+    touched.push(key);
     sql.upsert.run(key, encode(value));
     if (expiresAt === undefined) sql.deleteTtl.run(key);
     else sql.upsertTtl.run(key, expiresAt);
   };
   const remove = (key: string) => {
+    touched.push(key);
     sql.deleteValue.run(key);
     sql.deleteTtl.run(key);
   };
@@ -158,11 +170,16 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
       return Promise.resolve(
         use(() => {
           db.exec('BEGIN IMMEDIATE');
+          touched = [];
           try {
             const out = body();
             db.exec('COMMIT');
+            const keys = touched;
+            touched = [];
+            for (const k of keys) listeners.emit(k);
             return out;
           } catch (err) {
+            touched = [];
             if (db.inTransaction) db.exec('ROLLBACK');
             throw err;
           }
@@ -187,10 +204,27 @@ export async function createSqliteKv(opts: SqliteKvOptions): Promise<KvStore & {
     }
   }
 
+  let dataVersion: unknown;
+  const changes = {
+    live: false,
+    subscribe: listeners.subscribe,
+    async check() {
+      try {
+        const v = use(() => (sql.dataVersion.get() as { data_version: number }).data_version);
+        if (v !== dataVersion) listeners.emit(undefined);
+        dataVersion = v;
+      } catch {
+        dataVersion = undefined;
+        listeners.emit(undefined);
+      }
+    },
+  };
+
   return {
     kind: 'sqlite',
     shared: false,
     path,
+    changes,
     get readOnly() {
       return readOnly;
     },

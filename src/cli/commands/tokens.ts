@@ -85,7 +85,7 @@ export function define(tokens: Command, ctx: CommandContext): void {
 
   tokens
     .command('revoke')
-    .description('revoke a token; serve refuses it from the next request on')
+    .description('revoke a token; every serve refuses it within a second (usually from the next request on)')
     .argument('[token-id]', "the token's id (see tokens list)")
     .usage('[options] <token-id>')
     .action(
