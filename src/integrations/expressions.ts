@@ -213,7 +213,19 @@ export function expressionFields(def: Definition): Array<{ path: string; expr: s
     if (!res) continue;
     add(`resources.${rn}.mapping`, res.mapping);
     for (const [k, cf] of Object.entries(res.custom_fields ?? {})) add(`resources.${rn}.custom_fields.${k}.expr`, cf.expr);
-    for (const mn of UNIFIED_METHODS) {
+    const calls: Array<[string, { query?: string; headers?: string; body?: string; result: string } | undefined]> = [
+      [`resources.${rn}.discovery.properties`, res.discovery?.properties],
+      [`resources.${rn}.discovery.pipelines`, res.discovery?.pipelines],
+      ...Object.entries(res.includes ?? {}).map(([k, c]) => [`resources.${rn}.includes.${k}`, c] as [string, typeof c]),
+    ];
+    for (const [p, c] of calls) {
+      if (!c) continue;
+      add(`${p}.query`, c.query);
+      add(`${p}.headers`, c.headers);
+      add(`${p}.body`, c.body);
+      add(`${p}.result`, c.result);
+    }
+    for (const mn of [...UNIFIED_METHODS, 'list_filtered'] as const) {
       const op = res[mn];
       if (!op) continue;
       const p = `resources.${rn}.${mn}`;

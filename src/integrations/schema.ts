@@ -147,14 +147,48 @@ export const OperationSchema = z
     then_get: jsonata('id of the written record; re-read it with this resource\'s get (Salesforce 201 {id} / 204)').optional(),
     limit: z.object({ default: z.number().int().positive(), max: z.number().int().positive() }).strict().optional(),
     required: z.array(z.string().min(1)).optional().describe('Unified fields the CRM requires on this write (create); named in the tool description'),
+    filters: z
+      .array(z.enum(['contact_id', 'company_id', 'deal_id']))
+      .optional()
+      .describe('list: the association filters this CRM honours, read from $input (e.g. contact_id); a filter not named here is refused'),
+    note: z.string().min(1).max(300).optional().describe('One sentence the tool description adds: what this CRM does differently (e.g. a Salesforce note has exactly one parent)'),
   })
   .strict();
 export type Operation = z.infer<typeof OperationSchema>;
 
+/** A provider call that reads the CRM's own metadata (properties, pipelines) or associations of a page, not records. */
+export const ProviderCallSchema = z
+  .object({
+    method: z.enum(['GET', 'POST']),
+    path: z.string().min(1).describe('Appended to base_url; {{vars.x}}, {{context.x}} substituted'),
+    query: jsonata('object of query parameters; bindings $vars $context (and $ids for includes)').optional(),
+    headers: jsonata('object of extra request headers; same bindings').optional(),
+    body: jsonata('JSON request body; same bindings').optional(),
+    result: jsonata('the response body → what the call yields (see the field that holds this call)'),
+  })
+  .strict();
+export type ProviderCall = z.infer<typeof ProviderCallSchema>;
+
+export const DiscoverySchema = z
+  .object({
+    properties: ProviderCallSchema.optional().describe(
+      "The CRM's own fields of this object: result → [{name, label, type, options?: [{value, label}], custom?: boolean, read_only?: boolean}] (type in the CRM's terms)",
+    ),
+    pipelines: ProviderCallSchema.optional().describe(
+      'Pipelines and their stages, in the CRM\'s order: result → [{id (null when the CRM has no pipeline id), label, stages: [{id, label}]}]; a stage id is what `stage` takes',
+    ),
+  })
+  .strict();
+export type Discovery = z.infer<typeof DiscoverySchema>;
+
+export const CUSTOM_FIELD_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'] as const;
+
 export const CustomFieldSchema = z
   .object({
-    field: z.string().optional().describe('Provider field to request (added to $fields)'),
+    field: z.string().optional().describe('Provider field to request (added to $fields); on write, custom_fields takes this name'),
     expr: jsonata('value from the raw record'),
+    type: z.enum(CUSTOM_FIELD_TYPES).optional().describe("The type tool schemas declare for it (default: the discovered property's type when known, else any)"),
+    description: z.string().max(200).optional().describe('What tool schemas say about it'),
   })
   .strict();
 
@@ -169,9 +203,16 @@ export const ResourceSchema = z
     mapping: jsonata('raw provider record → unified record'),
     custom_fields: z.record(z.string(), CustomFieldSchema).optional().describe('Unified custom_fields entries'),
     ...methodShape,
+    list_filtered: OperationSchema.optional().describe('The list used instead when the call passes one of its `filters` (HubSpot: the search API with association filters)'),
+    discovery: DiscoverySchema.optional().describe('How describe_crm learns this object\'s fields and pipelines live'),
+    includes: z
+      .record(z.enum(['deal_ids']), ProviderCallSchema)
+      .optional()
+      .describe('Lists a list/search fills on request (include: [name]): one call per page, $ids bound to the page\'s record ids; result → {record id: [ids]}'),
   })
   .strict();
 export type Resource = z.infer<typeof ResourceSchema>;
+export type IncludeName = keyof NonNullable<Resource['includes']>;
 
 export const ErrorRuleSchema = z
   .object({

@@ -47,10 +47,17 @@ export function once<T extends z.ZodType>(key: string, make: () => T): T {
   return s;
 }
 
-/** Unified field names a caller may pick with `fields` (id is always returned). */
+/** Unified field names a caller may pick with `fields` (id is always returned; deal_ids comes with `include`). */
 export function fieldNames(resource: UnifiedResource): [string, ...string[]] {
-  const names = Object.keys(RECORD_SCHEMAS[resource].shape).filter((k) => k !== 'id' && k !== 'remote_data');
+  const names = Object.keys(RECORD_SCHEMAS[resource].shape).filter((k) => k !== 'id' && k !== 'remote_data' && k !== 'deal_ids');
   return names as [string, ...string[]];
+}
+
+const FILTER_NOUN: Record<string, string> = { contact_id: 'contact', company_id: 'company', deal_id: 'deal' };
+
+/** Association filters of a list tool (`contact_id`, …), those the CRM honours only. */
+export function filterInputs(filters: readonly string[], plural: string): Partial<Record<'contact_id' | 'company_id' | 'deal_id', z.ZodOptional<z.ZodString>>> {
+  return Object.fromEntries(filters.map((f) => [f, idInput.optional().describe(`Only ${plural} linked to this ${FILTER_NOUN[f] ?? f} id`)]));
 }
 
 export function fieldsInput(resource: UnifiedResource) {

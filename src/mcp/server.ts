@@ -9,6 +9,7 @@ import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
+import { registerDescribeCrmTool } from './tools/describe-crm.js';
 import { TOOLS } from './tools/index.js';
 
 
@@ -69,5 +70,8 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
     tool.register(server, ctx);
     tools.push(tool.name);
   }
+  // Not a unified (resource, method) tool: every account can describe itself.
+  registerDescribeCrmTool(server, ctx);
+  tools.push('describe_crm');
   return { server, tools, cleanup: () => server.close() };
 }

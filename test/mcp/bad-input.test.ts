@@ -112,7 +112,7 @@ describe('bad input', () => {
         if (typeof bad === 'symbol') continue;
         const r = await callRaw(t.name, { ...VALID_ARGS[t.name], [prop]: bad });
         expect(r.isError, `${t.name}.${prop}`).toBe(true);
-        expect(text(r), `${t.name}.${prop}`).toMatch(new RegExp(`Invalid input: expected .* at ${prop}`));
+        expect(text(r), `${t.name}.${prop}`).toMatch(new RegExp(`Invalid (input|option): expected .* at ${prop}`));
         checked++;
       }
     }

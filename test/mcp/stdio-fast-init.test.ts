@@ -58,7 +58,7 @@ describe('stdio fast initialize', () => {
     expect(fast.lines.filter((l) => l.id === 1)).toHaveLength(1);
     expect(slow.lines.filter((l) => l.id === 1)).toHaveLength(1);
     expect(fast.lines.find((l) => l.id === 1)).toEqual(slow.lines.find((l) => l.id === 1));
-    expect((fast.lines.find((l) => l.id === 2)?.result as { tools: unknown[] }).tools).toHaveLength(13);
+    expect((fast.lines.find((l) => l.id === 2)?.result as { tools: unknown[] }).tools).toHaveLength(14);
     // The SDK saw the replayed initialize: it knows the client's capabilities.
     expect(fast.server.server.getClientCapabilities()).toEqual({ roots: {} });
   });
