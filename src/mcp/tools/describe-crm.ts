@@ -82,6 +82,8 @@ export function registerDescribeCrmTool(server: McpServer, ctx: ToolContext): vo
         if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
         log.info('tool call', { ok: res.ok, provider_requests: res.provider_requests });
         if (!res.ok) return engineErrorResult(res, reconnectLink(ctx.reconnectUrl, ctx.accountId));
+        // A fresh discovery may know stages or field types the schemas did not: they follow.
+        ctx.onAccountLoaded?.(account);
         const opts = { ...(args.object ? { object: args.object } : {}), ...(args.search ? { search: args.search } : {}), writable };
         const views = objectViews(res.data, opts);
         const structured = { crm: ctx.crmName, objects: views, fetched_at: res.data.fetched_at, cached: res.cached, rate_limit: rateLimitOut(res.rate_limit) };

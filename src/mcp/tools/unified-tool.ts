@@ -11,6 +11,7 @@ import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResultShape } from '../results.js';
+import { accountInputSchema, accountOutputSchema } from '../schemas.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
   name: string;
@@ -76,6 +77,7 @@ export async function runUnifiedCall(
       log.info('tool call refused by account state', { status: account?.status ?? 'missing' });
       return blocked ?? thrownResult(undefined);
     }
+    ctx.onAccountLoaded?.(account);
     const res = await ctx.engine.execute({ ...req, account, resource: spec.resource, method: spec.method });
     if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
     log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
@@ -88,16 +90,21 @@ export async function runUnifiedCall(
 }
 
 export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: UnifiedToolSpec<I>): void {
-  server.registerTool(
+  const handle = server.registerTool(
     spec.name,
     {
       title: spec.title,
       description: spec.description,
-      inputSchema: spec.inputSchema,
-      outputSchema: spec.outputSchema,
+      inputSchema: accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts),
+      outputSchema: accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts),
       annotations: { title: spec.title, ...spec.annotations },
     },
     (async (args: z.infer<I>, extra: { signal: AbortSignal }) =>
       runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: extra.signal })) as never,
   );
+  // SDK 1.x keeps the schemas on the handle (listing and argument validation read them from there).
+  ctx.schemaUpdates?.push((facts) => {
+    handle.inputSchema = accountInputSchema(spec.name, spec.inputSchema, spec.resource, facts);
+    handle.outputSchema = accountOutputSchema(spec.name, spec.outputSchema, spec.resource, facts);
+  });
 }
