@@ -190,10 +190,28 @@ export function createEngine(opts: EngineOptions): Engine {
     const call = (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> =>
       sendOp(st, resourceName, resource, o, method, { ...(id !== undefined ? { id } : {}), ...(input ? { input } : {}), ...(limit !== undefined ? { limit } : {}), ...(pg !== undefined ? { page: pg } : {}) });
 
-    const res = await call(op, chosen.name, req.id, req.input, page);
+    let before: unknown;
+    if (op.before && (req.method === 'create' || req.method === 'update')) {
+      const b = op.before;
+      const b0 = { input: req.input ?? {}, id: req.id, vars: def.vars };
+      if (!b.when || (await compiler.evaluate(b.when, req.input ?? {}, b0, `${where}.before.when`, def.functions)) === true) {
+        const got = await sendOp(st, resourceName, resource, asOperation(b), `${chosen.name}.before`, { ...(req.id !== undefined ? { id: req.id } : {}), ...(req.input ? { input: req.input } : {}) });
+        if (got.status >= 400) return errorResult(def, got, rl, resource);
+        before = await compiler.evaluate(b.result, got.body ?? {}, b0, `${where}.before.result`, def.functions);
+      }
+    }
+    const res = before === undefined
+      ? await call(op, chosen.name, req.id, req.input, page)
+      : await sendOp(st, resourceName, resource, op, chosen.name, { ...(req.id !== undefined ? { id: req.id } : {}), ...(req.input ? { input: req.input } : {}), extra: { before } });
     rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() });
     if (res.status >= 400) return errorResult(def, res, rl, resource);
     if (res.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${res.status} with a body that is not JSON`, res.status);
+    if (op.failure) {
+      // A composite/batch API answers 200 and reports the part that failed inside.
+      const f = await compiler.evaluate(op.failure, res.body ?? {}, { vars: def.vars }, `${where}.failure`, def.functions);
+      const part = typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as { status?: unknown; body?: unknown }) : undefined;
+      if (part && typeof part.status === 'number') return errorResult(def, { status: part.status, headers: res.headers, body: part.body, unparsable: false }, rl, resource);
+    }
     const mapOpts = { includeRemoteData: req.includeRemoteData ?? false, ...(req.fields ? { fields: req.fields } : {}) };
 
     if (req.method === 'list' || req.method === 'search') {

@@ -134,6 +134,20 @@ export const PaginationSchema = z.discriminatedUnion('type', [
 ]);
 export type Pagination = z.infer<typeof PaginationSchema>;
 
+/** A provider call that reads the CRM's own metadata (properties, pipelines) or associations of a page, not records. */
+export const ProviderCallSchema = z
+  .object({
+    method: z.enum(['GET', 'POST']),
+    path: z.string().min(1).describe('Appended to base_url; {{vars.x}}, {{context.x}} substituted'),
+    query: jsonata('object of query parameters; bindings $vars $context (and $ids for includes, $input $id for before)').optional(),
+    headers: jsonata('object of extra request headers; same bindings').optional(),
+    body: jsonata('JSON request body; same bindings').optional(),
+    result: jsonata('the response body → what the call yields (see the field that holds this call)'),
+    when: jsonata('run the call only when this is true; bindings $input $id $vars').optional(),
+  })
+  .strict();
+export type ProviderCall = z.infer<typeof ProviderCallSchema>;
+
 export const OperationSchema = z
   .object({
     method: z.enum(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']),
@@ -152,22 +166,14 @@ export const OperationSchema = z
       .optional()
       .describe('list: the association filters this CRM honours, read from $input (e.g. contact_id); a filter not named here is refused'),
     note: z.string().min(1).max(300).optional().describe('One sentence the tool description adds: what this CRM does differently (e.g. a Salesforce note has exactly one parent)'),
+    before: ProviderCallSchema.optional().describe('A read made first (create/update), its result bound as $before in query/headers/body (Salesforce: the contact roles a deal has)'),
+    failure: jsonata(
+      'on a 2xx answer: the failed part of a composite/batch response as {status, body}, classified like an error response by `errors` (nothing = success)',
+    ).optional(),
   })
   .strict();
 export type Operation = z.infer<typeof OperationSchema>;
 
-/** A provider call that reads the CRM's own metadata (properties, pipelines) or associations of a page, not records. */
-export const ProviderCallSchema = z
-  .object({
-    method: z.enum(['GET', 'POST']),
-    path: z.string().min(1).describe('Appended to base_url; {{vars.x}}, {{context.x}} substituted'),
-    query: jsonata('object of query parameters; bindings $vars $context (and $ids for includes)').optional(),
-    headers: jsonata('object of extra request headers; same bindings').optional(),
-    body: jsonata('JSON request body; same bindings').optional(),
-    result: jsonata('the response body → what the call yields (see the field that holds this call)'),
-  })
-  .strict();
-export type ProviderCall = z.infer<typeof ProviderCallSchema>;
 
 export const DiscoverySchema = z
   .object({

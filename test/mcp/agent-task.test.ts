@@ -189,3 +189,30 @@ describe.each(['hubspot', 'salesforce'] as const)('%s', (kind) => {
     await client.close();
   }, 30_000);
 });
+
+describe('salesforce contact roles', () => {
+  it('create_deal and update_deal write contact_ids as OpportunityContactRole records (update replaces them); a refused write changes none', async () => {
+    const client = await connect('salesforce');
+    const s = crms.sb.salesforce.store;
+    const [c1, c2, c3] = s.sorted('Contact').slice(-3).map((c) => String(c.Id));
+    const rolesOf = (deal: string) => s.sorted('OpportunityContactRole').filter((r) => r.OpportunityId === deal).map((r) => String(r.ContactId)).sort();
+    const made = await client.callTool({ name: 'create_deal', arguments: { name: 'Roles', stage: 'Prospecting', close_date: '2027-01-31', contact_ids: [c1, c2] } });
+    expect(made.isError, text(made)).toBeFalsy();
+    const deal = structured(made).deal as { id: string; contact_ids: string[] };
+    expect([...deal.contact_ids].sort()).toEqual([c1, c2].sort());
+    expect(rolesOf(deal.id)).toEqual([c1, c2].sort());
+
+    const changed = await client.callTool({ name: 'update_deal', arguments: { id: deal.id, contact_ids: [c2, c3] } });
+    expect(changed.isError, text(changed)).toBeFalsy();
+    expect([...(structured(changed).deal as { contact_ids: string[] }).contact_ids].sort()).toEqual([c2, c3].sort());
+    expect(rolesOf(deal.id)).toEqual([c2, c3].sort());
+
+    // All or none: a stage Salesforce refuses leaves the roles (and the deal) as they were.
+    const refused = await client.callTool({ name: 'update_deal', arguments: { id: deal.id, stage: 'Not a stage', contact_ids: [c1] } });
+    expect(refused.isError).toBe(true);
+    expect(structured(refused).error).toMatchObject({ code: 'validation', fields: ['stage'] });
+    expect(rolesOf(deal.id)).toEqual([c2, c3].sort());
+    expect(s.get('Opportunity', deal.id)!.StageName).toBe('Prospecting');
+    await client.close();
+  }, 30_000);
+});

@@ -11,6 +11,7 @@ import { FakeOAuthProvider } from '../oauth/provider.js';
 import { routeOAuth } from '../oauth/server.js';
 import type { FakeOAuthOptions } from '../oauth/types.js';
 import { invalidSession, limitExceeded, notFound } from './errors.js';
+import { runComposite } from './composite.js';
 import { describeSObject } from './describe.js';
 import { queryMore, resolveType, runQuery, sobject, type RestCtx } from './rest.js';
 import type { FieldType, SfType } from './schema.js';
@@ -129,6 +130,13 @@ export async function startFakeSalesforce(opts: FakeSalesforceOptions = {}): Pro
     }
     const more = /^\/query(?:All)?\/([^/]+)$/.exec(rest_);
     if (more && call.method === 'GET') return queryMore(rest, version, decodeURIComponent(more[1] ?? ''));
+    if ((rest_ === '/composite' || rest_ === '/composite/') && call.method === 'POST') {
+      return runComposite(store, call.body, (method, url, body) => {
+        const u = new URL(url, 'http://composite.invalid');
+        const sub = DATA.exec(u.pathname);
+        return sub ? route({ method, url: u, headers: {}, body }, sub[1] ?? version, Number(sub[2]), sub[3] ?? '/') : notFound();
+      });
+    }
     const desc = /^\/sobjects\/([A-Za-z_]+)\/describe\/?$/.exec(rest_);
     if (desc && call.method === 'GET') {
       const t = resolveType(desc[1] ?? '');
