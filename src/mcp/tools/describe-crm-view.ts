@@ -1,8 +1,9 @@
 /**
  * What describe_crm shows, from the engine's CrmDescription: per object the unified fields (name and
  * type, writable or not), the account's custom fields, the CRM's own properties and the pipelines with
- * their stages in order. Compact by default — every custom and picklist property, a count of the rest —
- * so a typical account fits in about 2,000 tokens; `object` lists all of one object's properties,
+ * their stages in order. Compact by default — the customer's own (custom) properties in full, the CRM's
+ * standard picklists by name, a count of the rest — so a typical account fits in about 2,000 tokens
+ * however many standard properties the CRM has; `object` lists all of one object's properties,
  * `search` the properties whose name or label contains the text.
  */
 import { z } from 'zod';
@@ -39,7 +40,7 @@ function unifiedFields(r: UnifiedResource): Array<{ name: string; type: string; 
   return out;
 }
 
-const interesting = (p: DiscoveredField) => p.custom === true || (p.options?.length ?? 0) > 0;
+const isPicklist = (p: DiscoveredField) => (p.options?.length ?? 0) > 0;
 
 function matches(p: DiscoveredField, needle: string): boolean {
   const n = needle.toLowerCase();
@@ -52,6 +53,8 @@ export interface ObjectView {
   custom_fields: Array<{ key: string; field?: string; type?: string; description?: string }>;
   properties?: DiscoveredField[];
   properties_total?: number;
+  /** Compact view: the CRM's standard picklist properties, by name (object or search shows their options). */
+  standard_picklists?: string[];
   pipelines?: ObjectDescription['pipelines'];
   error?: string;
 }
@@ -61,13 +64,16 @@ export function objectViews(d: CrmDescription, o: ViewOptions): ObjectView[] {
   for (const obj of d.objects) {
     if (o.object && obj.resource !== o.object) continue;
     const props = obj.properties;
-    const shown = props?.filter((p) => (o.search ? matches(p, o.search) : o.object ? true : interesting(p)));
+    const compact = !o.search && !o.object;
+    const shown = props?.filter((p) => (o.search ? matches(p, o.search) : o.object ? true : p.custom === true));
+    const picklists = compact ? props?.filter((p) => p.custom !== true && isPicklist(p)).map((p) => p.name) : undefined;
     if (o.search && !o.object && (shown?.length ?? 0) === 0 && !Object.keys(obj.custom_fields).some((k) => k.includes(o.search ?? ''))) continue;
     out.push({
       object: obj.resource,
       unified_fields: unifiedFields(obj.resource).map((f) => ({ name: f.name, type: f.type, writable: f.write && o.writable.has(obj.resource) })),
       custom_fields: Object.entries(obj.custom_fields).map(([key, c]) => ({ key, ...c })),
       ...(props ? { properties: shown ?? [], properties_total: props.length } : {}),
+      ...(picklists?.length ? { standard_picklists: picklists } : {}),
       ...(obj.pipelines ? { pipelines: obj.pipelines } : {}),
       ...(obj.error ? { error: obj.error.message } : {}),
     });
@@ -98,10 +104,11 @@ export function describeText(crmName: string, d: CrmDescription, views: ObjectVi
     }
     if (v.properties) {
       const rest = (v.properties_total ?? 0) - v.properties.length;
-      const what = o.search ? `matching "${o.search}"` : o.object ? 'all' : 'custom and picklist';
-      lines.push(`  ${crmName} properties (${what}: ${v.properties.length} of ${v.properties_total ?? 0}):`);
+      const what = o.search ? `matching "${o.search}"` : o.object ? 'all' : 'custom';
+      lines.push(`  ${crmName} properties (${what}: ${v.properties.length} of ${v.properties_total ?? 0})${v.properties.length ? ':' : ''}`);
       for (const p of v.properties) lines.push(propertyLine(p));
-      if (rest > 0 && !o.object && !o.search) lines.push(`    … ${rest} more standard properties: pass object: "${v.object}" or search to list them`);
+      if (v.standard_picklists?.length) lines.push(`    standard picklists: ${v.standard_picklists.join(', ')}`);
+      if (rest > 0 && !o.object && !o.search) lines.push(`    … ${rest} standard properties: pass object: "${v.object}" or search to see them with types and options`);
     }
     if (v.error) lines.push(`  discovery failed: ${v.error}`);
   }

@@ -34,6 +34,7 @@ const DescribeOutput = z.object({
         custom_fields: z.array(z.object({ key: z.string(), field: z.string().optional(), type: z.string().optional(), description: z.string().optional() })),
         properties: z.array(FieldOutput).optional().describe("The CRM's own fields shown (see properties_total)"),
         properties_total: z.number().optional(),
+        standard_picklists: z.array(z.string()).optional().describe('Compact view: the CRM\'s standard picklist properties (object or search shows their options)'),
         pipelines: z
           .array(z.object({ id: z.string().nullable(), label: z.string(), stages: z.array(z.object({ id: z.string().describe('The value stage takes'), label: z.string() })) }))
           .optional()
