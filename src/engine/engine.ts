@@ -12,10 +12,12 @@ import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { createExpressionCompiler, type ExpressionBounds, type ExpressionCompiler } from '../integrations/expressions.js';
 import { createDefinitionResolver, type Json } from '../integrations/overrides.js';
 import type { IntegrationRegistry } from '../integrations/registry.js';
-import type { Definition, Operation, Resource } from '../integrations/schema.js';
+import type { Definition, Operation, ProviderCall, Resource } from '../integrations/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { continuationProblem, createCursorSealer, operationVersion, type CursorBinding } from './cursor.js';
+import { createDiscovery, schemaFactsOf } from './discovery.js';
+import { applyIncludes, chooseListOperation } from './associations.js';
 import { toUnifiedFields } from './field-names.js';
 import { dryRunView } from './dry-run.js';
 import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
@@ -23,6 +25,26 @@ import { buildRequest, operationPath, publicContext, type BuiltRequest } from '.
 import { normalizeRateLimit } from './rate-limit.js';
 import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
 import type { Capability, Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
+
+interface CallState {
+  def: Definition;
+  cred: { token: string; account: LinkedAccount };
+  sent: Sent;
+  signal?: AbortSignal;
+}
+
+interface CallArgs {
+  id?: string;
+  input?: Record<string, unknown>;
+  limit?: number;
+  page?: string | number;
+  extra?: Record<string, unknown>;
+}
+
+/** A metadata or includes call as an operation the request builder knows (its `result` is read apart). */
+const asOperation = (c: ProviderCall): Operation => ({
+  method: c.method, path: c.path, ...(c.query ? { query: c.query } : {}), ...(c.headers ? { headers: c.headers } : {}), ...(c.body ? { body: c.body } : {}),
+});
 
 export interface EngineOptions {
   registry: IntegrationRegistry;
@@ -51,6 +73,8 @@ export interface EngineOptions {
    * is refused rather than sent unprotected.
    */
   idempotency?: IdempotencyOptions;
+  /** How long describe_crm's discovery stays cached per account (default 10 min). */
+  discoveryTtlMs?: number;
 }
 
 class Sent {
@@ -64,6 +88,15 @@ export function createEngine(opts: EngineOptions): Engine {
   const resolver = createDefinitionResolver(compiler);
   const insecureHosts = opts.insecureHosts ?? [];
   const log = opts.deps.logger.child({ component: 'engine' });
+  const discovery = createDiscovery({
+    clock: opts.deps.clock,
+    compiler,
+    ...(opts.discoveryTtlMs !== undefined ? { ttlMs: opts.discoveryTtlMs } : {}),
+    classify: async (def, res) => {
+      const cls = await classifyError(def, compiler, res);
+      return { code: cls.code, message: cls.message, status: res.status, ...(cls.provider_code ? { provider_code: cls.provider_code } : {}) };
+    },
+  });
   const cursors = createCursorSealer({ clock: opts.deps.clock, ...(opts.cursorKeys ? { keyring: opts.cursorKeys } : {}), ...(opts.cursorTtlMs ? { ttlMs: opts.cursorTtlMs } : {}) });
 
   const idempotency = opts.idempotency ? createIdempotency(opts.idempotency, opts.deps) : undefined;
@@ -115,6 +148,27 @@ export function createEngine(opts: EngineOptions): Engine {
     return { status: res.statusCode, headers: res.headers as RawResponse['headers'], body, unparsable };
   }
 
+  /** Builds and sends one request; an expired access token is refreshed once and the request retried. */
+  async function sendOp(st: CallState, resourceName: string, resource: Resource, o: Operation, method: string, a: CallArgs = {}): Promise<RawResponse> {
+    const build = (c: { token: string; account: LinkedAccount }) =>
+      buildRequest({
+        def: st.def, compiler, insecureHosts, resourceName, methodName: method, resource, op: o,
+        account: c.account, credential: c.token, nowMs: opts.deps.clock.now(),
+        ...(a.id !== undefined ? { id: a.id } : {}), ...(a.input ? { input: a.input } : {}), ...(a.limit !== undefined ? { limit: a.limit } : {}),
+        ...(a.page !== undefined ? { page: a.page } : {}), ...(a.extra ? { extra: a.extra } : {}),
+      });
+    let res = await send(await build(st.cred), st.sent, st.signal);
+    if (res.status >= 400) {
+      const cls = await classifyError(st.def, compiler, res);
+      if (cls.kind === 'expired_token' && st.cred.account.authentication_method !== 'api_key') {
+        log.info('provider rejected access token as expired; forcing one refresh', { account_id: st.cred.account.id, integration: st.def.name });
+        st.cred = await credential(st.cred.account, st.def, { rejected: st.cred.token });
+        res = await send(await build(st.cred), st.sent, st.signal);
+      }
+    }
+    return res;
+  }
+
   async function run(req: EngineRequest, sent: Sent, rl: { info: RateLimitInfo | null }): Promise<EngineResult> {
     let def: Definition;
     try {
@@ -125,9 +179,11 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     const resourceName = req.resource;
     const resource = def.resources[resourceName];
-    const op = resource?.[req.method];
+    const chosen = chooseListOperation(def, resourceName, resource, req);
+    if ('error' in chosen) return { ok: false, error: chosen.error, rate_limit: rl.info, provider_requests: sent.count };
+    const op = chosen.op;
     if (!resource || !op) return fail('unsupported', `${def.display_name} does not support ${req.method} on ${resourceName}`);
-    const where = `${def.name} resources.${resourceName}.${req.method}`;
+    const where = `${def.name} resources.${resourceName}.${chosen.name}`;
     const refusal = await refusedFields(def, op, req, where);
     const refused = Object.keys(refusal);
     if (refused.length > 0) {
@@ -137,7 +193,7 @@ export function createEngine(opts: EngineOptions): Engine {
 
     let page: string | number | undefined;
     let skip = 0;
-    const binding: CursorBinding = { account: req.account.id, integration: def.name, resource: resourceName, method: req.method, version: operationVersion(def, op) };
+    const binding: CursorBinding = { account: req.account.id, integration: def.name, resource: resourceName, method: chosen.binding, version: operationVersion(def, op) };
     // Opened before any token is asked for or request sent: a refused cursor costs nothing at the provider.
     if (req.cursor) {
       const d = cursors.open(req.cursor, binding);
@@ -157,34 +213,36 @@ export function createEngine(opts: EngineOptions): Engine {
       return { ok: true, data: null, dry_run: dryRunView(built, def, req.account, op.then_get !== undefined), rate_limit: null, provider_requests: 0 };
     }
 
-    let cred = await credential(req.account, def);
-    const call = async (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> => {
-      const build = (c: { token: string; account: LinkedAccount }) =>
-        buildRequest({
-          def, compiler, insecureHosts, resourceName, methodName: method, resource, op: o,
-          account: c.account, credential: c.token, nowMs: opts.deps.clock.now(),
-          ...(id !== undefined ? { id } : {}), ...(input ? { input } : {}), ...(limit !== undefined ? { limit } : {}), ...(pg !== undefined ? { page: pg } : {}),
-        });
-      let res = await send(await build(cred), sent, req.signal);
-      if (res.status >= 400) {
-        const cls = await classifyError(def, compiler, res);
-        if (cls.kind === 'expired_token' && cred.account.authentication_method !== 'api_key') {
-          log.info('provider rejected access token as expired; forcing one refresh', { account_id: req.account.id, integration: def.name });
-          cred = await credential(cred.account, def, { rejected: cred.token });
-          res = await send(await build(cred), sent, req.signal);
-        }
-      }
-      return res;
-    };
+    const st: CallState = { def, cred: await credential(req.account, def), sent, ...(req.signal ? { signal: req.signal } : {}) };
+    const call = (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> =>
+      sendOp(st, resourceName, resource, o, method, { ...(id !== undefined ? { id } : {}), ...(input ? { input } : {}), ...(limit !== undefined ? { limit } : {}), ...(pg !== undefined ? { page: pg } : {}) });
 
-    const res = await call(op, req.method, req.id, req.input, page);
+    let before: unknown;
+    if (op.before && (req.method === 'create' || req.method === 'update')) {
+      const b = op.before;
+      const b0 = { input: req.input ?? {}, id: req.id, vars: def.vars };
+      if (!b.when || (await compiler.evaluate(b.when, req.input ?? {}, b0, `${where}.before.when`, def.functions)) === true) {
+        const got = await sendOp(st, resourceName, resource, asOperation(b), `${chosen.name}.before`, { ...(req.id !== undefined ? { id: req.id } : {}), ...(req.input ? { input: req.input } : {}) });
+        if (got.status >= 400) return errorResult(def, got, rl, resource);
+        before = await compiler.evaluate(b.result, got.body ?? {}, b0, `${where}.before.result`, def.functions);
+      }
+    }
+    const res = before === undefined
+      ? await call(op, chosen.name, req.id, req.input, page)
+      : await sendOp(st, resourceName, resource, op, chosen.name, { ...(req.id !== undefined ? { id: req.id } : {}), ...(req.input ? { input: req.input } : {}), extra: { before } });
     rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() });
     if (res.status >= 400) return errorResult(def, res, rl, resource);
     if (res.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${res.status} with a body that is not JSON`, res.status);
+    if (op.failure) {
+      // A composite/batch API answers 200 and reports the part that failed inside.
+      const f = await compiler.evaluate(op.failure, res.body ?? {}, { vars: def.vars }, `${where}.failure`, def.functions);
+      const part = typeof f === 'object' && f !== null && !Array.isArray(f) ? (f as { status?: unknown; body?: unknown }) : undefined;
+      if (part && typeof part.status === 'number') return errorResult(def, { status: part.status, headers: res.headers, body: part.body, unparsable: false }, rl, resource);
+    }
     const mapOpts = { includeRemoteData: req.includeRemoteData ?? false, ...(req.fields ? { fields: req.fields } : {}) };
 
     if (req.method === 'list' || req.method === 'search') {
-      const raws = await extractRecords(def, compiler, op, res.body, where);
+      const raws = await extractRecords(def, compiler, op, res.body, where, req.input);
       const rest = raws.slice(skip);
       const cut = limit !== undefined && rest.length > limit;
       const data = [];
@@ -195,10 +253,16 @@ export function createEngine(opts: EngineOptions): Engine {
       } else {
         const next = await nextPage(compiler, def, op, res.body, { where, ...(page !== undefined ? { page } : {}), count: raws.length, ...(limit !== undefined ? { limit } : {}) });
         if (typeof next === 'string' && op.pagination?.type === 'next_url') {
-          const problem = continuationProblem(next, operationPath(def, op, cred.account, where));
+          const problem = continuationProblem(next, operationPath(def, op, st.cred.account, where));
           if (problem) return fail('provider_error', `${def.display_name} returned a next-page URL that ${problem}; the listing cannot continue`, res.status);
         }
         next_cursor = next === null ? null : cursors.seal(binding, { s: next });
+      }
+      if (req.include?.length) {
+        const inc = await applyIncludes(def, compiler, resourceName, resource, data, req.include, (c, m, extra) => sendOp(st, resourceName, resource, asOperation(c), m, { extra }));
+        if (inc.last) rl.info = normalizeRateLimit(def.rate_limit, inc.last.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
+        if (inc.error) return { ok: false, error: inc.error, rate_limit: rl.info, provider_requests: sent.count };
+        if (inc.failed) return errorResult(def, inc.failed, rl, resource);
       }
       return { ok: true, data, next_cursor, rate_limit: rl.info, provider_requests: sent.count };
     }
@@ -213,9 +277,12 @@ export function createEngine(opts: EngineOptions): Engine {
       if (got.status >= 400) return errorResult(def, got, rl, resource);
       if (got.unparsable) return fail('provider_error', `${def.display_name} answered HTTP ${got.status} with a body that is not JSON`, got.status);
       const raw = await extractRecord(def, compiler, getOp, got.body, `${def.name} resources.${resourceName}.get`);
+      if (raw === undefined || raw === null) return fail('not_found', `${def.display_name} has no ${resourceName} record ${id}`, got.status);
       return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
     }
     const raw = await extractRecord(def, compiler, op, res.body, where);
+    // A get answered by a query (Salesforce SOQL by Id) finds nothing rather than answering 404.
+    if (req.method === 'get' && (raw === undefined || raw === null)) return fail('not_found', 'Record not found', res.status);
     return { ok: true, data: await mapRecord(def, compiler, resourceName, resource, raw, mapOpts), rate_limit: rl.info, provider_requests: sent.count };
 
     function fail(code: EngineErrorCode, message: string, status?: number, fields?: string[]): EngineResult {
@@ -267,10 +334,46 @@ export function createEngine(opts: EngineOptions): Engine {
       for (const r of UNIFIED_RESOURCES) {
         for (const m of UNIFIED_METHODS) {
           const op = def.resources[r]?.[m];
-          if (op) out.push({ resource: r, method: m, ...(op.required ? { required: op.required } : {}), ...refusedAlways(op) });
+          if (!op) continue;
+          const res = def.resources[r];
+          const filtered = m === 'list' ? (res?.list_filtered ?? op) : undefined;
+          const filters = filtered?.filters ?? [];
+          const includes = m === 'list' || m === 'search' ? Object.keys(res?.includes ?? {}) : [];
+          const note = [op.note, m === 'list' ? res?.list_filtered?.note : undefined].filter(Boolean).join('. ');
+          out.push({
+            resource: r, method: m, ...(op.required ? { required: op.required } : {}), ...(filters.length ? { filters } : {}), ...refusedAlways(op),
+            ...(includes.length ? { includes } : {}), ...(note ? { note } : {}),
+          });
         }
       }
       return out;
+    },
+    async describe(account, o = {}) {
+      const sent = new Sent();
+      const rl: { info: RateLimitInfo | null } = { info: null };
+      try {
+        const def = resolve(account);
+        const st: CallState = { def, cred: await credential(account, def), sent, ...(o.signal ? { signal: o.signal } : {}) };
+        const r = await discovery.describe(def, account, async (resourceName, resource, c, where) => {
+          const res = await sendOp(st, resourceName, resource, asOperation(c), where);
+          rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
+          return res;
+        }, o.refresh ?? false);
+        return { ok: true, data: r.description, cached: r.cached, rate_limit: rl.info, provider_requests: sent.count };
+      } catch (e) {
+        const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
+        if (!(e instanceof CrmMcpError)) log.error('discovery failed unexpectedly', { error: (e as Error).message, integration: account.integration });
+        return { ok: false, error: { code, message: e instanceof CrmMcpError ? e.message : 'discovery failed unexpectedly' }, rate_limit: rl.info, provider_requests: sent.count };
+      }
+    },
+    schemaFacts(account) {
+      let def: Definition;
+      try {
+        def = resolve(account);
+      } catch {
+        return { custom_fields: {} };
+      }
+      return schemaFactsOf(def, discovery.cached(def, account));
     },
     async execute(req) {
       if (req.idempotencyKey !== undefined && !req.dryRun && (req.method === 'create' || req.method === 'update')) {

@@ -37,6 +37,8 @@ export interface BuildArgs {
   page?: string | number;
   /** Injected clock reading, bound as $nowIso / $nowMs (expressions must not read the wall clock). */
   nowMs: number;
+  /** Further bindings of this call (an `includes` call's `$ids`). */
+  extra?: Record<string, unknown>;
 }
 
 /** Account context without secrets: what templates and expressions may read. */
@@ -111,6 +113,7 @@ export async function buildRequest(a: BuildArgs): Promise<BuiltRequest> {
     fields: requestedFields(a.resource),
     vars: a.def.vars,
     context,
+    ...a.extra,
   };
 
   let url: URL;

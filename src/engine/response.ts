@@ -144,9 +144,10 @@ export async function mapRecord(
   return out;
 }
 
-export async function extractRecords(def: Definition, compiler: ExpressionCompiler, op: Operation, body: unknown, where: string): Promise<unknown[]> {
+/** `input`: the call's unified input, bound as $input (a filtered list may state what the filter implies). */
+export async function extractRecords(def: Definition, compiler: ExpressionCompiler, op: Operation, body: unknown, where: string, input: Record<string, unknown> = {}): Promise<unknown[]> {
   if (typeof body !== 'object' || body === null) throw new CrmMcpError('provider_error', `${def.display_name} returned a list response that is not a JSON object`);
-  const v = op.records ? await compiler.evaluate(op.records, body, { vars: def.vars }, `${where}.records`, def.functions) : body;
+  const v = op.records ? await compiler.evaluate(op.records, body, { vars: def.vars, input }, `${where}.records`, def.functions) : body;
   if (v === undefined) return [];
   if (!Array.isArray(v)) return typeof v === 'object' && v !== null ? [v] : Promise.reject(new CrmMcpError('provider_error', `${def.display_name} returned a list without a record array`));
   return v as unknown[];

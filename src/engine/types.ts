@@ -4,6 +4,7 @@
  * never retries or waits on throttling; it reports it.
  */
 import type { LinkedAccount } from '../accounts/model.js';
+import type { IncludeName } from '../integrations/schema.js';
 import type { UnifiedMethod, UnifiedResource } from '../unified/models.js';
 
 /** One provider rate-limit policy (an IETF quota policy and its current service limit). */
@@ -97,6 +98,8 @@ export interface EngineRequest {
   includeRemoteData?: boolean;
   /** Restrict returned unified fields (id is always returned). */
   fields?: string[];
+  /** list/search: lists to fill for each record with one more call per page (the definition's `includes`). */
+  include?: IncludeName[];
   signal?: AbortSignal;
   /**
    * create/update: the same key with the same request replays the stored result without a
@@ -142,10 +145,69 @@ export interface Capability {
   required?: string[];
   /** Unified fields this write refuses because the CRM cannot store them (the definition's `refuse`). */
   refused?: string[];
+  /** list: the association filters this CRM honours. */
+  filters?: string[];
+  /** list/search: the lists `include` may ask for (the definition's `includes`). */
+  includes?: string[];
+  /** What this CRM does differently here, for the tool description (the definition's `note`s). */
+  note?: string;
+}
+
+/** One of the CRM's own fields as its API describes it (type in the CRM's terms: enumeration, picklist, number, …). */
+export interface DiscoveredField {
+  name: string;
+  label: string | null;
+  type: string;
+  options?: Array<{ value: string; label: string }>;
+  /** Created by the customer, not shipped by the CRM. */
+  custom?: boolean;
+  read_only?: boolean;
+}
+
+/** A pipeline and its stages in the CRM's order; `id` null when the CRM has no pipeline id (Salesforce). */
+export interface DiscoveredPipeline {
+  id: string | null;
+  label: string;
+  stages: Array<{ id: string; label: string }>;
+}
+
+export interface ObjectDescription {
+  resource: UnifiedResource;
+  /** The custom fields the account's overrides declare, by key. */
+  custom_fields: Record<string, { field?: string; type?: string; description?: string }>;
+  /** Absent when the definition declares no discovery for this object. */
+  properties?: DiscoveredField[];
+  pipelines?: DiscoveredPipeline[];
+  /** Discovery of this object failed (the rest of the description still holds). */
+  error?: EngineError;
+}
+
+export interface CrmDescription {
+  integration: string;
+  display_name: string;
+  objects: ObjectDescription[];
+  /** When the provider was asked (ISO-8601, injected clock). */
+  fetched_at: string;
+}
+
+export type DescribeResult =
+  | { ok: true; data: CrmDescription; cached: boolean; rate_limit: RateLimitInfo | null; provider_requests: number }
+  | { ok: false; error: EngineError; rate_limit: RateLimitInfo | null; provider_requests: number };
+
+/** What an account's tool schemas depend on beyond the unified model (no I/O to compute). */
+export interface AccountSchemaFacts {
+  /** Per resource, the custom fields the account's overrides declare (type from the override, else from a fresh discovery). */
+  custom_fields: Partial<Record<UnifiedResource, Record<string, { field?: string; type?: string; description?: string; options?: string[] }>>>;
+  /** Deal stages the CRM accepts, in order, when a fresh cached discovery knows them. */
+  stages?: Array<{ id: string; label: string; pipeline: string | null }>;
 }
 
 export interface Engine {
   /** Which (resource, method) pairs the account's integration supports, after overrides. */
   capabilities(account: LinkedAccount): Promise<Capability[]>;
   execute(req: EngineRequest): Promise<EngineResult>;
+  /** The CRM's objects, fields and pipelines (discovered live, cached per account for a TTL; `refresh` skips the cache). */
+  describe(account: LinkedAccount, opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<DescribeResult>;
+  /** Custom fields and known stages for the account's tool schemas; never calls the provider. */
+  schemaFacts(account: LinkedAccount): AccountSchemaFacts;
 }

@@ -213,7 +213,20 @@ export function expressionFields(def: Definition): Array<{ path: string; expr: s
     if (!res) continue;
     add(`resources.${rn}.mapping`, res.mapping);
     for (const [k, cf] of Object.entries(res.custom_fields ?? {})) add(`resources.${rn}.custom_fields.${k}.expr`, cf.expr);
-    for (const mn of UNIFIED_METHODS) {
+    const calls: Array<[string, { query?: string; headers?: string; body?: string; result: string; when?: string } | undefined]> = [
+      [`resources.${rn}.discovery.properties`, res.discovery?.properties],
+      [`resources.${rn}.discovery.pipelines`, res.discovery?.pipelines],
+      ...Object.entries(res.includes ?? {}).map(([k, c]) => [`resources.${rn}.includes.${k}`, c] as [string, typeof c]),
+    ];
+    for (const [p, c] of calls) {
+      if (!c) continue;
+      add(`${p}.query`, c.query);
+      add(`${p}.headers`, c.headers);
+      add(`${p}.body`, c.body);
+      add(`${p}.result`, c.result);
+      add(`${p}.when`, c.when);
+    }
+    for (const mn of [...UNIFIED_METHODS, 'list_filtered'] as const) {
       const op = res[mn];
       if (!op) continue;
       const p = `resources.${rn}.${mn}`;
@@ -224,6 +237,8 @@ export function expressionFields(def: Definition): Array<{ path: string; expr: s
       add(`${p}.record`, op.record);
       add(`${p}.then_get`, op.then_get);
       for (const [f, r] of Object.entries(op.refuse ?? {})) add(`${p}.refuse.${f}.when`, typeof r === 'string' ? undefined : r.when);
+      add(`${p}.failure`, op.failure);
+      if (op.before) for (const k of ['query', 'headers', 'body', 'result', 'when'] as const) add(`${p}.before.${k}`, op.before[k]);
       add(`${p}.pagination.next`, op.pagination && 'next' in op.pagination ? op.pagination.next : undefined);
       add(`${p}.pagination.done`, op.pagination?.type === 'next_url' ? op.pagination.done : undefined);
       add(`${p}.pagination.has_more`, op.pagination?.type === 'offset' ? op.pagination.has_more : undefined);

@@ -141,6 +141,19 @@ export const RefuseWhenSchema = z
     reason: z.string().min(1),
   })
   .strict();
+/** A provider call that reads the CRM's own metadata (properties, pipelines) or associations of a page, not records. */
+export const ProviderCallSchema = z
+  .object({
+    method: z.enum(['GET', 'POST']),
+    path: z.string().min(1).describe('Appended to base_url; {{vars.x}}, {{context.x}} substituted'),
+    query: jsonata('object of query parameters; bindings $vars $context (and $ids for includes, $input $id for before)').optional(),
+    headers: jsonata('object of extra request headers; same bindings').optional(),
+    body: jsonata('JSON request body; same bindings').optional(),
+    result: jsonata('the response body → what the call yields (see the field that holds this call)'),
+    when: jsonata('run the call only when this is true; bindings $input $id $vars').optional(),
+  })
+  .strict();
+export type ProviderCall = z.infer<typeof ProviderCallSchema>;
 
 export const OperationSchema = z
   .object({
@@ -159,14 +172,40 @@ export const OperationSchema = z
       .record(z.string().min(1), z.union([z.string().min(1), RefuseWhenSchema]))
       .optional()
       .describe('Unified input fields this write cannot store (always: the reason; or only some values: {when, reason}): a call giving one is refused with a validation error naming it, before any request (no silent drops)'),
+    filters: z
+      .array(z.enum(['contact_id', 'company_id', 'deal_id']))
+      .optional()
+      .describe('list: the association filters this CRM honours, read from $input (e.g. contact_id); a filter not named here is refused'),
+    note: z.string().min(1).max(300).optional().describe('One sentence the tool description adds: what this CRM does differently (e.g. a Salesforce note has exactly one parent)'),
+    before: ProviderCallSchema.optional().describe('A read made first (create/update), its result bound as $before in query/headers/body (Salesforce: the contact roles a deal has)'),
+    failure: jsonata(
+      'on a 2xx answer: the failed part of a composite/batch response as {status, body}, classified like an error response by `errors` (nothing = success)',
+    ).optional(),
   })
   .strict();
 export type Operation = z.infer<typeof OperationSchema>;
 
+
+export const DiscoverySchema = z
+  .object({
+    properties: ProviderCallSchema.optional().describe(
+      "The CRM's own fields of this object: result → [{name, label, type, options?: [{value, label}], custom?: boolean, read_only?: boolean}] (type in the CRM's terms)",
+    ),
+    pipelines: ProviderCallSchema.optional().describe(
+      'Pipelines and their stages, in the CRM\'s order: result → [{id (null when the CRM has no pipeline id), label, stages: [{id, label}]}]; a stage id is what `stage` takes',
+    ),
+  })
+  .strict();
+export type Discovery = z.infer<typeof DiscoverySchema>;
+
+export const CUSTOM_FIELD_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'datetime'] as const;
+
 export const CustomFieldSchema = z
   .object({
-    field: z.string().optional().describe('Provider field to request (added to $fields)'),
+    field: z.string().optional().describe('Provider field to request (added to $fields); on write, custom_fields takes this name'),
     expr: jsonata('value from the raw record'),
+    type: z.enum(CUSTOM_FIELD_TYPES).optional().describe("The type tool schemas declare for it (default: the discovered property's type when known, else any)"),
+    description: z.string().max(200).optional().describe('What tool schemas say about it'),
   })
   .strict();
 
@@ -181,9 +220,16 @@ export const ResourceSchema = z
     mapping: jsonata('raw provider record → unified record'),
     custom_fields: z.record(z.string(), CustomFieldSchema).optional().describe('Unified custom_fields entries'),
     ...methodShape,
+    list_filtered: OperationSchema.optional().describe('The list used instead when the call passes one of its `filters` (HubSpot: the search API with association filters)'),
+    discovery: DiscoverySchema.optional().describe('How describe_crm learns this object\'s fields and pipelines live'),
+    includes: z
+      .record(z.enum(['deal_ids']), ProviderCallSchema)
+      .optional()
+      .describe('Lists a list/search fills on request (include: [name]): one call per page, $ids bound to the page\'s record ids; result → {record id: [ids]}'),
   })
   .strict();
 export type Resource = z.infer<typeof ResourceSchema>;
+export type IncludeName = keyof NonNullable<Resource['includes']>;
 
 export const ErrorRuleSchema = z
   .object({

@@ -31,7 +31,8 @@ export interface ValidationReport {
 }
 
 /** Filled by the engine, never by a mapping. */
-const ENGINE_FIELDS = new Set(['custom_fields', 'remote_data']);
+/** Filled by the engine, not by a mapping: custom_fields (overrides), remote_data, deal_ids (`includes`). */
+const ENGINE_FIELDS = new Set(['custom_fields', 'remote_data', 'deal_ids']);
 
 interface Node {
   type?: string;

@@ -4,7 +4,7 @@
  */
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
-import type { Capability, Engine, RateLimitInfo } from '../engine/types.js';
+import type { AccountSchemaFacts, Capability, Engine, RateLimitInfo } from '../engine/types.js';
 
 export interface ToolContext {
   accountId: string;
@@ -22,4 +22,10 @@ export interface ToolContext {
   reconnectUrl?: string;
   /** Told the provider's rate-limit figures after every provider call (the HTTP layer turns them into headers). */
   onRateLimit?: (info: RateLimitInfo) => void;
+  /** What this account adds to the shared tool schemas (typed custom fields, known stages), when the server was built. */
+  schemaFacts?: AccountSchemaFacts;
+  /** Tools register here how to re-apply the account's schemas when its facts change (an override edit, a discovery). */
+  schemaUpdates?: Array<(facts: AccountSchemaFacts) => void>;
+  /** Told the account each call loaded (and after a discovery): re-applies changed schemas and sends tools/list_changed. */
+  onAccountLoaded?: (account: LinkedAccount) => void;
 }

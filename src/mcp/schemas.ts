@@ -3,7 +3,9 @@
  * and bounded; outputs reuse the unified record schemas so the declared output schema and the
  * model cannot drift apart.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { AccountSchemaFacts } from '../engine/types.js';
 import { RECORD_SCHEMAS, type UnifiedResource } from '../unified/models.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -103,10 +105,17 @@ export function portable<T extends z.ZodType>(schema: T): T {
   return p;
 }
 
-/** Unified field names a caller may pick with `fields` (id is always returned). */
+/** Unified field names a caller may pick with `fields` (id is always returned; deal_ids comes with `include`). */
 export function fieldNames(resource: UnifiedResource): [string, ...string[]] {
-  const names = Object.keys(RECORD_SCHEMAS[resource].shape).filter((k) => k !== 'id' && k !== 'remote_data');
+  const names = Object.keys(RECORD_SCHEMAS[resource].shape).filter((k) => k !== 'id' && k !== 'remote_data' && k !== 'deal_ids');
   return names as [string, ...string[]];
+}
+
+const FILTER_NOUN: Record<string, string> = { contact_id: 'contact', company_id: 'company', deal_id: 'deal' };
+
+/** Association filters of a list tool (`contact_id`, …), those the CRM honours only. */
+export function filterInputs(filters: readonly string[], plural: string): Partial<Record<'contact_id' | 'company_id' | 'deal_id', z.ZodOptional<z.ZodString>>> {
+  return Object.fromEntries(filters.map((f) => [f, idInput.optional().describe(`Only ${plural} linked to this ${FILTER_NOUN[f] ?? f} id`)]));
 }
 
 export function fieldsInput(resource: UnifiedResource) {
@@ -169,4 +178,101 @@ export function recordOutput(resource: UnifiedResource, key: string, opts: { wri
       error: ErrorOutput.optional(),
     }),
   );
+}
+
+/*
+ * Per-account schemas: what an account's overrides add (typed custom fields) and what a fresh
+ * discovery knows (deal stages) on top of the shared schemas above. An account with neither uses the
+ * shared schemas unchanged; the others are built once per process per identity.
+ */
+
+type CustomFieldFacts = NonNullable<AccountSchemaFacts['custom_fields'][UnifiedResource]>;
+type CustomFieldFact = CustomFieldFacts[string];
+
+/** Identity of what an account adds to the shared tool schemas; '' when nothing (the shared schemas apply). */
+export function accountSchemaIdentity(facts: AccountSchemaFacts | undefined): string {
+  const custom = Object.entries(facts?.custom_fields ?? {}).filter(([, c]) => c && Object.keys(c).length > 0);
+  const stages = facts?.stages?.map((s) => `${s.pipeline ?? ''}/${s.id}`) ?? [];
+  if (custom.length === 0 && stages.length === 0) return '';
+  return createHash('sha256').update(JSON.stringify([custom, stages])).digest('base64url').slice(0, 22);
+}
+
+function customType(c: CustomFieldFact): z.ZodType {
+  switch (c.type) {
+    case 'string': return z.string();
+    case 'number': return z.number();
+    case 'integer': return z.number().int();
+    case 'boolean': return z.boolean();
+    case 'date': return z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD');
+    case 'datetime': return z.string().describe('ISO-8601');
+    default: return z.unknown();
+  }
+}
+
+function customNote(key: string, c: CustomFieldFact): string {
+  const opts = c.options?.length ? `; one of: ${c.options.slice(0, 20).join(', ')}${c.options.length > 20 ? ', …' : ''}` : '';
+  return `${key}${c.description ? `: ${c.description}` : ''}${opts}`;
+}
+
+/** Write side: keys are the CRM's own field names (what create/update pass through), other CRM fields still allowed. */
+function customWriteInput(custom: CustomFieldFacts) {
+  const typed = Object.entries(custom).filter(([, c]) => c.field);
+  return z
+    .object(Object.fromEntries(typed.map(([k, c]) => [c.field as string, customType(c).optional().describe(customNote(k, c))])))
+    .catchall(z.unknown())
+    .optional()
+    .describe(`CRM fields to set, by the CRM's own names; this account's custom fields: ${typed.map(([k, c]) => `${c.field} (${k})`).join(', ')}`);
+}
+
+/** Read side: keys are the override's keys; null when a record has no value. */
+function customReadOutput(custom: CustomFieldFacts) {
+  return z
+    .object(Object.fromEntries(Object.entries(custom).map(([k, c]) => [k, customType(c).nullable().optional().describe(customNote(c.field ?? k, c))])))
+    .catchall(z.unknown())
+    .optional()
+    .describe("This account's custom fields, by key");
+}
+
+function stageInput(stages: NonNullable<AccountSchemaFacts['stages']>) {
+  const shown = stages.slice(0, 60).map((s) => (s.label && s.label !== s.id ? `${s.id} (${s.label})` : s.id));
+  const pipelines = new Set(stages.map((s) => s.pipeline));
+  const where = pipelines.size > 1 ? ' (each pipeline has its own; describe_crm lists them)' : '';
+  return z
+    .string()
+    .max(255)
+    .optional()
+    .describe(`One of this account's stage values${where}: ${shown.join(', ')}${stages.length > 60 ? ', …' : ''}. Pass the value, not the label.`);
+}
+
+/** The account's input schema of a unified tool: typed custom_fields and described stage on writes. */
+export function accountInputSchema<I extends z.ZodObject>(tool: string, schema: I, resource: UnifiedResource, facts: AccountSchemaFacts | undefined): I {
+  const id = accountSchemaIdentity(facts);
+  const custom = facts?.custom_fields[resource];
+  const stages = resource === 'deals' ? facts?.stages : undefined;
+  const add = {
+    ...(custom && 'custom_fields' in schema.shape ? { custom_fields: customWriteInput(custom) } : {}),
+    ...(stages?.length && 'stage' in schema.shape ? { stage: stageInput(stages) } : {}),
+  };
+  if (!id || Object.keys(add).length === 0) return schema;
+  return once(`${tool}:input:${id}`, () => schema.safeExtend(add) as unknown as I);
+}
+
+const unwrap = (s: z.ZodType): z.ZodType => (s instanceof z.ZodOptional ? (s.unwrap() as z.ZodType) : s);
+const isRecord = (s: z.ZodType): s is z.ZodObject => s instanceof z.ZodObject && 'custom_fields' in s.shape;
+
+/** The account's output schema of a unified tool: the returned records' custom_fields typed by key. */
+export function accountOutputSchema(tool: string, schema: z.ZodObject, resource: UnifiedResource, facts: AccountSchemaFacts | undefined): z.ZodObject {
+  const id = accountSchemaIdentity(facts);
+  const custom = facts?.custom_fields[resource];
+  if (!id || !custom) return schema;
+  return once(`${tool}:output:${id}`, () => {
+    const shape: Record<string, z.ZodType> = { ...(schema.shape as Record<string, z.ZodType>) };
+    for (const [k, v] of Object.entries(shape)) {
+      const inner = unwrap(v);
+      const typed = (o: z.ZodObject) => o.extend({ custom_fields: customReadOutput(custom) });
+      if (inner instanceof z.ZodArray && isRecord(inner.element as z.ZodType)) shape[k] = z.array(typed(inner.element as z.ZodObject)).optional().describe(v.description ?? k);
+      else if (isRecord(inner)) shape[k] = typed(inner).optional().describe(v.description ?? k);
+    }
+    return z.object(shape);
+  });
 }

@@ -9,6 +9,8 @@ import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
+import { accountSchemaIdentity } from './schemas.js';
+import { registerDescribeCrmTool } from './tools/describe-crm.js';
 import { TOOLS } from './tools/index.js';
 
 
@@ -53,6 +55,9 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
   const capabilities = await engine.capabilities(account);
   const supported = new Set(capabilities.map((c) => `${c.resource}.${c.method}`));
   const offered = TOOLS.filter((t) => supported.has(`${t.resource}.${t.method}`));
+  const schemaFacts = engine.schemaFacts(account);
+  const schemaUpdates: NonNullable<ToolContext['schemaUpdates']> = [];
+  let schemaIdentity = accountSchemaIdentity(schemaFacts);
   const ctx: ToolContext = {
     accountId: account.id,
     engine,
@@ -63,11 +68,25 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
     loadAccount: opts.loadAccount ?? (async () => account),
     ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
     ...(opts.onRateLimit ? { onRateLimit: opts.onRateLimit } : {}),
+    schemaFacts,
+    schemaUpdates,
+    // An override edit or a discovery changed what the schemas say: re-apply them, tell the session.
+    onAccountLoaded(current) {
+      const facts = engine.schemaFacts(current);
+      const identity = accountSchemaIdentity(facts);
+      if (identity === schemaIdentity) return;
+      schemaIdentity = identity;
+      for (const update of schemaUpdates) update(facts);
+      server.sendToolListChanged();
+    },
   };
   const tools: string[] = [];
   for (const tool of offered) {
     tool.register(server, ctx);
     tools.push(tool.name);
   }
+  // Not a unified (resource, method) tool: every account can describe itself.
+  registerDescribeCrmTool(server, ctx);
+  tools.push('describe_crm');
   return { server, tools, cleanup: () => server.close() };
 }

@@ -32,6 +32,7 @@ export const ContactSchema = z.object({
   title: z.string().nullable().optional().describe('Job title'),
   owner_id: ownerId,
   company_id: z.string().nullable().optional().describe('Id of the company the contact belongs to'),
+  deal_ids: z.array(z.string()).optional().describe("Ids of the contact's deals; present only when the call asked for include: ['deal_ids']"),
   created_at: createdAt,
   updated_at: updatedAt,
   custom_fields: customFields,

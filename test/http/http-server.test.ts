@@ -54,7 +54,7 @@ describe('Streamable HTTP server', () => {
   it('an SDK client with a valid token lists and calls tools for its account', async () => {
     const { srv, tokenA, engine } = await setup();
     const client = await sdkClient(`${srv.url}/mcp`, tokenA);
-    expect((await client.listTools()).tools).toHaveLength(13);
+    expect((await client.listTools()).tools).toHaveLength(14);
     const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 1 } })) as CallToolResult;
     expect(res.isError).toBeFalsy();
     expect(engine.calls.at(-1)?.account.id).toBe('a-acct');
@@ -154,7 +154,7 @@ describe('Streamable HTTP server', () => {
     const c = await sdkClient(`${st.srv.url}/mcp`, lasting);
     const sid = (c.transport as StreamableHTTPClientTransport).sessionId!;
     expect(sid).toBeTruthy();
-    expect((await c.listTools()).tools.length).toBe(13);
+    expect((await c.listTools()).tools.length).toBe(14);
     const hijack = await mcpPost(`${st.srv.url}/mcp`, LIST_CALL, { authorization: `Bearer ${st.tokenB}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
     expect(hijack.status).toBe(404);
     expect(st.srv.app.sessionCount()).toBe(1);
@@ -191,7 +191,7 @@ describe('Streamable HTTP server', () => {
   it('no-auth mode serves exactly one account without a token', async () => {
     const { srv } = await setup({ auth: { mode: 'none', accountId: 'a-acct' } });
     const client = await sdkClient(`${srv.url}/mcp`);
-    expect((await client.listTools()).tools.length).toBe(13);
+    expect((await client.listTools()).tools.length).toBe(14);
     await client.close();
     expect((await mcpPost(`${srv.url}/accounts/b-acct/mcp`, INIT)).status).toBe(404);
   });

@@ -182,7 +182,7 @@ const call = async (name: string, args: Record<string, unknown>) => {
 describe('a CRM the project has never seen, from a definition file in a temp directory', () => {
   it('tools/list offers every tool the definition backs, described with "Acme CRM" as given and nothing of other CRMs', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['create_contact', 'create_deal', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['create_contact', 'create_deal', 'describe_crm', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal']);
     for (const t of tools) {
       expect(t.description).toContain('Acme CRM');
       expect(t.description).not.toMatch(/Acme CRM CRM|HubSpot|Salesforce/);

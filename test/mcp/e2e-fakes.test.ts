@@ -22,7 +22,7 @@ import { exerciseAllTools } from './helpers/exercise.js';
 import { ACCOUNT_IDS, TENANTS, startSandboxCrms, type Kind, type SandboxCrms } from './helpers/sandbox-crms.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ALL_TOOLS = ['create_contact', 'create_deal', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal'];
+const ALL_TOOLS = ['create_contact', 'create_deal', 'describe_crm', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal'];
 
 let crms: SandboxCrms;
 let rt: McpRuntime;
@@ -244,7 +244,7 @@ describe('Streamable HTTP against the fakes', () => {
     const client = await httpClient(kind);
     await rt.accounts.update(ACCOUNT_IDS[kind], (a) => ({ ...a, status: 'needs_reauth' }));
     try {
-      expect((await client.listTools()).tools).toHaveLength(13);
+      expect((await client.listTools()).tools).toHaveLength(14);
       const before = fakeOf(kind).log.entries.length;
       for (const [name, args] of [['list_contacts', {}], ['get_deal', { id: '1' }], ['log_note', { body: 'x', contact_ids: ['1'] }]] as const) {
         const res = (await client.callTool({ name, arguments: args })) as CallToolResult;

@@ -49,7 +49,7 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
     expect(r.code, r.err).toBe(0);
     const names = (JSON.parse(r.out) as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name);
     expect(names).toContain('list_contacts');
-    expect(names).toHaveLength(13);
+    expect(names).toHaveLength(14);
   }, 60_000);
 
   it('its schema-portability check (--strict) finds nothing in the tool schemas', async () => {

@@ -38,7 +38,7 @@ describe('createServer', () => {
     const { client } = await connect(createMemoryEngine());
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['create_contact', 'create_deal', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal'].sort(),
+      ['create_contact', 'create_deal', 'describe_crm', 'get_company', 'get_contact', 'get_deal', 'list_companies', 'list_contacts', 'list_deals', 'list_notes', 'log_note', 'search_contacts', 'update_contact', 'update_deal'].sort(),
     );
     for (const t of tools) {
       expect(t.description).toContain('HubSpot');
@@ -151,7 +151,7 @@ describe('createServer', () => {
     const { client } = await connect(engine, { loadAccount: async () => current, reconnectUrl: 'https://app.example/reconnect/{account}' });
     expect((await client.callTool({ name: 'list_contacts', arguments: {} })).isError).toBeFalsy();
     current = { ...current, status: 'needs_reauth' };
-    expect((await client.listTools()).tools.length).toBe(13);
+    expect((await client.listTools()).tools.length).toBe(14);
     const before = engine.calls.length;
     for (const [name, args] of [
       ['list_contacts', {}],

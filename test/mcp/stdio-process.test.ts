@@ -65,7 +65,7 @@ describe('crm-mcp stdio as a process', () => {
     ok.child.stdin.end();
     expect(await ok.exited).toBe(0);
     const tools = (JSON.parse(ok.io.out.trim().split('\n')[1]!) as { result: { tools: Array<{ description: string }> } }).result.tools;
-    expect(tools).toHaveLength(13);
+    expect(tools).toHaveLength(14);
     expect(tools[0]?.description).toContain('Salesforce');
 
     const unknown = run([...MAIN, 'stdio', '--account', 'nope', ...where], env);

@@ -9,12 +9,15 @@ import { createShape } from './write-schemas.js';
 const linked = (o: Record<string, unknown>) => ['contact_ids', 'company_ids', 'deal_ids'].some((k) => Array.isArray(o[k]) && (o[k] as unknown[]).length > 0);
 
 export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
+  const note = ctx.capabilities.find((c) => c.resource === 'notes' && c.method === 'create')?.note;
   registerUnifiedTool(server, ctx, {
     name: 'log_note',
     title: `Log a note in ${ctx.crmName}`,
     description: sentences(
       `Record a note (free text, e.g. a call summary or next steps) in ${ctx.crmName}, attached to at least one contact, company or deal by id.`,
       refusedFields(ctx, 'notes', 'create'),
+      // What the CRM accepts as parents comes from the definition (Salesforce: exactly one record).
+      note ? `${note}.` : `${ctx.crmName} links one note to every record you pass.`,
       'Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
     ),
     resource: 'notes',

@@ -10,7 +10,7 @@ import type { LinkedAccount } from '../../accounts/model.js';
 import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
-import { portable } from '../schemas.js';
+import { accountInputSchema, accountOutputSchema, portable } from '../schemas.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResponseFormat, type ResultShape } from '../results.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
@@ -82,6 +82,7 @@ export async function runUnifiedCall(
       log.info('tool call refused by account state', { status: account?.status ?? 'missing' });
       return blocked ?? thrownResult(undefined);
     }
+    ctx.onAccountLoaded?.(account);
     const res = await ctx.engine.execute({ ...req, account, resource: spec.resource, method: spec.method });
     if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
     log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
@@ -94,17 +95,22 @@ export async function runUnifiedCall(
 }
 
 export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: UnifiedToolSpec<I>): void {
-  server.registerTool(
+  const handle = server.registerTool(
     spec.name,
     {
       title: spec.title,
       description: spec.description,
-      inputSchema: portable(spec.inputSchema),
-      outputSchema: portable(spec.outputSchema),
+      inputSchema: portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts)),
+      outputSchema: portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts)),
       // The tool's own title is the one clients show (annotations.title only predates it).
       annotations: spec.annotations,
     },
     (async (args: z.infer<I>, extra: { signal: AbortSignal }) =>
       runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: extra.signal })) as never,
   );
+  // SDK 1.x keeps the schemas on the handle (listing and argument validation read them from there).
+  ctx.schemaUpdates?.push((facts) => {
+    handle.inputSchema = portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, facts));
+    handle.outputSchema = portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, facts));
+  });
 }

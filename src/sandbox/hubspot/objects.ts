@@ -189,6 +189,17 @@ function cmp(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
+/** `associations.contact` (pseudo-property of the search API): the record is associated with the record `value`. */
+function associatedWith(ctx: ObjectCtx, t: HsType, r: HsRecord, f: Filter): boolean | undefined {
+  const m = /^associations\.([a-z]+)$/.exec(f.propertyName ?? '');
+  if (!m) return undefined;
+  const target = HS_TYPES.find((x) => SINGULAR[x] === m[1]);
+  if (!target) return false;
+  const ids = (ctx.store.associationsOf(t, r.id, [target])[target]?.results ?? []).map((x) => x.id);
+  const want = f.operator === 'IN' ? (f.values ?? []).map(String) : [String(f.value ?? '')];
+  return ids.some((id) => want.includes(id));
+}
+
 function matches(r: HsRecord, f: Filter): boolean {
   const v = r.properties[f.propertyName ?? ''] ?? null;
   const want = f.value === undefined ? '' : String(f.value);
@@ -230,7 +241,7 @@ export function searchObjects(ctx: ObjectCtx, t: HsType, body: unknown): Reply {
   if (!Number.isInteger(offset) || offset < 0) return validation(`Invalid value for 'after': ${String(b.after)}`);
   const query = typeof b.query === 'string' ? b.query.trim().toLowerCase() : '';
   let hits = ctx.store.sorted(t).filter((r) =>
-    (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => matches(r, f)))) &&
+    (groups.length === 0 || groups.some((g) => (g.filters ?? []).every((f) => associatedWith(ctx, t, r, f) ?? matches(r, f)))) &&
     (query === '' || SEARCHABLE[t].some((p) => (r.properties[p] ?? '').toLowerCase().includes(query))));
   const sorts = Array.isArray(b.sorts) ? (b.sorts as Array<{ propertyName?: string; direction?: string } | string>) : [];
   const s0 = sorts[0];

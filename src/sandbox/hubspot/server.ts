@@ -9,7 +9,9 @@ import { FakeOAuthProvider } from '../oauth/provider.js';
 import { routeOAuth } from '../oauth/server.js';
 import type { FakeOAuthOptions } from '../oauth/types.js';
 import { expiredAuth, invalidAuth, validation } from './errors.js';
+import { batchReadAssociations } from './associations.js';
 import { HubSpotLimiter, type HubSpotRateLimit } from './limits.js';
+import { listProperties } from './properties.js';
 import { archiveObject, createObject, getObject, listObjects, searchObjects, updateObject, type ObjectCtx } from './objects.js';
 import { HS_TYPES, PIPELINES, type HsType } from './schema.js';
 import { HubSpotStore, type HubSpotSeed } from './store.js';
@@ -96,7 +98,23 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<F
 
   const route = (call: IncomingCall, m: RegExpExecArray | null): Reply => {
     const path = call.url.pathname;
-    if (/^\/crm\/(?:v3\/pipelines|pipelines\/\d{4}-\d{2})\/deals$/.test(path) && call.method === 'GET') return { status: 200, json: { results: pipelines() } };
+    if (/^\/crm\/(?:v3\/pipelines|pipelines\/\d{4}-\d{2})\/deals\/?$/.test(path) && call.method === 'GET') return { status: 200, json: { results: pipelines() } };
+    const props = /^\/crm\/(?:v3\/properties|properties\/\d{4}-\d{2})\/([a-z]+)\/?$/.exec(path);
+    if (props && call.method === 'GET') {
+      const t = props[1] as HsType;
+      if (!(HS_TYPES as readonly string[]).includes(t)) return { status: 400, json: { status: 'error', message: `Unable to infer object type from: ${t}`, correlationId: 'n/a', category: 'VALIDATION_ERROR' } };
+      return listProperties(t, ctx.custom[t] ?? []);
+    }
+    const assoc = /^\/crm\/(?:v4\/associations|associations\/\d{4}-\d{2})\/([a-z]+)\/([a-z]+)\/batch\/read$/.exec(path);
+    if (assoc && call.method === 'POST') {
+      let body: unknown;
+      try {
+        body = JSON.parse(call.body);
+      } catch {
+        return validation('Invalid input JSON on line 1, column 1: Unexpected character');
+      }
+      return batchReadAssociations(store, assoc[1] ?? '', assoc[2] ?? '', body, new Date(clock.now()).toISOString());
+    }
     if (!m) return { status: 404, json: { status: 'error', message: `Unable to infer object type from: ${path}`, correlationId: 'n/a', category: 'OBJECT_NOT_FOUND' } };
     const type = m[1] as HsType;
     if (!(HS_TYPES as readonly string[]).includes(type)) return { status: 400, json: { status: 'error', message: `Unable to infer object type from: ${type}`, correlationId: 'n/a', category: 'VALIDATION_ERROR' } };
@@ -141,9 +159,10 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<F
 
 function pipelines(): Array<Record<string, unknown>> {
   return Object.entries(PIPELINES).map(([id, p], n) => ({
-    id, label: p.label, displayOrder: n, archived: false,
+    id, label: p.label, displayOrder: n, archived: false, createdAt: '2020-06-30T15:57:37.277Z', updatedAt: '2020-06-30T15:57:37.277Z',
     stages: p.stages.map((s, i) => ({
-      id: s.id, label: s.label, displayOrder: i, archived: false,
+      id: s.id, label: s.label, displayOrder: i, archived: false, writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+      createdAt: '2020-06-30T15:57:37.277Z', updatedAt: '2020-06-30T15:57:37.277Z',
       metadata: { isClosed: String(s.id.startsWith('closed')), probability: s.id === 'closedwon' ? '1.0' : s.id === 'closedlost' ? '0.0' : String((i + 2) / 10) },
     })),
   }));

@@ -1,8 +1,8 @@
 /** Salesforce REST data endpoints over a SalesforceStore: SOQL query + query locators, sObject CRUD. */
 import type { Reply } from '../http.js';
 import { noSuchColumn, notFound, sfError } from './errors.js';
-import { isWellFormedId, SF_TYPES, typeOfId, type FieldDef, type SfType } from './schema.js';
-import { caret, compare, evaluate, parseSoql, SoqlError, type SoqlQuery, type SoqlValue } from './soql.js';
+import { CHILD_RELATIONSHIPS, isWellFormedId, READ_ONLY_TYPES, SF_TYPES, typeOfId, type FieldDef, type SfType } from './schema.js';
+import { caret, compare, evaluate, parseSoql, SoqlError, type Cond, type SoqlQuery, type SoqlValue } from './soql.js';
 import type { SalesforceStore, SfRecord } from './store.js';
 
 export interface RestCtx {
@@ -18,7 +18,7 @@ export interface RestCtx {
 
 const attributes = (version: string, type: string, id: unknown): { type: string; url: string } => ({ type, url: `/services/data/${version}/sobjects/${type}/${String(id)}` });
 
-function resolveType(name: string): SfType | undefined {
+export function resolveType(name: string): SfType | undefined {
   return SF_TYPES.find((t) => t.toLowerCase() === name.toLowerCase());
 }
 
@@ -44,7 +44,32 @@ function project(ctx: RestCtx, version: string, t: SfType, rec: SfRecord, q: Soq
     if (def) prev[def.name] = target.rec[def.name] ?? null;
     out[relName] = prev;
   }
+  for (const { query: sub } of q.subqueries) {
+    const rel = childRelationship(t, sub.from);
+    if (!rel) continue;
+    const rows = ctx.store.sorted(rel.child).filter((r) => r[rel.field] === rec.Id && (!sub.where || evaluate(sub.where, (f) => valueOf(ctx, rel.child, r, f))));
+    // An empty child relationship comes back as null, not as an empty result.
+    out[rel.name] = rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows.map((r) => project(ctx, version, rel.child, r, sub)) };
+  }
   return out;
+}
+
+function childRelationship(t: SfType, name: string): { name: string; child: SfType; field: string } | undefined {
+  const found = Object.entries(CHILD_RELATIONSHIPS[t] ?? {}).find(([n]) => n.toLowerCase() === name.toLowerCase());
+  return found ? { name: found[0], ...found[1] } : undefined;
+}
+
+/** Semi-joins (`Id IN (SELECT OpportunityId FROM ...)`) become plain IN lists before rows are filtered. */
+function resolveSemiJoins(ctx: RestCtx, c: Cond): Cond {
+  if (c.kind === 'and' || c.kind === 'or') return { ...c, items: c.items.map((x) => resolveSemiJoins(ctx, x)) };
+  if (c.kind === 'not') return { ...c, item: resolveSemiJoins(ctx, c.item) };
+  if (c.kind !== 'in' || !c.sub) return c;
+  const sub = c.sub;
+  const st = resolveType(sub.from) as SfType;
+  const where = sub.where ? resolveSemiJoins(ctx, sub.where) : undefined;
+  const field = sub.fields[0]?.path ?? 'Id';
+  const values = ctx.store.sorted(st).filter((r) => !where || evaluate(where, (f) => valueOf(ctx, st, r, f))).map((r) => valueOf(ctx, st, r, field));
+  return { kind: 'in', field: c.field, not: c.not, values, col: c.col };
 }
 
 function validateQuery(ctx: RestCtx, q: SoqlQuery, text: string): SfType {
@@ -66,8 +91,17 @@ function validateQuery(ctx: RestCtx, q: SoqlQuery, text: string): SfType {
     if (c.kind === 'and' || c.kind === 'or') c.items.forEach(walk);
     else if (c.kind === 'not') walk(c.item);
     else if (c.kind === 'cmp' || c.kind === 'in') check(c.field, c.col);
+    if (c.kind === 'in' && c.sub) {
+      if (c.sub.fields.length !== 1 || c.sub.subqueries.length > 0) throw new SoqlError('MALFORMED_QUERY', caret(text, c.col, 'a semi-join subquery selects exactly one field'));
+      validateQuery(ctx, c.sub, text);
+    }
   };
   if (q.where) walk(q.where);
+  for (const { query: sub, col } of q.subqueries) {
+    const rel = childRelationship(t, sub.from);
+    if (!rel) throw new SoqlError('INVALID_TYPE', caret(text, col, `Didn't understand relationship '${sub.from}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`));
+    validateQuery(ctx, { ...sub, from: rel.child }, text);
+  }
   return t;
 }
 
@@ -92,7 +126,8 @@ export function runQuery(ctx: RestCtx, version: string, text: string | null, bat
     if (e instanceof SoqlError) return sfError(400, e.errorCode, e.message);
     throw e;
   }
-  let rows = ctx.store.sorted(t).filter((r) => !q.where || evaluate(q.where, (f) => valueOf(ctx, t, r, f)));
+  const where = q.where ? resolveSemiJoins(ctx, q.where) : undefined;
+  let rows = ctx.store.sorted(t).filter((r) => !where || evaluate(where, (f) => valueOf(ctx, t, r, f)));
   const order = q.orderBy.length > 0 ? q.orderBy : [{ field: 'Id', desc: false, nullsLast: false, col: 0 }];
   rows = rows.sort((a, b) => {
     for (const o of order) {
@@ -141,6 +176,8 @@ function coerce(def: FieldDef, v: unknown): { ok: SoqlValue } | { error: Reply }
   const bad = (): { error: Reply } => ({ error: sfError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${def.type} from VALUE_STRING value ${String(v)} or request may be missing a required field`) });
   switch (def.type) {
     case 'double':
+    case 'currency':
+    case 'percent':
     case 'int': {
       const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
       if (Number.isNaN(n) || (def.type === 'int' && !Number.isInteger(n))) return bad();
@@ -178,7 +215,8 @@ function checkBody(ctx: RestCtx, t: SfType, body: unknown, creating: boolean, ex
     }
     const c = coerce(def, v);
     if ('error' in c) return c;
-    if (def.picklist && c.ok !== null && !def.picklist.includes(String(c.ok))) {
+    const picklist = t === 'Opportunity' && def.name === 'StageName' ? ctx.store.activeStages() : def.picklist;
+    if (picklist && c.ok !== null && !picklist.includes(String(c.ok))) {
       return { error: sfError(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${def.label ?? def.name}: bad value for restricted picklist field: ${String(c.ok)}`, [def.name]) };
     }
     if (def.type === 'reference' && c.ok !== null) {
@@ -213,6 +251,7 @@ function lookup(ctx: RestCtx, t: SfType, id: string): { rec: SfRecord } | { erro
 export function sobject(ctx: RestCtx, version: string, method: string, typeName: string, id: string | undefined, rawBody: string, query: URLSearchParams): Reply {
   const t = resolveType(typeName);
   if (!t) return notFound();
+  if (READ_ONLY_TYPES.has(t) && method !== 'GET') return sfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${t} does not support ${method === 'POST' ? 'insert' : method === 'DELETE' ? 'delete' : 'update'}`);
   let body: unknown;
   if (method === 'POST' || method === 'PATCH') {
     try {

@@ -11,7 +11,9 @@ import { FakeOAuthProvider } from '../oauth/provider.js';
 import { routeOAuth } from '../oauth/server.js';
 import type { FakeOAuthOptions } from '../oauth/types.js';
 import { invalidSession, limitExceeded, notFound } from './errors.js';
-import { queryMore, runQuery, sobject, type RestCtx } from './rest.js';
+import { runComposite } from './composite.js';
+import { describeSObject } from './describe.js';
+import { queryMore, resolveType, runQuery, sobject, type RestCtx } from './rest.js';
 import type { FieldType, SfType } from './schema.js';
 import { SalesforceStore, type SalesforceSeed } from './store.js';
 
@@ -24,7 +26,7 @@ export interface FakeSalesforceOptions {
   /** `false` → empty org. Default 40 accounts, 250 contacts, 60 opportunities, 30 notes, 20 tasks. */
   seed?: SalesforceSeed | false;
   /** Default `{ Contact: [{ name: 'Custom_Tier__c' }] }` (seeded on every third contact). */
-  customFields?: Partial<Record<SfType, Array<{ name: string; type?: FieldType }>>>;
+  customFields?: Partial<Record<SfType, Array<{ name: string; type?: FieldType; label?: string; picklist?: readonly string[] }>>>;
   /** Daily org API allocation (`m` in api-usage=n/m). Default 15000. */
   apiLimit?: number;
   /** Records per SOQL batch when the client sends no batchSize header. Default 200. */
@@ -128,6 +130,18 @@ export async function startFakeSalesforce(opts: FakeSalesforceOptions = {}): Pro
     }
     const more = /^\/query(?:All)?\/([^/]+)$/.exec(rest_);
     if (more && call.method === 'GET') return queryMore(rest, version, decodeURIComponent(more[1] ?? ''));
+    if ((rest_ === '/composite' || rest_ === '/composite/') && call.method === 'POST') {
+      return runComposite(store, call.body, (method, url, body) => {
+        const u = new URL(url, 'http://composite.invalid');
+        const sub = DATA.exec(u.pathname);
+        return sub ? route({ method, url: u, headers: {}, body }, sub[1] ?? version, Number(sub[2]), sub[3] ?? '/') : notFound();
+      });
+    }
+    const desc = /^\/sobjects\/([A-Za-z_]+)\/describe\/?$/.exec(rest_);
+    if (desc && call.method === 'GET') {
+      const t = resolveType(desc[1] ?? '');
+      return t ? describeSObject(store, t, version) : notFound();
+    }
     const so = /^\/sobjects\/([A-Za-z_]+)(?:\/([^/]*))?\/?$/.exec(rest_);
     if (so) {
       const id = so[2] === undefined || so[2] === '' ? undefined : decodeURIComponent(so[2]);

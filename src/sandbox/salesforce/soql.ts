@@ -1,19 +1,23 @@
 /**
  * The slice of SOQL the fake needs: SELECT fields (incl. one-level relationship fields such as
- * Account.Name) FROM object [WHERE conditions with AND/OR/NOT/parentheses, = != <> < <= > >=,
- * LIKE, IN, NOT IN] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n].
+ * Account.Name, and parent-to-child subqueries such as (SELECT ContactId FROM OpportunityContactRoles))
+ * FROM object [WHERE conditions with AND/OR/NOT/parentheses, = != <> < <= > >=, LIKE, IN, NOT IN,
+ * semi-joins `Id IN (SELECT OpportunityId FROM OpportunityContactRole WHERE ...)`]
+ * [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n].
  * Errors carry Salesforce's error code and a caret-style message.
  */
 export type SoqlValue = string | number | boolean | null;
 
 export type Cond =
   | { kind: 'cmp'; field: string; op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'LIKE'; value: SoqlValue; col: number }
-  | { kind: 'in'; field: string; not: boolean; values: SoqlValue[]; col: number }
+  | { kind: 'in'; field: string; not: boolean; values: SoqlValue[]; col: number; sub?: SoqlQuery }
   | { kind: 'and' | 'or'; items: Cond[] }
   | { kind: 'not'; item: Cond };
 
 export interface SoqlQuery {
   fields: Array<{ path: string; col: number }>;
+  /** Parent-to-child relationship subqueries in the SELECT list. */
+  subqueries: Array<{ query: SoqlQuery; col: number }>;
   from: string;
   fromCol: number;
   where?: Cond;
@@ -121,15 +125,6 @@ export function parseSoql(q: string): SoqlQuery {
     return false;
   };
 
-  expectKw('SELECT');
-  const fields: SoqlQuery['fields'] = [];
-  do {
-    const f = ident();
-    if (['FROM', 'WHERE'].includes(f.v.toUpperCase())) throw malformed(q, f.col, `unexpected token: '${f.v}'`);
-    fields.push({ path: f.v, col: f.col });
-  } while (sym(','));
-  expectKw('FROM');
-  const from = ident();
   const value = (): SoqlValue => {
     const t = peek();
     if (!t) throw fail();
@@ -169,6 +164,11 @@ export function parseSoql(q: string): SoqlQuery {
     if (kw('IN')) {
       p++;
       if (!sym('(')) throw fail();
+      if (kw('SELECT')) {
+        const sub = select();
+        if (!sym(')')) throw fail();
+        return { kind: 'in', field: f.v, not, values: [], col: f.col, sub };
+      }
       const values: SoqlValue[] = [];
       do values.push(value());
       while (sym(','));
@@ -197,45 +197,68 @@ export function parseSoql(q: string): SoqlQuery {
     }
     return items.length === 1 ? (items[0] as Cond) : { kind: 'or', items };
   };
-  const out: SoqlQuery = { fields, from: from.v, fromCol: from.col, orderBy: [] };
-  if (kw('WHERE')) {
-    p++;
-    out.where = expr();
-  }
-  if (kw('ORDER')) {
-    p++;
-    expectKw('BY');
+  function select(): SoqlQuery {
+    expectKw('SELECT');
+    const fields: SoqlQuery['fields'] = [];
+    const subqueries: SoqlQuery['subqueries'] = [];
     do {
+      const open = peek();
+      if (sym('(')) {
+        subqueries.push({ query: select(), col: open?.col ?? 0 });
+        if (!sym(')')) throw fail();
+        continue;
+      }
       const f = ident();
-      let desc = false;
-      if (kw('ASC')) p++;
-      else if (kw('DESC')) {
-        p++;
-        desc = true;
-      }
-      let nullsLast = desc;
-      if (kw('NULLS')) {
-        p++;
-        if (kw('FIRST')) nullsLast = false;
-        else if (kw('LAST')) nullsLast = true;
-        else throw fail();
-        p++;
-      }
-      out.orderBy.push({ field: f.v, desc, nullsLast, col: f.col });
+      if (['FROM', 'WHERE'].includes(f.v.toUpperCase())) throw malformed(q, f.col, `unexpected token: '${f.v}'`);
+      fields.push({ path: f.v, col: f.col });
     } while (sym(','));
+    expectKw('FROM');
+    const from = ident();
+    return clauses({ fields, subqueries, from: from.v, fromCol: from.col, orderBy: [] });
   }
-  for (const k of ['LIMIT', 'OFFSET'] as const) {
-    if (kw(k)) {
-      p++;
-      const t = peek();
-      if (t?.t !== 'num' || !/^\d+$/.test(t.v)) throw fail();
-      p++;
-      if (k === 'LIMIT') out.limit = Number(t.v);
-      else out.offset = Number(t.v);
-    }
-  }
+  const out = select();
   if (p < toks.length) throw fail();
   return out;
+
+  function clauses(out: SoqlQuery): SoqlQuery {
+    if (kw('WHERE')) {
+      p++;
+      out.where = expr();
+    }
+    if (kw('ORDER')) {
+      p++;
+      expectKw('BY');
+      do {
+        const f = ident();
+        let desc = false;
+        if (kw('ASC')) p++;
+        else if (kw('DESC')) {
+          p++;
+          desc = true;
+        }
+        let nullsLast = desc;
+        if (kw('NULLS')) {
+          p++;
+          if (kw('FIRST')) nullsLast = false;
+          else if (kw('LAST')) nullsLast = true;
+          else throw fail();
+          p++;
+        }
+        out.orderBy.push({ field: f.v, desc, nullsLast, col: f.col });
+      } while (sym(','));
+    }
+    for (const k of ['LIMIT', 'OFFSET'] as const) {
+      if (kw(k)) {
+        p++;
+        const t = peek();
+        if (t?.t !== 'num' || !/^\d+$/.test(t.v)) throw fail();
+        p++;
+        if (k === 'LIMIT') out.limit = Number(t.v);
+        else out.offset = Number(t.v);
+      }
+    }
+    return out;
+  }
 }
 
 /** Compares a stored value with a literal the way SOQL does (strings case-insensitively). */

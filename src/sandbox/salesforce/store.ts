@@ -1,7 +1,7 @@
 /** In-memory Salesforce org: records per sObject (canonical field names), custom fields, deterministic seed. */
 import { COMPANY_SUFFIX, COMPANY_WORDS, FIRST_NAMES, INDUSTRIES, LAST_NAMES, prng } from '../prng.js';
 import type { SoqlValue } from './soql.js';
-import { FIELDS, makeId, OPPORTUNITY_STAGES, sfDateTime, SF_TYPES, type FieldDef, type FieldType, type SfType } from './schema.js';
+import { FIELDS, makeId, OPPORTUNITY_STAGES, sfDateTime, SF_TYPES, STAGE_PROBABILITY, type FieldDef, type FieldType, type SfType } from './schema.js';
 
 export type SfRecord = Record<string, SoqlValue>;
 
@@ -17,13 +17,33 @@ export interface SalesforceSeed {
 export { OPPORTUNITY_STAGES };
 
 export class SalesforceStore {
-  readonly records: Record<SfType, Map<string, SfRecord>> = { Contact: new Map(), Account: new Map(), Opportunity: new Map(), Note: new Map(), Task: new Map() };
+  readonly records = Object.fromEntries(SF_TYPES.map((t) => [t, new Map<string, SfRecord>()])) as Record<SfType, Map<string, SfRecord>>;
   readonly ownerId = makeId('User', 1);
   private seq = 0;
-  private readonly custom: Record<SfType, FieldDef[]> = { Contact: [], Account: [], Opportunity: [], Note: [], Task: [] };
+  private readonly custom = Object.fromEntries(SF_TYPES.map((t) => [t, [] as FieldDef[]])) as Record<SfType, FieldDef[]>;
 
-  constructor(customFields: Partial<Record<SfType, Array<{ name: string; type?: FieldType }>>> = {}) {
-    for (const t of SF_TYPES) this.custom[t] = (customFields[t] ?? []).map((f) => ({ name: f.name, type: f.type ?? 'string' }));
+  constructor(customFields: Partial<Record<SfType, Array<{ name: string; type?: FieldType; label?: string; picklist?: readonly string[] }>>> = {}) {
+    for (const t of SF_TYPES) {
+      this.custom[t] = (customFields[t] ?? []).map((f) => ({ name: f.name, type: f.type ?? 'string', ...(f.label ? { label: f.label } : {}), ...(f.picklist ? { picklist: f.picklist } : {}) }));
+    }
+    // Every org has its sales stages, seeded or not (Setup data, not records a seed creates).
+    OPPORTUNITY_STAGES.forEach((name, i) => {
+      const stamp = sfDateTime(Date.UTC(2024, 0, 1));
+      const id = makeId('OpportunityStage', i + 1);
+      this.records.OpportunityStage.set(id, {
+        Id: id, IsDeleted: false, CreatedDate: stamp, LastModifiedDate: stamp, SystemModstamp: stamp, MasterLabel: name, ApiName: name, SortOrder: i + 1,
+        IsActive: true, IsClosed: name.startsWith('Closed'), IsWon: name === 'Closed Won', DefaultProbability: STAGE_PROBABILITY[name],
+        ForecastCategoryName: name === 'Closed Won' ? 'Closed' : name === 'Closed Lost' ? 'Omitted' : 'Pipeline', Description: null,
+      });
+    });
+  }
+
+  /** Active stage names in SortOrder: the values Opportunity.StageName accepts. */
+  activeStages(): string[] {
+    return [...this.records.OpportunityStage.values()]
+      .filter((s) => s.IsActive === true)
+      .sort((a, b) => Number(a.SortOrder) - Number(b.SortOrder))
+      .map((s) => String(s.ApiName));
   }
 
   fields(t: SfType): FieldDef[] {
@@ -123,6 +143,11 @@ export class SalesforceStore {
         ActivityDate: new Date(Date.UTC(2026, r.int(0, 12), r.int(1, 28))).toISOString().slice(0, 10),
       }, at(600 + i));
     }
+    // Seeded last so the ids of everything above stay what they were before contact roles existed.
+    opps.forEach((o, i) => {
+      const contact = contacts.length > 0 ? contacts[(i * 3) % contacts.length] : undefined;
+      if (contact) this.insert('OpportunityContactRole', { OpportunityId: o.Id as string, ContactId: contact.Id as string, Role: 'Decision Maker', IsPrimary: true }, at(700 + i));
+    });
   }
 }
 

@@ -46,7 +46,7 @@ export interface SandboxRig {
 
 export interface SandboxRigOptions {
   sandboxes?: Omit<SandboxesOptions, 'clock'>;
-  engine?: Pick<EngineOptions, 'cursorKeys' | 'cursorTtlMs' | 'envOverrides' | 'idempotency'> & { expressionBounds?: ExpressionBounds };
+  engine?: Pick<EngineOptions, 'cursorKeys' | 'cursorTtlMs' | 'envOverrides' | 'idempotency' | 'discoveryTtlMs'> & { expressionBounds?: ExpressionBounds };
 }
 
 export async function startSandboxRig(opts: SandboxRigOptions = {}): Promise<SandboxRig> {

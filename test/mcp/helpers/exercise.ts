@@ -72,6 +72,7 @@ export async function exerciseAllTools(client: Client, opts: { skip?: string[] }
   }
   await run('log_note', { body: `Discussed renewal ${stamp}`, ...noteTarget });
   await run('list_notes', { limit: 5 });
+  if (names.has('describe_crm')) await run('describe_crm', {});
   expect(Object.keys(out).sort()).toEqual([...names].sort());
   expect(names.size + (opts.skip?.length ?? 0)).toBe(tools.length);
   return out;

@@ -4,7 +4,7 @@
  * provider was never touched. The real engine against the fake CRMs is tested in *.e2e tests.
  */
 import type { Engine, EngineRequest, EngineResult, RateLimitInfo } from '../../../src/engine/types.js';
-import type { UnifiedMethod, UnifiedResource } from '../../../src/unified/models.js';
+import { UNIFIED_RESOURCES, type UnifiedMethod, type UnifiedResource } from '../../../src/unified/models.js';
 
 export interface MemoryEngine extends Engine {
   calls: EngineRequest[];
@@ -37,6 +37,11 @@ export function createMemoryEngine(opts: { without?: UnifiedResource[]; rateLimi
     async capabilities() {
       return ALL.filter((c) => !opts.without?.includes(c.resource));
     },
+    async describe(account) {
+      const objects = UNIFIED_RESOURCES.filter((r) => !opts.without?.includes(r)).map((resource) => ({ resource, custom_fields: {} }));
+      return { ok: true, data: { integration: account.integration, display_name: account.integration, objects, fetched_at: new Date(0).toISOString() }, cached: false, rate_limit, provider_requests: 0 };
+    },
+    schemaFacts: () => ({ custom_fields: {} }),
     async execute(req) {
       engine.calls.push(req);
       if (engine.throwNext !== undefined) {

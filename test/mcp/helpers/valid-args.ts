@@ -14,5 +14,6 @@ export function validArgs(ids: { contact: string; company: string; deal: string 
     update_deal: { id: ids.deal, stage: 'closedwon' },
     log_note: { body: 'Called them', contact_ids: [ids.contact] },
     list_notes: {},
+    describe_crm: {},
   };
 }
