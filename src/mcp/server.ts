@@ -1,9 +1,11 @@
 /**
  * One MCP server per linked account, built apart from any transport. Cheap to build (the HTTP
- * transport builds one per request): it asks the engine which (resource, method) pairs the
- * account's integration supports and registers exactly those tools.
+ * entry builds one per request, as the SDK's v2 serving entries do): it asks the engine which
+ * (resource, method) pairs the account's integration supports and registers exactly those tools,
+ * whose schemas are converted once per process (compiled-schema.ts). The same server serves
+ * 2025-era connections (initialize) and 2026-07-28 requests; the serving entry decides the era.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
@@ -32,6 +34,9 @@ export interface CrmMcpServer {
   cleanup(): Promise<void>;
 }
 
+/** Per account (the list depends on the caller's account), so never shared caches. */
+export const TOOLS_LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
+
 const KNOWN_NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
 
 export function defaultCrmName(integration: string): string {
@@ -48,6 +53,8 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       // Bounds the size of tool arguments before validation (custom_fields is an open record).
       maxToolInputElements: 2000,
       instructions: SERVER_INSTRUCTIONS,
+      // 2026-07-28: the tool list of an account changes only when its integration or schema does.
+      cacheHints: { 'tools/list': TOOLS_LIST_CACHE_HINT },
     },
   );
   const capabilities = await engine.capabilities(account);

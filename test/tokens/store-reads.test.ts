@@ -5,8 +5,8 @@
  * wrapper under the real MCP server, engine and token manager (composeCore), in process and over
  * the real Streamable HTTP server with a bearer token, against the sandbox HubSpot.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeCore } from '../../src/app/core.js';
 import type { OpenedStore } from '../../src/app/open-store.js';

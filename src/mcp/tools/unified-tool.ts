@@ -3,13 +3,13 @@
  * description, schemas and annotations and how arguments become an EngineRequest; this
  * registers it and runs the call (account state check → engine → results.ts).
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { LinkedAccount } from '../../accounts/model.js';
 import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
+import { compiledSchema } from '../compiled-schema.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResultShape } from '../results.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
@@ -93,11 +93,11 @@ export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ct
     {
       title: spec.title,
       description: spec.description,
-      inputSchema: spec.inputSchema,
-      outputSchema: spec.outputSchema,
+      inputSchema: compiledSchema(spec.inputSchema),
+      outputSchema: compiledSchema(spec.outputSchema),
       annotations: { title: spec.title, ...spec.annotations },
     },
-    (async (args: z.infer<I>, extra: { signal: AbortSignal }) =>
-      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: extra.signal })) as never,
+    (async (args: z.infer<I>, call: ServerContext) =>
+      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: call.mcpReq.signal })) as never,
   );
 }
