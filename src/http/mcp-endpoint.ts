@@ -15,6 +15,7 @@ import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import { rateLimitHeaders } from '../mcp/results.js';
+import { createReauthFlow } from '../mcp/reauth.js';
 import { createServer, type CrmMcpServer } from '../mcp/server.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { Principal } from './auth.js';
@@ -50,6 +51,7 @@ const CALL_KEY = 'crm-mcp.call';
 
 export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   const log = opts.deps.logger.child({ component: 'http' });
+  const reauth = createReauthFlow(opts.deps);
 
   /** A server for `call`'s account; `current()` is the call whose response gets the rate-limit headers. */
   const build = async (first: McpCall, current: () => McpCall): Promise<CrmMcpServer> => {
@@ -68,6 +70,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
       },
       ...(crmName ? { crmName } : {}),
       ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
+      reauth,
       onRateLimit: (info) => {
         current().rateLimit = info;
       },

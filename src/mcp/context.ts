@@ -5,6 +5,7 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Capability, Engine, RateLimitInfo } from '../engine/types.js';
+import type { ReauthFlow } from './reauth.js';
 
 export interface ToolContext {
   accountId: string;
@@ -22,4 +23,6 @@ export interface ToolContext {
   reconnectUrl?: string;
   /** Told the provider's rate-limit figures after every provider call (the HTTP layer turns them into headers). */
   onRateLimit?: (info: RateLimitInfo) => void;
+  /** The 2026-07-28 reconnect round for clients that declare URL-mode elicitation (reauth.ts). */
+  reauth?: ReauthFlow;
 }

@@ -5,8 +5,18 @@
  */
 export const SERVER_INFO = { name: 'crm-mcp', version: '0.1.0', title: 'crm-mcp: unified CRM tools' } as const;
 
-/** As the SDK reports them once tools are registered (registerTool adds listChanged: true). */
-export const SERVER_CAPABILITIES = { logging: {}, tools: { listChanged: true } } as const;
+/**
+ * As the SDK reports them once tools are registered. `logging`: tool calls send log notifications
+ * (notices.ts). Resources and prompts: none, answered as empty lists (with cache hints on
+ * 2026-07-28) rather than "method not found". No list changes are announced: a server's tool set
+ * is fixed for its account's schema.
+ */
+export const SERVER_CAPABILITIES = {
+  logging: {},
+  tools: { listChanged: false },
+  resources: { listChanged: false },
+  prompts: { listChanged: false },
+} as const;
 
 export const SERVER_INSTRUCTIONS =
   "Tools for one customer's connected CRM (the tool descriptions name it). Results carry the CRM's rate limit " +

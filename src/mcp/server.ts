@@ -10,6 +10,7 @@ import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
+import type { ReauthFlow } from './reauth.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
 import { TOOLS } from './tools/index.js';
 
@@ -25,6 +26,8 @@ export interface CreateServerOptions {
   /** Re-reads the account before every call (default: the account given). */
   loadAccount?: () => Promise<LinkedAccount | undefined>;
   onRateLimit?: (info: RateLimitInfo) => void;
+  /** One per process: the 2026-07-28 reconnect round on needs_reauth (without it, every client gets the isError result). */
+  reauth?: ReauthFlow;
 }
 
 export interface CrmMcpServer {
@@ -34,7 +37,7 @@ export interface CrmMcpServer {
   cleanup(): Promise<void>;
 }
 
-/** Per account (the list depends on the caller's account), so never shared caches. */
+/** Lists depend on the caller's account (its integration and schema), so private: never shared caches. */
 export const TOOLS_LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
 
 const KNOWN_NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
@@ -54,7 +57,13 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       maxToolInputElements: 2000,
       instructions: SERVER_INSTRUCTIONS,
       // 2026-07-28: the tool list of an account changes only when its integration or schema does.
-      cacheHints: { 'tools/list': TOOLS_LIST_CACHE_HINT },
+      cacheHints: {
+        'tools/list': TOOLS_LIST_CACHE_HINT,
+        'resources/list': TOOLS_LIST_CACHE_HINT,
+        'resources/templates/list': TOOLS_LIST_CACHE_HINT,
+        'prompts/list': TOOLS_LIST_CACHE_HINT,
+      },
+      ...(opts.reauth ? { requestState: { verify: opts.reauth.verifierFor(account.id) } } : {}),
     },
   );
   const capabilities = await engine.capabilities(account);
@@ -70,6 +79,7 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
     loadAccount: opts.loadAccount ?? (async () => account),
     ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
     ...(opts.onRateLimit ? { onRateLimit: opts.onRateLimit } : {}),
+    ...(opts.reauth ? { reauth: opts.reauth } : {}),
   };
   const tools: string[] = [];
   for (const tool of offered) {

@@ -56,10 +56,12 @@ async function serveStdio(
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
   const account = await rt.accounts.get(opts.accountId);
   if (!account) throw notFound(`account '${opts.accountId}' not found`);
-  const [{ createServer }, { serveStdio: serveEras, StdioServerTransport }] = await Promise.all([
+  const [{ createServer }, { createReauthFlow }, { serveStdio: serveEras, StdioServerTransport }] = await Promise.all([
     import('../../mcp/server.js'),
+    import('../../mcp/reauth.js'),
     import('@modelcontextprotocol/server/stdio'),
   ]);
+  const reauth = createReauthFlow(rt.deps);
   const crmName = rt.crmName(account.integration);
   let tools = 0;
   // The SDK pins one server per connection to the era the client opens with (initialize → 2025,
@@ -73,6 +75,7 @@ async function serveStdio(
         loadAccount: () => rt.accounts.get(opts.accountId),
         ...(crmName ? { crmName } : {}),
         ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
+        reauth,
       });
       tools = built.tools.length;
       return built.server;

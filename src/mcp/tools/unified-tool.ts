@@ -10,6 +10,8 @@ import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
 import { compiledSchema } from '../compiled-schema.js';
+import { notice, rateLimitLow } from '../notices.js';
+import { wantsUrlElicitation } from '../reauth.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResultShape } from '../results.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
@@ -65,21 +67,32 @@ export async function runUnifiedCall(
   ctx: ToolContext,
   spec: Pick<UnifiedToolSpec<z.ZodObject>, 'name' | 'resource' | 'method'>,
   req: Omit<EngineRequest, 'account' | 'resource' | 'method'>,
+  call?: ServerContext,
 ): Promise<CallToolResult> {
   const accountId = ctx.accountId;
   const log = ctx.deps.logger.child({ tool: spec.name, account_id: accountId });
   let account: LinkedAccount | undefined;
   try {
     account = await ctx.loadAccount();
+    // First round of a 2026-07-28 call that can show a link: ask for the reconnection in-band. A
+    // retry (verified requestState) that still finds needs_reauth gets the isError result below.
+    const link = reconnectLink(ctx.reconnectUrl, accountId);
+    if (account?.status === 'needs_reauth' && ctx.reauth && link && call && wantsUrlElicitation(call) && call.mcpReq.requestState() === undefined) {
+      log.info('tool call answered with a reconnect round', { status: account.status });
+      return await ctx.reauth.ask(call, accountId, spec.name, link, ctx.crmName);
+    }
     const blocked = accountStateResult(account, accountId, ctx.reconnectUrl);
     if (blocked || !account) {
       log.info('tool call refused by account state', { status: account?.status ?? 'missing' });
+      if (account?.status === 'needs_reauth') notice(call, 'error', { event: 'needs_reauth', account_id: accountId, tool: spec.name, ...(link ? { reconnect_url: link } : {}) });
       return blocked ?? thrownResult(undefined);
     }
     const res = await ctx.engine.execute({ ...req, account, resource: spec.resource, method: spec.method });
     if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
+    if (rateLimitLow(res.rate_limit)) notice(call, 'warning', { event: 'rate_limit_low', account_id: accountId, tool: spec.name, limit: res.rate_limit!.limit, remaining: res.rate_limit!.remaining });
+    if (!res.ok && res.error.code === 'needs_reauth') notice(call, 'error', { event: 'needs_reauth', account_id: accountId, tool: spec.name, ...(link ? { reconnect_url: link } : {}) });
     log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
-    if (!res.ok) return engineErrorResult(res, reconnectLink(ctx.reconnectUrl, accountId));
+    if (!res.ok) return engineErrorResult(res, link);
     return successResult(shapeFor(spec.resource, spec.method, ctx.crmName), res);
   } catch (err) {
     log.error('tool call failed', { err });
@@ -98,6 +111,6 @@ export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ct
       annotations: { title: spec.title, ...spec.annotations },
     },
     (async (args: z.infer<I>, call: ServerContext) =>
-      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: call.mcpReq.signal })) as never,
+      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: call.mcpReq.signal }, call)) as never,
   );
 }
