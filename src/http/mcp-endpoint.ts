@@ -13,22 +13,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type AuthInfo } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
-import type { Engine, RateLimitInfo } from '../engine/types.js';
+import type { Engine } from '../engine/types.js';
 import { rateLimitHeaders } from '../mcp/results.js';
 import { createReauthFlow } from '../mcp/reauth.js';
 import { createServer, type CrmMcpServer } from '../mcp/server.js';
+import { createToolSetCache } from '../mcp/tool-set.js';
 import type { AccountStore } from '../store/account-store.js';
-import type { Principal } from './auth.js';
-import { createSessions, type SessionLimits } from './mcp-sessions.js';
+import { createSessions, type McpCall, type SessionLimits } from './mcp-sessions.js';
 import { sendRpcError } from './respond.js';
 import { MAX_BODY_BYTES, readWebRequest, writeWebResponse } from './web-bridge.js';
-
-/** One request's caller: who, which account (as the access decision read it), and what the provider said about limits. */
-export interface McpCall {
-  principal: Principal;
-  account: LinkedAccount;
-  rateLimit?: RateLimitInfo;
-}
 
 export interface McpEndpointOptions extends SessionLimits {
   engine: Engine;
@@ -52,6 +45,7 @@ const CALL_KEY = 'crm-mcp.call';
 export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   const log = opts.deps.logger.child({ component: 'http' });
   const reauth = createReauthFlow(opts.deps);
+  const toolSets = createToolSetCache(opts.engine);
 
   /** A server for `call`'s account; `current()` is the call whose response gets the rate-limit headers. */
   const build = async (first: McpCall, current: () => McpCall): Promise<CrmMcpServer> => {
@@ -71,6 +65,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
       ...(crmName ? { crmName } : {}),
       ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
       reauth,
+      toolSets,
       onRateLimit: (info) => {
         current().rateLimit = info;
       },

@@ -8,9 +8,18 @@
 import type { ServerResponse } from 'node:http';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Deps, Logger, TimerHandle } from '../core/deps.js';
+import type { LinkedAccount } from '../accounts/model.js';
+import type { RateLimitInfo } from '../engine/types.js';
 import type { CrmMcpServer } from '../mcp/server.js';
-import type { McpCall } from './mcp-endpoint.js';
+import type { Principal } from './auth.js';
 import { sendRpcError } from './respond.js';
+
+/** One request's caller: who, which account (as the access decision read it), and what the provider said about limits. */
+export interface McpCall {
+  principal: Principal;
+  account: LinkedAccount;
+  rateLimit?: RateLimitInfo;
+}
 
 export interface SessionLimits {
   /** A session unused this long is closed (default 30 min). */

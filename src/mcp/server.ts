@@ -12,7 +12,7 @@ import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
 import type { ReauthFlow } from './reauth.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
-import { TOOLS } from './tools/index.js';
+import { resolveToolSet, type ToolSetCache } from './tool-set.js';
 
 
 export interface CreateServerOptions {
@@ -28,6 +28,8 @@ export interface CreateServerOptions {
   onRateLimit?: (info: RateLimitInfo) => void;
   /** One per process: the 2026-07-28 reconnect round on needs_reauth (without it, every client gets the isError result). */
   reauth?: ReauthFlow;
+  /** One per process: the account's tool set resolved once per account schema (default: resolved per build). */
+  toolSets?: ToolSetCache;
 }
 
 export interface CrmMcpServer {
@@ -66,9 +68,7 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       ...(opts.reauth ? { requestState: { verify: opts.reauth.verifierFor(account.id) } } : {}),
     },
   );
-  const capabilities = await engine.capabilities(account);
-  const supported = new Set(capabilities.map((c) => `${c.resource}.${c.method}`));
-  const offered = TOOLS.filter((t) => supported.has(`${t.resource}.${t.method}`));
+  const { capabilities, offered } = await (opts.toolSets ? opts.toolSets.get(account) : resolveToolSet(engine, account));
   const ctx: ToolContext = {
     accountId: account.id,
     engine,
