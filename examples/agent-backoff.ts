@@ -6,10 +6,10 @@
  *   node --import tsx examples/agent-backoff.ts -- node dist/cli/main.js stdio --account acct_123
  *   node --import tsx examples/agent-backoff.ts --url http://127.0.0.1:8080/mcp --token cmcp_...
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { pathToFileURL } from 'node:url';
 
 export interface BackoffOptions {
@@ -45,7 +45,7 @@ export async function listAllContactsWithBackoff(client: Client, opts: BackoffOp
   let consecutive = 0;
   for (;;) {
     const args: Record<string, unknown> = { limit: opts.pageSize ?? 10, ...(cursor ? { cursor } : {}) };
-    const res = (await client.callTool({ name: 'list_contacts', arguments: args }, CallToolResultSchema)) as CallToolResult;
+    const res = (await client.callTool({ name: 'list_contacts', arguments: args })) as CallToolResult;
     const meta = res._meta ?? {};
     run.lastRateLimit = Object.fromEntries(Object.entries(meta).filter(([k]) => k.startsWith('ratelimit-') || k === 'retry-after'));
     const body = (res.structuredContent ?? {}) as ListResult;

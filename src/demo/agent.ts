@@ -8,9 +8,13 @@
  * Beyond the tools, it knows only each CRM's stage names, in pipeline order — the ones the
  * sandboxes accept, which are also the real CRMs' defaults.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { DEAL_STAGES, OPPORTUNITY_STAGES } from '../sandbox/index.js';
+
+/** A result's structuredContent, as a record (the SDK types it as an opaque object). */
+const structured = (r: CallToolResult): Record<string, unknown> => (r.structuredContent ?? {}) as Record<string, unknown>;
+
 
 export interface AgentStep {
   step: 'search_contact' | 'find_deal' | 'update_deal_stage' | 'log_note';
@@ -34,7 +38,7 @@ export async function runDemoAgent(client: Client, crmName: string, print: (line
   const steps: AgentStep[] = [];
   const call = async (name: string, args: Record<string, unknown>) => {
     print(`  → ${name} ${JSON.stringify(args)}`);
-    const res = (await client.callTool({ name, arguments: args }, CallToolResultSchema)) as CallToolResult;
+    const res = (await client.callTool({ name, arguments: args })) as CallToolResult;
     const text = res.content.find((c) => c.type === 'text');
     print(`  ← ${res.isError ? 'ERROR ' : ''}${text && 'text' in text ? firstLine(text.text) : '(no text)'}`);
     print(`    rate limit: ${rateLimitLine(res._meta ?? {})}`);
@@ -49,7 +53,7 @@ export async function runDemoAgent(client: Client, crmName: string, print: (line
   const isOpen = (d: Deal) => d.stage != null && pipeline.indexOf(d.stage) >= 0 && pipeline.indexOf(d.stage) < pipeline.length - 2;
 
   const found = await call('search_contacts', { query, limit: 20, fields: ['first_name', 'last_name', 'company_id'] });
-  const contacts = (found.structuredContent?.contacts ?? []) as Contact[];
+  const contacts = (structured(found).contacts ?? []) as Contact[];
   if (found.isError || contacts.length === 0) return fail('search_contact', `no contact matches "${query}"`);
   steps.push({ step: 'search_contact', ok: true, detail: `${contacts.length} contact(s) match "${query}"` });
 
@@ -59,9 +63,9 @@ export async function runDemoAgent(client: Client, crmName: string, print: (line
   for (let page = 0; page < DEAL_PAGES && !pick; page++) {
     const res = await call('list_deals', { limit: 100, ...(cursor ? { cursor } : {}) });
     if (res.isError) return fail('find_deal', 'list_deals failed');
-    deals.push(...((res.structuredContent?.deals ?? []) as Deal[]).filter(isOpen));
+    deals.push(...((structured(res).deals ?? []) as Deal[]).filter(isOpen));
     pick = dealOf(contacts, deals);
-    cursor = (res.structuredContent?.next_cursor as string | null | undefined) ?? undefined;
+    cursor = (structured(res).next_cursor as string | null | undefined) ?? undefined;
     if (!cursor) break;
   }
   if (!pick) return fail('find_deal', `none of the contacts matching "${query}" has an open deal`);
@@ -71,12 +75,12 @@ export async function runDemoAgent(client: Client, crmName: string, print: (line
 
   const stage = pipeline[pipeline.indexOf(pick.deal.stage!) + 1]!;
   const updated = await call('update_deal', { id: pick.deal.id, stage });
-  const newStage = (updated.structuredContent?.deal as Deal | undefined)?.stage;
+  const newStage = (structured(updated).deal as Deal | undefined)?.stage;
   if (updated.isError || newStage !== stage) return fail('update_deal_stage', `stage is ${String(newStage)}, wanted ${stage}`);
   steps.push({ step: 'update_deal_stage', ok: true, detail: `${pick.deal.stage} → ${stage}` });
 
   const note = await call('log_note', { body: `Moved to ${stage} after a call with ${who}.`, deal_ids: [pick.deal.id] });
-  const noteId = (note.structuredContent?.note as { id?: string } | undefined)?.id;
+  const noteId = (structured(note).note as { id?: string } | undefined)?.id;
   if (note.isError || !noteId) return fail('log_note', 'log_note failed');
   steps.push({ step: 'log_note', ok: true, detail: `note ${noteId} on deal ${pick.deal.id}` });
   return steps;

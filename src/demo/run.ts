@@ -5,8 +5,8 @@
  * serves MCP over Streamable HTTP with bearer access tokens and the refresh scheduler running,
  * then drives the example agent (src/demo/agent.ts) through both accounts over real HTTP.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,29 +1,24 @@
 /**
- * Streamable HTTP front door. Stateless by default: every POST gets a fresh McpServer and
- * transport built for the caller's account, so any replica can serve any request. `stateful`
- * keeps sessions in this process, each bound to the principal that opened it, and bounded: a
- * principal (an access token) holds at most `maxSessionsPerPrincipal` — opening one more closes
- * its least recently used — and the process at most `maxSessions`, beyond which a new session is
- * refused (503, Retry-After) rather than another caller's being closed; an idle session closes
- * after `sessionIdleMs`.
+ * Streamable HTTP front door. Stateless by default: every request is served by a server built for
+ * the caller's account, so any replica can serve any request; 2026-07-28 and 2025-era clients share
+ * the one URL (mcp-endpoint.ts). `stateful` keeps 2025-era sessions in this process, bound to the
+ * principal that opened it and bounded (mcp-sessions.ts).
  * The node server bounds how long a client may take to send its headers and its whole request
  * (a slow body keeps nothing open past `requestTimeoutMs`).
  *
- * Order per request: Host/Origin (403) → route (404) → auth (401/403) → MCP transport.
+ * Order per request: Host/Origin (403) → route (404) → auth (401/403) → body limit (413) → MCP.
  * Routes: GET /healthz; /mcp (the token's account); /accounts/<id>/mcp (must be the token's);
  * GET /.well-known/oauth-protected-resource/<mcp path> (RFC 9728, tokens mode);
  * and the routes given (by path prefix).
  */
 import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { Deps, TimerHandle } from '../core/deps.js';
+import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
-import { createServer, type CrmMcpServer } from '../mcp/server.js';
-import { rateLimitHeaders } from '../mcp/results.js';
 import type { AccountStore } from '../store/account-store.js';
-import { decideAccess, type AuthMode, type Principal } from './auth.js';
+import { decideAccess, type AuthMode } from './auth.js';
 import { checkHostAndOrigin, LOOPBACK_HOSTS } from './host-guard.js';
+import { createMcpEndpoint } from './mcp-endpoint.js';
 import { METADATA_PREFIX, metadataUrl, originOf, resourceMetadata } from './resource-metadata.js';
 import { sendAccessDenied, sendFailure, sendJson, sendRpcError } from './respond.js';
 
@@ -72,78 +67,21 @@ export interface HttpApp {
 
 const ACCOUNT_ROUTE = /^\/accounts\/([A-Za-z0-9._:-]{1,128})\/mcp$/;
 
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  built: CrmMcpServer;
-  principalKey: string;
-  /** Order of last use (a counter: the injected clock may not move between requests). */
-  lastUsed: number;
-  idle?: TimerHandle;
-}
-
-const SESSION_DEFAULTS = { idleMs: 30 * 60_000, perPrincipal: 16, total: 1000 } as const;
-
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const allowed = opts.allowedHosts ?? LOOPBACK_HOSTS;
-  const jsonResponse = opts.jsonResponse ?? true;
   const log = opts.deps.logger.child({ component: 'http' });
-  const sessions = new Map<string, Session>();
-  const idleMs = opts.sessionIdleMs ?? SESSION_DEFAULTS.idleMs;
-  const perPrincipal = opts.maxSessionsPerPrincipal ?? SESSION_DEFAULTS.perPrincipal;
-  const maxSessions = opts.maxSessions ?? SESSION_DEFAULTS.total;
-  /** Sessions being initialized (built, not yet registered): they count against the total cap. */
-  let opening = 0;
-  let uses = 0;
-
-  const endSession = async (id: string) => {
-    const s = sessions.get(id);
-    if (!s) return;
-    sessions.delete(id);
-    s.idle?.cancel();
-    await s.transport.close().catch(() => {});
-    await s.built.cleanup().catch(() => {});
-  };
-  /** Closes the principal's least recently used sessions until it holds fewer than `keep`. */
-  const evictFor = (principalKey: string, keep: number) => {
-    const mine = [...sessions.entries()].filter(([, s]) => s.principalKey === principalKey).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
-    for (const [id] of mine.slice(0, Math.max(0, mine.length - keep))) {
-      log.info('session closed: the principal opened more than its cap', { max_sessions_per_principal: perPrincipal });
-      void endSession(id);
-    }
-  };
-  const touch = (id: string) => {
-    const s = sessions.get(id);
-    if (!s) return;
-    s.lastUsed = ++uses;
-    s.idle?.cancel();
-    s.idle = opts.deps.clock.setTimer(() => {
-      log.info('session expired', { idle_ms: idleMs });
-      void endSession(id);
-    }, idleMs);
-  };
-
-  const build = async (principal: Principal, account: Parameters<typeof createServer>[0]['account'], res: ServerResponse) => {
-    const crmName = opts.crmName?.(account.integration);
-    // The access decision just read the account: the request's first tool call uses that read;
-    // later calls (a stateful session, a batch) read it again so a status change is seen.
-    let justRead: typeof account | undefined = account;
-    return createServer({
-      account,
-      engine: opts.engine,
-      deps: opts.deps,
-      loadAccount: async () => {
-        const a = justRead;
-        justRead = undefined;
-        return a ?? opts.accounts.get(principal.accountId);
-      },
-      ...(crmName ? { crmName } : {}),
-      ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
-      onRateLimit: (info) => {
-        if (res.headersSent) return;
-        for (const [k, v] of Object.entries(rateLimitHeaders(info))) res.setHeader(k, v);
-      },
-    });
-  };
+  const endpoint = createMcpEndpoint({
+    engine: opts.engine,
+    deps: opts.deps,
+    accounts: opts.accounts,
+    stateful: opts.stateful ?? false,
+    jsonResponse: opts.jsonResponse ?? true,
+    ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
+    ...(opts.crmName ? { crmName: opts.crmName } : {}),
+    ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
+    ...(opts.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal } : {}),
+    ...(opts.maxSessions !== undefined ? { maxSessions: opts.maxSessions } : {}),
+  });
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse, requestedAccountId: string | undefined) {
     const decision = await decideAccess(opts.auth, opts.accounts, req.headers, requestedAccountId);
@@ -153,82 +91,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
       sendAccessDenied(res, decision, metadataUrl(originOf(req, opts.publicUrl), path));
       return;
     }
-    const { principal, account } = decision;
-
-    if (!opts.stateful) {
-      if (req.method !== 'POST') {
-        sendRpcError(res, 405, 'Method not allowed: this server is stateless; use POST', { allow: 'POST' });
-        return;
-      }
-      const built = await build(principal, account, res);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: jsonResponse });
-      res.on('close', () => {
-        void transport.close();
-        void built.cleanup();
-      });
-      await built.server.connect(transport);
-      await transport.handleRequest(req, res);
-      return;
-    }
-
-    const sid = req.headers['mcp-session-id'];
-    if (typeof sid === 'string') {
-      const s = sessions.get(sid);
-      // A session opened by another principal does not exist for this caller.
-      if (!s || s.principalKey !== principal.key) {
-        sendRpcError(res, 404, 'Session not found');
-        return;
-      }
-      touch(sid);
-      await s.transport.handleRequest(req, res);
-      return;
-    }
-    if (req.method !== 'POST') {
-      sendRpcError(res, 400, 'Bad Request: no session; send initialize first');
-      return;
-    }
-    if (sessions.size + opening >= maxSessions) {
-      log.warn('session refused: the server holds its maximum number of sessions', { max_sessions: maxSessions });
-      sendRpcError(res, 503, 'Service Unavailable: too many open sessions; close one (DELETE) or retry later', { 'retry-after': '30' });
-      return;
-    }
-    await openSession(principal, account, req, res);
-  }
-
-  /** An initialize without a session id: the new session is registered once the SDK assigns its id. */
-  async function openSession(principal: Principal, account: Parameters<typeof createServer>[0]['account'], req: IncomingMessage, res: ServerResponse) {
-    opening++;
-    let registered = false;
-    try {
-      const built = await build(principal, account, res);
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => opts.deps.random.uuid(),
-        enableJsonResponse: jsonResponse,
-        onsessioninitialized: (id) => {
-          registered = true;
-          opening--;
-          evictFor(principal.key, perPrincipal - 1);
-          sessions.set(id, { transport, built, principalKey: principal.key, lastUsed: ++uses });
-          touch(id);
-        },
-        onsessionclosed: (id) => {
-          void endSession(id);
-        },
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.get(transport.sessionId)?.idle?.cancel();
-        if (transport.sessionId) sessions.delete(transport.sessionId);
-      };
-      await built.server.connect(transport);
-      await transport.handleRequest(req, res);
-      // A POST that did not initialize (the SDK refused it) leaves nothing behind.
-      if (!registered) {
-        await transport.close().catch(() => {});
-        await built.cleanup().catch(() => {});
-      }
-    } finally {
-      if (!registered) opening--;
-    }
+    await endpoint.serve(req, res, { principal: decision.principal, account: decision.account });
   }
 
   return {
@@ -267,10 +130,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
         else res.end();
       }
     },
-    async close() {
-      await Promise.allSettled([...sessions.keys()].map(endSession));
-    },
-    sessionCount: () => sessions.size,
+    close: () => endpoint.close(),
+    sessionCount: () => endpoint.sessionCount(),
   };
 }
 

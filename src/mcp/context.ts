@@ -5,6 +5,7 @@
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { AccountSchemaFacts, Capability, Engine, RateLimitInfo } from '../engine/types.js';
+import type { ReauthFlow } from './reauth.js';
 
 export interface ToolContext {
   accountId: string;
@@ -28,4 +29,6 @@ export interface ToolContext {
   schemaUpdates?: Array<(facts: AccountSchemaFacts) => void>;
   /** Told the account each call loaded (and after a discovery): re-applies changed schemas and sends tools/list_changed. */
   onAccountLoaded?: (account: LinkedAccount) => void;
+  /** The 2026-07-28 reconnect round for clients that declare URL-mode elicitation (reauth.ts). */
+  reauth?: ReauthFlow;
 }

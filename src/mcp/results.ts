@@ -4,7 +4,7 @@
  * LLM can read them and act. The server never waits or retries: a throttled call returns
  * `rate_limited` with `retry_after_seconds` at once.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import { errorOutcome } from '../core/error-table.js';
 import { isCrmMcpError } from '../core/errors.js';

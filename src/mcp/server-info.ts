@@ -1,12 +1,19 @@
-/**
- * What the server says about itself in `initialize`. Dependency-free on purpose: the stdio fast
- * path answers `initialize` from these constants before the SDK has loaded (stdio-fast-init.ts),
- * and createServer passes the same values to the SDK, so both answers are identical (tested).
- */
+/** What the server says about itself (`initialize`, `server/discover`), as createServer passes it to the SDK. */
 export const SERVER_INFO = { name: 'crm-mcp', version: '0.1.0', title: 'crm-mcp: unified CRM tools' } as const;
 
-/** As the SDK reports them once tools are registered (registerTool adds listChanged: true). */
-export const SERVER_CAPABILITIES = { logging: {}, tools: { listChanged: true } } as const;
+/**
+ * As the SDK reports them once tools are registered. `logging`: tool calls send log notifications
+ * (notices.ts). Resources and prompts: none, answered as empty lists (with cache hints on
+ * 2026-07-28) rather than "method not found". Tools: a 2025-era session is told
+ * `tools/list_changed` when its account's schemas change (an override edit, a discovered stage list);
+ * 2026-07-28 clients re-list when the list's cache hint expires.
+ */
+export const SERVER_CAPABILITIES = {
+  logging: {},
+  tools: { listChanged: true },
+  resources: { listChanged: false },
+  prompts: { listChanged: false },
+} as const;
 
 export const SERVER_INSTRUCTIONS =
   "Tools for one customer's connected CRM (the tool descriptions name it). Results carry the CRM's rate limit " +

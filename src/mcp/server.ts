@@ -1,17 +1,20 @@
 /**
  * One MCP server per linked account, built apart from any transport. Cheap to build (the HTTP
- * transport builds one per request): it asks the engine which (resource, method) pairs the
- * account's integration supports and registers exactly those tools.
+ * entry builds one per request, as the SDK's v2 serving entries do): it asks the engine which
+ * (resource, method) pairs the account's integration supports and registers exactly those tools,
+ * whose schemas are converted once per process (compiled-schema.ts). The same server serves
+ * 2025-era connections (initialize) and 2026-07-28 requests; the serving entry decides the era.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
+import type { ReauthFlow } from './reauth.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
 import { accountSchemaIdentity } from './schemas.js';
+import { resolveToolSet, type ToolSetCache } from './tool-set.js';
 import { registerDescribeCrmTool } from './tools/describe-crm.js';
-import { TOOLS } from './tools/index.js';
 
 
 export interface CreateServerOptions {
@@ -25,6 +28,10 @@ export interface CreateServerOptions {
   /** Re-reads the account before every call (default: the account given). */
   loadAccount?: () => Promise<LinkedAccount | undefined>;
   onRateLimit?: (info: RateLimitInfo) => void;
+  /** One per process: the 2026-07-28 reconnect round on needs_reauth (without it, every client gets the isError result). */
+  reauth?: ReauthFlow;
+  /** One per process: the account's tool set resolved once per account schema (default: resolved per build). */
+  toolSets?: ToolSetCache;
 }
 
 export interface CrmMcpServer {
@@ -33,6 +40,9 @@ export interface CrmMcpServer {
   tools: string[];
   cleanup(): Promise<void>;
 }
+
+/** Lists depend on the caller's account (its integration and schema), so private: never shared caches. */
+export const TOOLS_LIST_CACHE_HINT = { ttlMs: 300_000, cacheScope: 'private' } as const;
 
 const KNOWN_NAMES: Record<string, string> = { hubspot: 'HubSpot', salesforce: 'Salesforce' };
 
@@ -49,12 +59,19 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       capabilities: structuredClone(SERVER_CAPABILITIES),
       // Bounds the size of tool arguments before validation (custom_fields is an open record).
       maxToolInputElements: 2000,
+      debouncedNotificationMethods: ['notifications/tools/list_changed'],
       instructions: SERVER_INSTRUCTIONS,
+      // 2026-07-28: the tool list of an account changes only when its integration or schema does.
+      cacheHints: {
+        'tools/list': TOOLS_LIST_CACHE_HINT,
+        'resources/list': TOOLS_LIST_CACHE_HINT,
+        'resources/templates/list': TOOLS_LIST_CACHE_HINT,
+        'prompts/list': TOOLS_LIST_CACHE_HINT,
+      },
+      ...(opts.reauth ? { requestState: { verify: opts.reauth.verifierFor(account.id) } } : {}),
     },
   );
-  const capabilities = await engine.capabilities(account);
-  const supported = new Set(capabilities.map((c) => `${c.resource}.${c.method}`));
-  const offered = TOOLS.filter((t) => supported.has(`${t.resource}.${t.method}`));
+  const { capabilities, offered } = await (opts.toolSets ? opts.toolSets.get(account) : resolveToolSet(engine, account));
   const schemaFacts = engine.schemaFacts(account);
   const schemaUpdates: NonNullable<ToolContext['schemaUpdates']> = [];
   let schemaIdentity = accountSchemaIdentity(schemaFacts);
@@ -76,9 +93,10 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       const identity = accountSchemaIdentity(facts);
       if (identity === schemaIdentity) return;
       schemaIdentity = identity;
+      // Each update re-derives a tool's validator and listed schemas; the notifications are debounced into one.
       for (const update of schemaUpdates) update(facts);
-      server.sendToolListChanged();
     },
+    ...(opts.reauth ? { reauth: opts.reauth } : {}),
   };
   const tools: string[] = [];
   for (const tool of offered) {

@@ -5,7 +5,7 @@
  * secret — and the server must keep serving afterwards. Tools are taken from tools/list, so a new
  * tool is covered without editing this file.
  */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessTokenStore } from '../../src/access-tokens/store.js';

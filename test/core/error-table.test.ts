@@ -4,9 +4,9 @@
  * exit actually show. A mapping that drifts from the table in any of the four places fails here.
  */
 import { STATUS_CODES } from 'node:http';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { links } from '../cli/helpers/cli.js';
 import { toFailure } from '../../src/cli/exit.js';

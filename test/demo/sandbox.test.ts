@@ -12,12 +12,16 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_CLI, ROOT } from '../helpers/dist.js';
+
+/** A result's structuredContent, as a record (the SDK types it as an opaque object). */
+const structured = (r: CallToolResult): Record<string, unknown> => (r.structuredContent ?? {}) as Record<string, unknown>;
+
 
 const INSPECTOR_BIN = join(ROOT, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
 const LAST_LINE = 'The clients work while this runs';
@@ -78,8 +82,8 @@ async function useStdioServer(s: { command: string; args: string[]; env: Record<
   await client.connect(new StdioClientTransport({ command: s.command, args: s.args, env: s.env, cwd: '/', stderr: 'ignore' }));
   try {
     const tools = (await client.listTools()).tools.map((t) => t.name);
-    const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 3 } }, CallToolResultSchema)) as CallToolResult;
-    return { tools, res, contacts: (res.structuredContent?.contacts ?? []) as Array<{ id: string }> };
+    const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 3 } })) as CallToolResult;
+    return { tools, res, contacts: (structured(res).contacts ?? []) as Array<{ id: string }> };
   } finally {
     await client.close();
   }
@@ -162,7 +166,7 @@ describe('crm-mcp sandbox', () => {
       const auth = args[args.indexOf('--header') + 1]!;
       const client = new Client({ name: 'sandbox-http-test', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: auth.replace(/^Authorization: /, '') } } }));
-      const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 1 } }, CallToolResultSchema)) as CallToolResult;
+      const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 1 } })) as CallToolResult;
       await client.close();
       expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
     }

@@ -1,6 +1,6 @@
 /** The tokens and serve commands in-process, with an in-memory runtime injected. */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { serve, tokens } from '../cli/helpers/cli.js';
 import { mcpPost, LIST_CALL } from '../http/helpers.js';

@@ -9,9 +9,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/dist.js';
 
@@ -74,7 +74,7 @@ describe('npm pack → npm install --global → crm-mcp', () => {
     const client = new Client({ name: 'global-install-test', version: '1' });
     await client.connect(new StdioClientTransport({ command: server.command, args: server.args, env: server.env, cwd: '/', stderr: 'ignore' }));
     try {
-      const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 2 } }, CallToolResultSchema)) as CallToolResult;
+      const res = (await client.callTool({ name: 'list_contacts', arguments: { limit: 2 } })) as CallToolResult;
       expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
       expect((res.structuredContent as { contacts: unknown[] }).contacts).toHaveLength(2);
     } finally {

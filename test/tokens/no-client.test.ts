@@ -4,8 +4,8 @@
  * only a refresh does, and then a missing client is a configuration error naming where to set it.
  * The real credential core (composeCore), engine and MCP server against the sandbox HubSpot.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import { composeCore } from '../../src/app/core.js';

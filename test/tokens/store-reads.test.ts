@@ -11,8 +11,8 @@
  * steady state, and a write of this process is seen by the very next call. On Redis, whose writes
  * arrive as messages, the check runs at most every 250 ms: most calls read nothing.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeCore } from '../../src/app/core.js';
 import type { OpenedStore } from '../../src/app/open-store.js';

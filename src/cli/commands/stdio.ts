@@ -94,25 +94,39 @@ async function serveStdio(
   streams: { stdin: Readable; stdout: Writable; pending: PendingRequests },
 ): Promise<number> {
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const [{ createReauthFlow }, { serveStdio: serveEras, StdioServerTransport }] = await Promise.all([
+    import('../../mcp/reauth.js'),
+    import('@modelcontextprotocol/server/stdio'),
+  ]);
+  const reauth = createReauthFlow(rt.deps);
   const crmName = rt.crmName(account.integration);
-  const built = await createServer({
-    account,
-    engine: rt.engine,
-    deps: rt.deps,
-    loadAccount: () => rt.accounts.get(opts.accountId),
-    ...(crmName ? { crmName } : {}),
-    ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
-  });
-  const transport = new StdioServerTransport(streams.stdin, streams.stdout);
+  let tools = 0;
+  // The SDK pins one server per connection to the era the client opens with (initialize → 2025,
+  // server/discover or an enveloped request → 2026-07-28).
+  const handle = serveEras(
+    async () => {
+      const built = await createServer({
+        account,
+        engine: rt.engine,
+        deps: rt.deps,
+        loadAccount: () => rt.accounts.get(opts.accountId),
+        ...(crmName ? { crmName } : {}),
+        ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
+        reauth,
+      });
+      tools = built.tools.length;
+      return built.server;
+    },
+    { transport: new StdioServerTransport(streams.stdin, streams.stdout), onerror: (err) => log.warn('stdio protocol error', { reason: err.message }) },
+  );
   const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
     // Requests read before stdin ended are answered before the server closes.
     streams.stdin.once('end', () => void streams.pending.settled().then(resolve));
+    streams.stdin.once('close', () => void streams.pending.settled().then(resolve));
   });
-  await built.server.connect(transport);
-  log.info('serving', { integration: account.integration, tools: built.tools.length });
+  log.info('serving', { integration: account.integration });
   await closed;
-  await built.cleanup();
+  log.debug('stdin closed', { tools });
+  await handle.close();
   return EXIT.ok;
 }

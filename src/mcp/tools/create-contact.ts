@@ -1,4 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { ToolContext } from '../context.js';
 import { ifAny, requiredFields, sentences, refusedFields } from './describe.js';
 import { recordOutput } from '../schemas.js';

@@ -2,7 +2,7 @@
  * Which tool serves which (resource, method) capability. The server registers exactly the
  * tools whose capability the account's integration declares.
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
 import { registerCreateContactTool } from './create-contact.js';

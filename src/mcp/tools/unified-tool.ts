@@ -3,15 +3,17 @@
  * description, schemas and annotations and how arguments become an EngineRequest; this
  * registers it and runs the call (account state check → engine → results.ts).
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, McpServer, ServerContext, ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { LinkedAccount } from '../../accounts/model.js';
 import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
-import { accountInputSchema, accountOutputSchema, portable } from '../schemas.js';
+import { compiledSchema } from '../compiled-schema.js';
+import { notice, rateLimitLow } from '../notices.js';
+import { wantsUrlElicitation } from '../reauth.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResponseFormat, type ResultShape } from '../results.js';
+import { accountInputSchema, accountOutputSchema, portable } from '../schemas.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
   name: string;
@@ -71,22 +73,33 @@ export async function runUnifiedCall(
   ctx: ToolContext,
   spec: Pick<UnifiedToolSpec<z.ZodObject>, 'name' | 'resource' | 'method'>,
   { responseFormat, ...req }: ToolRequest & Pick<EngineRequest, 'signal'>,
+  call?: ServerContext,
 ): Promise<CallToolResult> {
   const accountId = ctx.accountId;
   const log = ctx.deps.logger.child({ tool: spec.name, account_id: accountId });
   let account: LinkedAccount | undefined;
   try {
     account = await ctx.loadAccount();
+    // First round of a 2026-07-28 call that can show a link: ask for the reconnection in-band. A
+    // retry (verified requestState) that still finds needs_reauth gets the isError result below.
+    const link = reconnectLink(ctx.reconnectUrl, accountId);
+    if (account?.status === 'needs_reauth' && ctx.reauth && link && call && wantsUrlElicitation(call) && call.mcpReq.requestState() === undefined) {
+      log.info('tool call answered with a reconnect round', { status: account.status });
+      return await ctx.reauth.ask(call, accountId, spec.name, link, ctx.crmName);
+    }
     const blocked = accountStateResult(account, accountId, ctx.reconnectUrl);
     if (blocked || !account) {
       log.info('tool call refused by account state', { status: account?.status ?? 'missing' });
+      if (account?.status === 'needs_reauth') notice(call, 'error', { event: 'needs_reauth', account_id: accountId, tool: spec.name, ...(link ? { reconnect_url: link } : {}) });
       return blocked ?? thrownResult(undefined);
     }
     ctx.onAccountLoaded?.(account);
     const res = await ctx.engine.execute({ ...req, account, resource: spec.resource, method: spec.method });
     if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
+    if (rateLimitLow(res.rate_limit)) notice(call, 'warning', { event: 'rate_limit_low', account_id: accountId, tool: spec.name, limit: res.rate_limit!.limit, remaining: res.rate_limit!.remaining });
+    if (!res.ok && res.error.code === 'needs_reauth') notice(call, 'error', { event: 'needs_reauth', account_id: accountId, tool: spec.name, ...(link ? { reconnect_url: link } : {}) });
     log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
-    if (!res.ok) return engineErrorResult(res, reconnectLink(ctx.reconnectUrl, accountId));
+    if (!res.ok) return engineErrorResult(res, link);
     return successResult(shapeFor(spec.resource, spec.method, ctx.crmName), res, responseFormat);
   } catch (err) {
     log.error('tool call failed', { err });
@@ -100,17 +113,19 @@ export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ct
     {
       title: spec.title,
       description: spec.description,
-      inputSchema: portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts)),
-      outputSchema: portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts)),
+      inputSchema: compiledSchema(portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts))),
+      outputSchema: compiledSchema(portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts))),
       // The tool's own title is the one clients show (annotations.title only predates it).
       annotations: spec.annotations,
     },
-    (async (args: z.infer<I>, extra: { signal: AbortSignal }) =>
-      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: extra.signal })) as never,
+    (async (args: z.infer<I>, call: ServerContext) =>
+      runUnifiedCall(ctx, spec, { ...spec.toRequest(args), signal: call.mcpReq.signal }, call)) as never,
   );
-  // SDK 1.x keeps the schemas on the handle (listing and argument validation read them from there).
-  ctx.schemaUpdates?.push((facts) => {
-    handle.inputSchema = portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, facts));
-    handle.outputSchema = portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, facts));
-  });
+  // update() re-derives the argument validator and the listed schemas (and notifies tools/list_changed).
+  ctx.schemaUpdates?.push((facts) =>
+    handle.update({
+      paramsSchema: compiledSchema(portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, facts))),
+      outputSchema: compiledSchema(portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, facts))),
+    }),
+  );
 }

@@ -3,15 +3,15 @@
  * update, deal → note), and checks each structured result against the tool's declared output
  * schema with Ajv (independently of the Client's own check). Works against any backend.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { Ajv } from 'ajv';
+import type { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
 
 export type Called = Record<string, CallToolResult>;
 
 export function outputValidator(tools: Tool[]) {
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
   const byName = new Map(tools.map((t) => [t.name, t.outputSchema ? ajv.compile(t.outputSchema) : undefined]));
   return (name: string, structured: unknown) => {
     const validate = byName.get(name);
@@ -38,14 +38,14 @@ const first = (res: CallToolResult, key: string): Record<string, unknown> => {
 };
 const rec = (res: CallToolResult, key: string) => (res.structuredContent as Record<string, Record<string, unknown>>)[key]!;
 
-/** `skip`: tools a stand-in fake cannot serve (named in the calling test). */
-export async function exerciseAllTools(client: Client, opts: { skip?: string[] } = {}): Promise<Called> {
+/** `skip`: tools a stand-in fake cannot serve (named in the calling test); `stamp`: makes created names repeatable. */
+export async function exerciseAllTools(client: Client, opts: { skip?: string[]; stamp?: string } = {}): Promise<Called> {
   const { tools } = await client.listTools();
   const names = new Set(tools.map((t) => t.name).filter((n) => !opts.skip?.includes(n)));
   const validate = outputValidator(tools);
   const out: Called = {};
   const run = async (name: string, args: Record<string, unknown>) => (out[name] = await call(client, validate, name, args));
-  const stamp = Date.now().toString(36);
+  const stamp = opts.stamp ?? Date.now().toString(36);
 
   const contacts = await run('list_contacts', { limit: 2 });
   const c = first(contacts, 'contacts');

@@ -1,0 +1,49 @@
+/**
+ * Which tools an account gets, resolved once per account schema rather than per request: the
+ * integration's capabilities (the definition as resolved for the account's environment) and the
+ * tool entries they select. Keyed by the account's schema identity — integration, environment
+ * and its unified_model_override (custom fields will be part of the schemas) — never by the
+ * integration alone. One cache per serving process (the HTTP endpoint, a stdio connection);
+ * bounded, oldest key first out.
+ */
+import type { LinkedAccount } from '../accounts/model.js';
+import type { Capability, Engine } from '../engine/types.js';
+import { TOOLS, type ToolEntry } from './tools/index.js';
+
+export interface ToolSet {
+  capabilities: readonly Capability[];
+  offered: readonly ToolEntry[];
+}
+
+export interface ToolSetCache {
+  get(account: LinkedAccount): Promise<ToolSet>;
+}
+
+/** An account's schema identity: everything that decides its tools and their schemas. */
+export function schemaKey(account: LinkedAccount): string {
+  return JSON.stringify([account.integration, account.environment, account.unified_model_override ?? null]);
+}
+
+export async function resolveToolSet(engine: Engine, account: LinkedAccount): Promise<ToolSet> {
+  const capabilities = await engine.capabilities(account);
+  const supported = new Set(capabilities.map((c) => `${c.resource}.${c.method}`));
+  return { capabilities, offered: TOOLS.filter((t) => supported.has(`${t.resource}.${t.method}`)) };
+}
+
+export function createToolSetCache(engine: Engine, maxKeys = 1000): ToolSetCache {
+  const sets = new Map<string, Promise<ToolSet>>();
+  return {
+    get(account) {
+      const key = schemaKey(account);
+      let set = sets.get(key);
+      if (!set) {
+        set = resolveToolSet(engine, account);
+        // A failed resolution is not kept: the next request tries again.
+        set.catch(() => sets.delete(key));
+        sets.set(key, set);
+        if (sets.size > maxKeys) sets.delete(sets.keys().next().value!);
+      }
+      return set;
+    },
+  };
+}
