@@ -20,7 +20,9 @@ const wholeNumber = () => z.number().int('expected a string or a whole number').
  */
 export const idInput = z
   .union([
-    z.string().min(1, 'id must not be empty').max(128, 'id is at most 128 characters').regex(/^[A-Za-z0-9._:-]+$/, 'id may contain letters, digits, . _ : -'),
+    z.string().min(1, 'id must not be empty').max(128, 'id is at most 128 characters')
+      // A refinement, not a JSON Schema pattern: checked the same, but not repeated in every tools/list.
+      .refine((s) => /^[A-Za-z0-9._:-]+$/.test(s), 'id may contain letters, digits, . _ : -'),
     wholeNumber(),
   ], { error: (iss) => (iss.code === 'invalid_union' ? 'Invalid input: expected a string or a whole number' : undefined) })
   .transform(String);
@@ -38,7 +40,7 @@ export const limitInput = z
   .min(1, 'limit is at least 1')
   .max(MAX_PAGE_SIZE, `limit is at most ${MAX_PAGE_SIZE}`)
   .optional()
-  .describe('Records per page (default set by the CRM)');
+  .describe('Page size');
 
 export const cursorInput = z
   .string()
@@ -50,7 +52,7 @@ export const cursorInput = z
 export const includeRemoteDataInput = z
   .boolean()
   .optional()
-  .describe("Also return the CRM's raw record (remote_data)");
+  .describe("Add the CRM's raw record");
 
 export function responseFormatInput(fallback: 'concise' | 'detailed') {
   return once(`response_format:${fallback}`, () =>
@@ -123,7 +125,6 @@ export function fieldsInput(resource: UnifiedResource) {
     z
       .array(z.enum(fieldNames(resource)))
       .min(1)
-      .max(fieldNames(resource).length)
       .optional()
       .describe('Return only these fields (id always)'),
   );
@@ -258,7 +259,8 @@ export function accountInputSchema<I extends z.ZodObject>(tool: string, schema: 
 }
 
 const unwrap = (s: z.ZodType): z.ZodType => (s instanceof z.ZodOptional ? (s.unwrap() as z.ZodType) : s);
-const isRecord = (s: z.ZodType): s is z.ZodObject => s instanceof z.ZodObject && 'custom_fields' in s.shape;
+// A returned record's schema (recordSchema: `id` plus the unified fields as catchall).
+const isRecord = (s: z.ZodType): s is z.ZodObject => s instanceof z.ZodObject && 'id' in s.shape;
 
 /** The account's output schema of a unified tool: the returned records' custom_fields typed by key. */
 export function accountOutputSchema(tool: string, schema: z.ZodObject, resource: UnifiedResource, facts: AccountSchemaFacts | undefined): z.ZodObject {

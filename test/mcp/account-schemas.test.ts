@@ -6,9 +6,9 @@
  * and the re-listed schemas follow. The real composition (openRuntime, the shipped definitions) against
  * the Salesforce sandbox, over the SDK's in-memory transport.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/client';
+import type { Tool } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/cli/open.js';
 import type { McpRuntime } from '../../src/mcp/runtime.js';
@@ -40,7 +40,7 @@ async function session() {
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'account-schemas', version: '1' });
   let changed = 0;
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+  client.setNotificationHandler('notifications/tools/list_changed', () => {
     changed += 1;
   });
   await built.server.connect(a);

@@ -78,7 +78,7 @@ describe('both protocol eras over both transports', () => {
         const client = await connect(era, transport);
         expect(client.getProtocolEra(), `${era} over ${transport}`).toBe(era);
         const called = await exerciseAllTools(client, { stamp: 'botheras' });
-        expect(Object.keys(called)).toHaveLength(13);
+        expect(Object.keys(called)).toHaveLength(14);
         runs[`${era}/${transport}`] = steady(called);
       }
     }

@@ -3,7 +3,7 @@
  * Client against the faithful fakes (the requests counted are the fakes' own request logs).
  * Across two `serve` replicas on Redis: idempotent-replicas.test.ts.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxRig } from '../engine/helpers/sandbox-rig.js';
 import { startRigClients, type RigClient } from './helpers/rig-server.js';

@@ -56,7 +56,7 @@ describe('MCP Inspector CLI against crm-mcp stdio', () => {
     const r = await inspector(MAIN, ['--method', 'tools/list', '--strict']);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as { result: { tools: unknown[] }; schemaFindings?: unknown[] };
-    expect(out.result.tools).toHaveLength(13);
+    expect(out.result.tools).toHaveLength(14);
     expect(out.schemaFindings ?? []).toEqual([]);
     expect(r.err).not.toContain('portability');
   }, 60_000);

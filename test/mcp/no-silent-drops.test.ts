@@ -6,7 +6,7 @@
  * against the faithful fakes over loopback HTTP. Custom fields are walked through an account
  * override that maps one CRM field for reading.
  */
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_ARGS } from '../../src/mcp/tools/write-schemas.js';
 import { startSandboxRig, type SandboxRig } from '../engine/helpers/sandbox-rig.js';

@@ -48,7 +48,7 @@ describe('numeric ids', () => {
     for (const id of [1.5, -3]) {
       const r = await c.call('get_contact', { id });
       expect(r.isError).toBe(true);
-      expect(JSON.stringify(r.content)).toMatch(/at id/);
+      expect(JSON.stringify(r.content)).toMatch(/\bid: /);
     }
   });
 });

@@ -103,6 +103,8 @@ async function serveStdio(
   let tools = 0;
   // The SDK pins one server per connection to the era the client opens with (initialize → 2025,
   // server/discover or an enveloped request → 2026-07-28).
+  const toServer = new PassThrough();
+  streams.stdin.pipe(toServer, { end: false });
   const handle = serveEras(
     async () => {
       const built = await createServer({
@@ -117,12 +119,17 @@ async function serveStdio(
       tools = built.tools.length;
       return built.server;
     },
-    { transport: new StdioServerTransport(streams.stdin, streams.stdout), onerror: (err) => log.warn('stdio protocol error', { reason: err.message }) },
+    { transport: new StdioServerTransport(toServer, streams.stdout), onerror: (err) => log.warn('stdio protocol error', { reason: err.message }) },
   );
   const closed = new Promise<void>((resolve) => {
-    // Requests read before stdin ended are answered before the server closes.
-    streams.stdin.once('end', () => void streams.pending.settled().then(resolve));
-    streams.stdin.once('close', () => void streams.pending.settled().then(resolve));
+    // Requests read before stdin ended are answered before the server sees the end (the SDK closes
+    // the connection, and abandons what is in flight, when its input ends).
+    streams.stdin.once('end', () =>
+      void streams.pending.settled().then(() => {
+        toServer.end();
+        resolve();
+      }),
+    );
   });
   log.info('serving', { integration: account.integration });
   await closed;

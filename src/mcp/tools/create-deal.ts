@@ -13,7 +13,7 @@ export function registerCreateDealTool(server: McpServer, ctx: ToolContext): voi
       `Create a new deal (opportunity) in ${ctx.crmName} with name, amount, currency, stage and close date (YYYY-MM-DD), optionally linked to a company and contacts.`,
       refusedFields(ctx, 'deals', 'create'),
       requiredFields(ctx, 'deals', 'create'),
-      `Stage values are ${ctx.crmName}'s own${ifAny(ctx, ['list_deals'], (t) => ` (${t} shows the ones in use)`)}; a missing required field or an unknown stage is answered with a validation error naming the field.`,
+      'Valid stage ids: describe_crm. A missing required field or an unknown stage is a validation error naming the field.',
       'Returns the deal with its new id.',
       ifAny(ctx, ['update_deal'], (t) => `To change an existing deal use ${t}.`),
     ),

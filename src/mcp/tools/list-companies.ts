@@ -12,7 +12,6 @@ export function registerListCompaniesTool(server: McpServer, ctx: ToolContext): 
     description: sentences(
       `List companies (organizations, accounts) in ${ctx.crmName}, one page at a time.`,
       `Use it to browse organizations when you do not know an id${ifAny(ctx, ['get_company'], (t) => `; use ${t} when you do`)}.`,
-      'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
     ),
     resource: 'companies',
     method: 'list',

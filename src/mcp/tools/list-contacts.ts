@@ -13,7 +13,6 @@ export function registerListContactsTool(server: McpServer, ctx: ToolContext): v
       `List contacts (people) in ${ctx.crmName}, one page at a time.`,
       `Use it to browse people when you do not know an id${ifAny(ctx, ['get_contact'], (t) => `; use ${t} when you do`)}.`,
       ifAny(ctx, ['search_contacts'], (t) => `To find someone by name or email, ${t} is quicker.`),
-      'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
     ),
     resource: 'contacts',
     method: 'list',

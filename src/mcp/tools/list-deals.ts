@@ -17,7 +17,6 @@ export function registerListDealsTool(server: McpServer, ctx: ToolContext): void
         ? `Pass ${filters.join(' or ')} to list only the deals linked to that record (no paging through everything).`
         : `Use it to review the pipeline or find a deal id${ifAny(ctx, ['get_deal'], (t) => `; use ${t} when you have the id`)}.`,
       cap?.note ? `${cap.note}.` : '',
-      'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
     ),
     resource: 'deals',
     method: 'list',

@@ -16,7 +16,6 @@ export function registerListNotesTool(server: McpServer, ctx: ToolContext): void
       `List notes (logged activity text with linked contact, company and deal ids) in ${ctx.crmName}, one page at a time.`,
       filters.length ? `Pass ${filters.join(', ')} to read the history of one record.` : 'Use it to read the history recorded against records.',
       cap?.note ? `${cap.note}.` : '',
-      'Pass next_cursor back as cursor for the next page; stop when next_cursor is null.',
     ),
     resource: 'notes',
     method: 'list',

@@ -14,11 +14,11 @@ export function registerLogNoteTool(server: McpServer, ctx: ToolContext): void {
     name: 'log_note',
     title: `Log a note in ${ctx.crmName}`,
     description: sentences(
-      `Record a note (free text, e.g. a call summary or next steps) in ${ctx.crmName}, attached to at least one contact, company or deal by id.`,
+      `Record a note (free text, e.g. a call summary or next steps) in ${ctx.crmName}, attached to contacts, companies or deals by id.`,
       refusedFields(ctx, 'notes', 'create'),
       // What the CRM accepts as parents comes from the definition (Salesforce: exactly one record).
       note ? `${note}.` : `${ctx.crmName} links one note to every record you pass.`,
-      'Use it to leave a durable record others will see; it cannot be edited afterwards with these tools.',
+      'It cannot be edited afterwards with these tools.',
     ),
     resource: 'notes',
     method: 'create',

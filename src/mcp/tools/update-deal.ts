@@ -12,7 +12,7 @@ export function registerUpdateDealTool(server: McpServer, ctx: ToolContext): voi
     description: sentences(
       `Change fields of an existing deal in ${ctx.crmName} by id, e.g. move its stage, amount or close date; fields you omit stay as they are.`,
       refusedFields(ctx, 'deals', 'update'),
-      `Stage values are ${ctx.crmName}'s own${ifAny(ctx, ['list_deals', 'get_deal'], (t) => ` (${t} show the ones in use)`)}; an unknown stage is refused with a validation error naming stage.`,
+      'Valid stage ids: describe_crm; an unknown stage is a validation error naming stage.',
       'Returns the updated deal.',
     ),
     resource: 'deals',

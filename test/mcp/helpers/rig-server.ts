@@ -2,9 +2,9 @@
  * An SDK Client connected (in memory) to createServer for an account of the sandbox rig: the
  * real engine and definitions against the faithful fakes over loopback HTTP.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { cryptoRandom } from '../../../src/core/deps.js';
 import type { Engine } from '../../../src/engine/types.js';
 import { createServer } from '../../../src/mcp/server.js';
