@@ -117,16 +117,22 @@ export async function mapRecord(
   if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
     throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record the mapping could not read`);
   }
-  const rec: Record<string, unknown> = { ...(mapped as Record<string, unknown>) };
+  // Copied before the first change only: a mapping may return (part of) the raw record itself.
+  let rec = mapped as Record<string, unknown>;
+  let copied = false;
+  const own = (): Record<string, unknown> => (copied ? rec : ((copied = true), (rec = { ...rec })));
   // A list entry that is null (an association without an id, a null link) says nothing: lists never carry nulls.
-  for (const [k, v] of Object.entries(rec)) if (Array.isArray(v) && v.some((x) => x === null)) rec[k] = v.filter((x) => x !== null);
+  for (const k of Object.keys(rec)) {
+    const v = rec[k];
+    if (Array.isArray(v) && v.includes(null)) own()[k] = v.filter((x) => x !== null);
+  }
   if (resource.custom_fields) {
     const custom: Record<string, unknown> = { ...((rec.custom_fields as Record<string, unknown> | undefined) ?? {}) };
     for (const [k, cf] of Object.entries(resource.custom_fields)) {
       const v = await compiler.evaluate(cf.expr, raw, { vars: def.vars }, `${where}.custom_fields.${k}.expr`, def.functions);
       custom[k] = v === undefined ? null : v;
     }
-    rec.custom_fields = custom;
+    own().custom_fields = custom;
   }
   const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
   if (!parsed.success) {
