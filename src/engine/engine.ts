@@ -23,7 +23,7 @@ import { dryRunView } from './dry-run.js';
 import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { buildRequest, operationPath, publicContext, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
-import { classifyError, extractRecord, extractRecords, mapRecord, nextPage, parseBody, type RawResponse } from './response.js';
+import { classifyError, extractRecord, extractRecords, mapRecord, mapRecords, nextPage, parseBody, type RawResponse } from './response.js';
 import type { Capability, Engine, EngineError, EngineErrorCode, EngineRequest, EngineResult, RateLimitInfo } from './types.js';
 
 interface CallState {
@@ -245,8 +245,7 @@ export function createEngine(opts: EngineOptions): Engine {
       const raws = await extractRecords(def, compiler, op, res.body, where, req.input);
       const rest = raws.slice(skip);
       const cut = limit !== undefined && rest.length > limit;
-      const data = [];
-      for (const raw of cut ? rest.slice(0, limit) : rest) data.push(await mapRecord(def, compiler, resourceName, resource, raw, mapOpts));
+      const data = await mapRecords(def, compiler, resourceName, resource, cut ? rest.slice(0, limit) : rest, mapOpts);
       let next_cursor: string | null;
       if (cut) {
         next_cursor = cursors.seal(binding, { ...(page !== undefined ? { s: page } : {}), k: skip + limit });

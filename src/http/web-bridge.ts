@@ -9,8 +9,8 @@ export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * `body` is the parsed JSON body when there is one that parses: the SDK takes it as `parsedBody`
- * so the era check and the transport do not read and parse the body again. A body that does not
- * parse stays in `request` for the SDK to answer (-32700).
+ * so the era check and the transport do not read and parse the body again (the `request` then has
+ * no body). A body that does not parse stays in `request` for the SDK to answer (-32700).
  */
 export type WebRequestResult = { ok: true; request: Request; body?: unknown } | { ok: false; status: 413 };
 
@@ -39,13 +39,16 @@ export async function readWebRequest(req: IncomingMessage, res: ServerResponse, 
     }
     if (size > 0) text = Buffer.concat(chunks).toString('utf8');
   }
-  const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, { method, headers, signal: abort.signal, ...(text !== undefined ? { body: text } : {}) });
-  if (text === undefined) return { ok: true, request };
+  const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
+  if (text === undefined) return { ok: true, request: new Request(url, { method, headers, signal: abort.signal }) };
+  let body: unknown;
   try {
-    return { ok: true, request, body: JSON.parse(text) as unknown };
+    body = JSON.parse(text);
   } catch {
-    return { ok: true, request };
+    return { ok: true, request: new Request(url, { method, headers, signal: abort.signal, body: text }) };
   }
+  // The SDK reads `parsedBody` and never the request's stream, so a parsed body is not copied into one.
+  return { ok: true, request: new Request(url, { method, headers, signal: abort.signal }), body };
 }
 
 /** Writes `response` to `res`, adding `extraHeaders` (ignored once a streamed response began). */

@@ -33,9 +33,17 @@ export interface ExpressionBounds extends Partial<EvalLimits> {
 /** A definition's named functions: name (without `$`) → JSONata `function(...) { ... }`. */
 export type Functions = Readonly<Record<string, string>>;
 
+/** `evaluateFast`'s answer when the expression must go through `evaluate`. */
+export const NOT_FAST: unique symbol = Symbol('not-fast');
+
 export interface ExpressionCompiler {
   /** Parses the program of `expr`; throws CrmMcpError('definition_invalid') naming `where` (syntax, unsupported regex). */
   compile(expr: string, where: string, functions?: Functions): jsonata.Expression;
+  /**
+   * The compiled fast path's result, synchronously, or NOT_FAST when only `evaluate` can answer
+   * (outside the subset, a fallback, or the fast path disabled): a caller then calls `evaluate`.
+   */
+  evaluateFast(expr: string, input: unknown, bindings: Record<string, unknown>, where: string, functions?: Functions): unknown;
   /** Evaluates with the bounds; throws CrmMcpError 'mapping_bound', 'invalid_input' or 'mapping_failed'. */
   evaluate(expr: string, input: unknown, bindings: Record<string, unknown>, where: string, functions?: Functions): Promise<unknown>;
   /** Marks every program of a definition file as trusted: evaluated in-process. */
@@ -152,20 +160,24 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
     compile(expr, where, functions) {
       return compileProgram(programOf(expr, where, functions), where);
     },
+    evaluateFast(expr, input, bindings, where, functions) {
+      if (bounds.fastPath === false) return NOT_FAST;
+      const p = programOf(expr, where, functions);
+      let f = fast.get(p.program);
+      if (f === undefined) fast.set(p.program, (f = compileFast(compileProgram(p, where).ast() as Parameters<typeof compileFast>[0])));
+      if (!f) return NOT_FAST;
+      try {
+        return runFast(f, input, bindings);
+      } catch {
+        // FALLBACK (or anything unexpected): the interpreter gives the reference result or error.
+        return NOT_FAST;
+      }
+    },
     async evaluate(expr, input, bindings, where, functions) {
       const p = programOf(expr, where, functions);
       const c = compileProgram(p, where);
-      if (bounds.fastPath !== false) {
-        let f = fast.get(p.program);
-        if (f === undefined) fast.set(p.program, (f = compileFast(c.ast() as Parameters<typeof compileFast>[0])));
-        if (f) {
-          try {
-            return runFast(f, input, bindings);
-          } catch {
-            // FALLBACK (or anything unexpected): the interpreter gives the reference result or error.
-          }
-        }
-      }
+      const quick = api.evaluateFast(expr, input, bindings, where, functions);
+      if (quick !== NOT_FAST) return quick;
       if (trustedPrograms.has(p.program)) {
         try {
           return await evaluateBounded(c, input, bindings, limits);

@@ -124,9 +124,23 @@ function compilePath(node: Node): Fn | null {
     steps.push({ name: s.value, index });
   }
   if (steps.length === 0 || node.keepSingletonArray) return null;
+  const lastStep = steps.length - 1;
   return (input, b) => {
-    let items: unknown[] = [start(input, b)];
-    for (let k = 0; k < steps.length; k++) {
+    // One object at a time (the common case: a record's field): walked without the step arrays.
+    // The first step that meets anything else (an array value, a missing field) goes to `step`.
+    let cur = start(input, b);
+    let k = 0;
+    for (; k <= lastStep; k++) {
+      if (!isObj(cur)) break;
+      const s = steps[k]!;
+      const v = cur[s.name];
+      if (v === undefined) return undefined;
+      if (s.index !== undefined || Array.isArray(v)) break;
+      if (k === lastStep) return v;
+      cur = v;
+    }
+    let items: unknown[] = [cur];
+    for (; k < steps.length; k++) {
       const s = steps[k]!;
       const r = step(items, s.name, s.index, k === steps.length - 1);
       if ('array' in r) return r.array;

@@ -77,11 +77,21 @@ function hashOf(v: unknown): string {
 /** A resolver with its own cache (keyed by definition name + override hash). */
 export function createDefinitionResolver(compiler: ExpressionCompiler = createExpressionCompiler(), maxEntries = 1000): DefinitionResolver {
   const cache = new Map<string, { def: Definition; result: Definition }>();
+  // Each override's hash once per override object: overrides are values read from the config or
+  // decoded from the store, never changed in place (a change is a new object).
+  const hashes = new WeakMap<object, string>();
+  const partHash = (v: unknown): string => {
+    if (v === undefined) return '-';
+    if (typeof v !== 'object' || v === null) return hashOf(v);
+    let h = hashes.get(v);
+    if (h === undefined) hashes.set(v, (h = hashOf(v)));
+    return h;
+  };
   return {
     resolve(def, envOverride, account) {
       const acct: AccountOverride = { integration_override: account.integration_override, unified_model_override: account.unified_model_override };
       if (!envOverride && !acct.integration_override && !acct.unified_model_override) return def;
-      const key = `${def.name}:${hashOf([envOverride, acct.integration_override, acct.unified_model_override])}`;
+      const key = `${def.name}:${partHash(envOverride)}:${partHash(acct.integration_override)}:${partHash(acct.unified_model_override)}`;
       const hit = cache.get(key);
       if (hit && hit.def === def) return hit.result;
       let result: Definition;

@@ -65,8 +65,11 @@ function rateLimitSentence(info: RateLimitInfo | null | undefined): string {
 export type ResponseFormat = 'concise' | 'detailed';
 
 const clip = (v: unknown, max: number): string | undefined => {
-  if (typeof v !== 'string' || !v.trim()) return undefined;
-  const t = v.trim().replace(/\s+/g, ' ');
+  if (typeof v !== 'string') return undefined;
+  const trimmed = v.trim();
+  if (!trimmed) return undefined;
+  // Only a run of spaces or another whitespace character changes under the collapse.
+  const t = /[^\S ]| {2}/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 };
 
