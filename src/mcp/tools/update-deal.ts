@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { ToolContext } from '../context.js';
-import { ifAny, sentences, refusedFields } from './describe.js';
+import { sentences, refusedFields } from './describe.js';
 import { recordOutput } from '../schemas.js';
 import { UPDATES, registerUnifiedTool, writeRequest } from './unified-tool.js';
 import { updateInput } from './write-schemas.js';
