@@ -12,7 +12,7 @@ import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type R
 import { createLogger } from '../core/logger.js';
 import { createEngine } from '../engine/engine.js';
 import { CrmMcpError } from '../core/errors.js';
-import { environmentOverridesProblem, loadRegistry, secretContextKeys, type IntegrationRegistry } from '../integrations/index.js';
+import { environmentOverridesProblem, loadRegistry, secretContextKeys, type ExpressionChecks, type IntegrationRegistry } from '../integrations/index.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
 import { composeCore, webhookEndpointsFromEnv } from './core.js';
@@ -31,6 +31,11 @@ export interface OpenAppOptions {
    * `crm-mcp init` and the commands that write accounts ask (src/app/open-store.ts).
    */
   create?: boolean;
+  /**
+   * When definitions' JSONata is checked (src/integrations/registry.ts): 'at-load' (default) or
+   * 'deferred' — on a definition's first use (stdio, which serves one integration).
+   */
+  expressions?: ExpressionChecks;
   /** Warn on stderr when `insecureHosts` is set (default true; the demo's are its own sandboxes). */
   warnInsecureHosts?: boolean;
   cwd?: string;
@@ -49,8 +54,8 @@ export interface App extends AppParts {
 }
 
 /** The definitions an app would serve (shipped, then the operator's directories), with the environment overrides checked. */
-export async function openDefinitions(config: AppConfig, log?: Deps['logger']): Promise<IntegrationRegistry> {
-  const registry = loadRegistry({ extraDirs: config.integrationsDirs });
+export async function openDefinitions(config: AppConfig, log?: Deps['logger'], expressions?: ExpressionChecks): Promise<IntegrationRegistry> {
+  const registry = loadRegistry({ extraDirs: config.integrationsDirs, ...(expressions ? { expressions } : {}) });
   for (const r of registry.replaced()) log?.info('integration definition replaced', { integration: r.name, file: r.file, replaces: r.replaces });
   const envProblem = await environmentOverridesProblem(registry, config.environments);
   if (envProblem) throw new CrmMcpError('config_invalid', `${config.configFile ? `config file ${config.configFile}: ` : ''}${envProblem}`);
@@ -65,7 +70,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
   };
-  const registry = await openDefinitions(config, deps.logger);
+  const registry = await openDefinitions(config, deps.logger, o.expressions);
   const store = await openStore(config, {
     clock: deps.clock,
     notice: o.notice ?? ((l) => o.stderr(l + '\n')),

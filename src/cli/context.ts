@@ -33,7 +33,8 @@ export interface CommandContext {
   globals(): GlobalOptions;
   /** The global flags as app configuration flags; `defaultLogLevel` applies when no --log-level is given. */
   flags(defaultLogLevel?: LogLevelFlag): RuntimeFlags;
-  mcp(defaultLogLevel?: LogLevelFlag): Promise<McpRuntime>;
+  /** `intent` applies when this opens the runtime (the first call). */
+  mcp(defaultLogLevel?: LogLevelFlag, intent?: OpenIntent): Promise<McpRuntime>;
   /** The operator view; `{ create: true }` only for init and the commands that write accounts. */
   operator(intent?: OpenIntent): Promise<OperatorRuntime>;
   keys(): Promise<KeySetup>;

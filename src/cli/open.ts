@@ -21,8 +21,10 @@ export type RuntimeFlags = ConfigFlags;
 /** `create`: the command may create a missing store and its key (init, the commands that write accounts). */
 export interface OpenIntent {
   create?: boolean;
+  /** Check definitions' JSONata on each one's first use rather than at load (stdio: src/integrations/registry.ts). */
+  deferExpressions?: boolean;
 }
-export type OpenRuntime = (flags: RuntimeFlags, io: CliIo) => Promise<McpRuntime>;
+export type OpenRuntime = (flags: RuntimeFlags, io: CliIo, intent?: OpenIntent) => Promise<McpRuntime>;
 export type OpenOperatorRuntime = (flags: RuntimeFlags, io: CliIo, intent?: OpenIntent) => Promise<OperatorRuntime>;
 
 /** What `keys rotate|remove` work on: the encrypted store and its keyring. */
@@ -67,7 +69,7 @@ export interface CliOpeners {
   sandbox: RunSandbox;
 }
 
-export const openRuntime: OpenRuntime = async (flags, io) => (await openAppFor(flags, io)).mcp;
+export const openRuntime: OpenRuntime = async (flags, io, intent) => (await openAppFor(flags, io, intent)).mcp;
 export const openOperatorRuntime: OpenOperatorRuntime = async (flags, io, intent) => (await openAppFor(flags, io, intent)).operator();
 
 const openKeys: OpenKeys = async (flags, io) => {
@@ -101,5 +103,5 @@ export const defaultOpeners: CliOpeners = {
 
 async function openAppFor(flags: RuntimeFlags, io: CliIo, intent: OpenIntent = {}) {
   const { openApp } = await import('../app/open-app.js');
-  return openApp({ flags, env: io.env, stderr: io.stderr, ...(intent.create ? { create: true } : {}) });
+  return openApp({ flags, env: io.env, stderr: io.stderr, ...(intent.create ? { create: true } : {}), ...(intent.deferExpressions ? { expressions: 'deferred' as const } : {}) });
 }

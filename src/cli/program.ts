@@ -53,7 +53,7 @@ export async function runCli(argv: string[], io: CliIo, o: RunCliOptions = {}): 
     io,
     globals,
     flags,
-    mcp: (level) => (mcp ??= track(openers.mcp(flags(level), io))),
+    mcp: (level, intent) => (mcp ??= track(openers.mcp(flags(level), io, intent))),
     operator: (intent) => (operator ??= track(openers.operator(flags('warn'), io, intent))),
     integrations: () => (integrations ??= track(openers.integrations(flags('warn'), io))),
     async keys() {

@@ -4,7 +4,7 @@
  * used. A provider name read by several unified fields stays as it is (ambiguous); so does one
  * the mapping never reads. Custom fields map to `custom_fields.<key>`.
  */
-import jsonata from 'jsonata';
+import { jsonata } from '../integrations/jsonata.js';
 import type { Resource } from '../integrations/schema.js';
 
 interface Node {

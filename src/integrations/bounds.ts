@@ -10,7 +10,8 @@
  *   - regular expressions on RE2 (regex.ts): linear time.
  * A broken bound throws `BoundError`; `classifyFailure` turns any evaluation failure into data.
  */
-import jsonata from 'jsonata';
+import type Jsonata from 'jsonata';
+import { jsonata } from './jsonata.js';
 import { Re2Engine, regexProblem } from './regex.js';
 
 export interface EvalLimits {
@@ -174,7 +175,7 @@ export function astRegexProblems(ast: unknown): string[] {
 }
 
 /** Parses `expr` (throws jsonata's syntax error) and arms it with the bounds. */
-export function compileBounded(expr: string, limits: EvalLimits): jsonata.Expression {
+export function compileBounded(expr: string, limits: EvalLimits): Jsonata.Expression {
   const compiled = jsonata(expr, { RegexEngine: Re2Engine as unknown as RegExpConstructor, stack: limits.maxDepth, sequence: limits.maxSequence } as never);
   const assign = compiled.assign as (name: string | symbol, value: unknown) => void;
   assign(ENTRY, (_e: unknown, _i: unknown, env: Frame) => {
@@ -206,7 +207,7 @@ function checkResultSize(v: unknown, max: number): void {
   }
 }
 
-export async function evaluateBounded(compiled: jsonata.Expression, input: unknown, bindings: Record<string, unknown>, limits: EvalLimits): Promise<unknown> {
+export async function evaluateBounded(compiled: Jsonata.Expression, input: unknown, bindings: Record<string, unknown>, limits: EvalLimits): Promise<unknown> {
   const out = await compiled.evaluate(input, bindings);
   checkResultSize(out, limits.maxResult);
   return out;

@@ -92,6 +92,20 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
   const compiled = new Map<string, jsonata.Expression>();
   const fast = new Map<string, ReturnType<typeof compileFast>>();
   const trustedPrograms = new Set<string>();
+  // Definitions marked trusted whose programs are not listed yet: listed on the first question
+  // about trust, so marking parses nothing (a definition loaded with deferred checks may not parse).
+  const toTrust: Definition[] = [];
+  const trustPending = (): void => {
+    for (const def of toTrust.splice(0)) {
+      for (const { path, expr } of expressionFields(def)) {
+        try {
+          trustedPrograms.add(programOf(expr, path, def.functions).program);
+        } catch {
+          // Does not parse: evaluating it fails with the syntax error, trusted or not.
+        }
+      }
+    }
+  };
   const fnVars = new Map<string, Set<string>>();
   let isolation: Isolation | undefined;
 
@@ -178,6 +192,7 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
       const c = compileProgram(p, where);
       const quick = api.evaluateFast(expr, input, bindings, where, functions);
       if (quick !== NOT_FAST) return quick;
+      trustPending();
       if (trustedPrograms.has(p.program)) {
         try {
           return await evaluateBounded(c, input, bindings, limits);
@@ -195,9 +210,10 @@ export function createExpressionCompiler(bounds: ExpressionBounds = {}): Express
       }
     },
     trust(def) {
-      for (const { path, expr } of expressionFields(def)) trustedPrograms.add(programOf(expr, path, def.functions).program);
+      toTrust.push(def);
     },
     trusted(expr, functions) {
+      trustPending();
       return trustedPrograms.has(programOf(expr, 'expression', functions).program);
     },
     async close() {

@@ -1,7 +1,7 @@
 export { DefinitionSchema, RATE_LIMIT_FORMATS, type Definition, type DefinitionInput, type AuthSpec, type OAuth2Auth, type ApiKeyAuth, type ExpirySource, type ContextCapture, type TokenErrorHints, type TokenErrorMatcher, type Operation, type Resource, type Pagination, type ErrorRule, type RateLimitSpec, type RateLimitFormat } from './schema.js';
 export { createExpressionCompiler, compileAll, expressionFields, type ExpressionCompiler, type ExpressionBounds, type Functions } from './expressions.js';
 export type { EvalLimits } from './bounds.js';
-export { DEFAULT_INTEGRATIONS_DIR, parseDefinition, loadDefinitionFile, loadDefinitionDirs, formatZodIssues, type LoadedDefinitions } from './loader.js';
+export { DEFAULT_INTEGRATIONS_DIR, parseDefinition, loadDefinitionFile, loadDefinitionDirs, formatZodIssues, type ExpressionChecks, type LoadedDefinitions } from './loader.js';
 export { createRegistry, loadRegistry, type IntegrationRegistry, type LoadRegistryOptions } from './registry.js';
 export { deepMerge, validateOverride, resolveDefinition, createDefinitionResolver, type AccountOverride, type DefinitionResolver, type Json } from './overrides.js';
 export { overrideProblem, environmentOverridesProblem } from './override-check.js';

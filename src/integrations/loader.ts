@@ -3,14 +3,16 @@
  * the operator's (`--integrations`, CRM_MCP_INTEGRATIONS_DIR, config `integrationsDir`) —
  * validates each against the zod schema, compiles every JSONata expression and function, and
  * checks every regex runs on RE2. Any failure throws CrmMcpError('definition_invalid') naming the
- * file and the field path; nothing half-loaded is returned. A definition in a later directory
+ * file and the field path; nothing half-loaded is returned. With `expressions: 'deferred'` the
+ * JSONata checks of a definition are left to `checkExpressions` (the registry runs them on the
+ * definition's first use, with the same errors). A definition in a later directory
  * replaces a same-named one from an earlier directory (reported in `replaced`); two files of one
  * directory may not define the same name.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jsonata from 'jsonata';
+import { jsonata } from './jsonata.js';
 import type { z } from 'zod';
 import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { compileAll, createExpressionCompiler, type ExpressionCompiler } from './expressions.js';
@@ -36,19 +38,12 @@ export function formatZodIssues(error: z.ZodError): string {
 
 const invalid = (field: string, message: string) => new CrmMcpError('definition_invalid', `${field}: ${message}`, { details: { field } });
 
-/** Checks the schema cannot express: function names and bodies, alternate auth types, header regexes. */
+/** Checks the schema cannot express, JSONata aside: function names, alternate auth types, header regexes. */
 function checkDefinition(def: Definition): void {
-  for (const [name, body] of Object.entries(def.functions)) {
+  for (const name of Object.keys(def.functions)) {
     const field = `functions.${name}`;
     if ((ENGINE_BINDINGS as readonly string[]).includes(name)) throw invalid(field, `"$${name}" is bound by the engine; choose another name`);
     if (JSONATA_BUILTINS.has(name)) throw invalid(field, `"$${name}" is a JSONata built-in function; choose another name`);
-    let type: string | undefined;
-    try {
-      type = (jsonata(body).ast() as { type?: string }).type;
-    } catch {
-      continue; // the syntax error is reported by compileAll with its position
-    }
-    if (type !== 'lambda') throw invalid(field, 'must be a function, e.g. function($x) { $x * 2 }');
   }
   const seen = new Set<string>([def.auth.type]);
   def.alternate_auth.forEach((a, i) => {
@@ -62,8 +57,42 @@ function checkDefinition(def: Definition): void {
   }
 }
 
+/** Function bodies are functions; every expression and function compiles (syntax, RE2 regexes). */
+function checkJsonata(def: Definition, compiler: ExpressionCompiler): void {
+  for (const [name, body] of Object.entries(def.functions)) {
+    let type: string | undefined;
+    try {
+      type = (jsonata(body).ast() as { type?: string }).type;
+    } catch {
+      continue; // the syntax error is reported by compileAll with its position
+    }
+    if (type !== 'lambda') throw invalid(`functions.${name}`, 'must be a function, e.g. function($x) { $x * 2 }');
+  }
+  compileAll(def, compiler);
+}
+
+/** Runs `check`, naming `source` in a definition_invalid error. */
+function inSource(source: string, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (isCrmMcpError(e, 'definition_invalid')) {
+      throw new CrmMcpError('definition_invalid', `${source}: ${e.message}`, { cause: e, details: { file: source, ...e.details } });
+    }
+    throw e;
+  }
+}
+
+/** The JSONata checks of a definition parsed with `expressions: 'deferred'`; throws as parseDefinition would. */
+export function checkExpressions(def: Definition, source: string, compiler: ExpressionCompiler = createExpressionCompiler()): void {
+  inSource(source, () => checkJsonata(def, compiler));
+}
+
+/** When a definition's JSONata is checked: while it loads (default) or by a later `checkExpressions`. */
+export type ExpressionChecks = 'at-load' | 'deferred';
+
 /** Validates one parsed definition; `source` names it in errors (a file path). */
-export function parseDefinition(raw: unknown, source: string, compiler: ExpressionCompiler = createExpressionCompiler()): Definition {
+export function parseDefinition(raw: unknown, source: string, compiler: ExpressionCompiler = createExpressionCompiler(), expressions: ExpressionChecks = 'at-load'): Definition {
   const parsed = DefinitionSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -72,26 +101,21 @@ export function parseDefinition(raw: unknown, source: string, compiler: Expressi
     });
   }
   const def = parsed.data;
-  try {
+  inSource(source, () => {
     checkDefinition(def);
-    compileAll(def, compiler);
-  } catch (e) {
-    if (isCrmMcpError(e, 'definition_invalid')) {
-      throw new CrmMcpError('definition_invalid', `${source}: ${e.message}`, { cause: e, details: { file: source, ...e.details } });
-    }
-    throw e;
-  }
+    if (expressions === 'at-load') checkJsonata(def, compiler);
+  });
   return def;
 }
 
-export function loadDefinitionFile(file: string, compiler?: ExpressionCompiler): Definition {
+export function loadDefinitionFile(file: string, compiler?: ExpressionCompiler, expressions?: ExpressionChecks): Definition {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new CrmMcpError('definition_invalid', `${file}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { file } });
   }
-  return parseDefinition(raw, file, compiler);
+  return parseDefinition(raw, file, compiler, expressions);
 }
 
 export interface LoadedDefinitions {
@@ -103,7 +127,7 @@ export interface LoadedDefinitions {
 }
 
 /** Every `*.json` file except schema.json in each directory, in order (see the file comment for duplicates). */
-export function loadDefinitionDirs(dirs: readonly string[], compiler?: ExpressionCompiler): LoadedDefinitions {
+export function loadDefinitionDirs(dirs: readonly string[], compiler?: ExpressionCompiler, expressions?: ExpressionChecks): LoadedDefinitions {
   const byName = new Map<string, { def: Definition; file: string }>();
   const replaced: LoadedDefinitions['replaced'] = [];
   for (const dir of dirs) {
@@ -116,7 +140,7 @@ export function loadDefinitionDirs(dirs: readonly string[], compiler?: Expressio
     const inThisDir = new Map<string, string>();
     for (const f of entries.filter((x) => x.endsWith('.json') && x !== 'schema.json').sort()) {
       const path = join(dir, f);
-      const def = loadDefinitionFile(path, compiler);
+      const def = loadDefinitionFile(path, compiler, expressions);
       const twin = inThisDir.get(def.name);
       if (twin) throw new CrmMcpError('definition_invalid', `${path}: name: integration "${def.name}" already defined in ${twin}`, { details: { file: path, field: 'name' } });
       inThisDir.set(def.name, path);

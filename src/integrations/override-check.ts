@@ -7,7 +7,7 @@
  *   - account overrides: when imported or saved (`overrideProblem`);
  *   - environment overrides: when the configuration is loaded (`environmentOverridesProblem`).
  */
-import jsonata from 'jsonata';
+import { jsonata } from './jsonata.js';
 import type { LinkedAccount } from '../accounts/model.js';
 import { isCrmMcpError } from '../core/errors.js';
 import { UNIFIED_RESOURCES } from '../unified/models.js';

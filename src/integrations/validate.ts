@@ -9,7 +9,7 @@
  * Every finding names the file and the JSON path.
  */
 import { readFileSync } from 'node:fs';
-import jsonata from 'jsonata';
+import { jsonata } from './jsonata.js';
 import { isCrmMcpError } from '../core/errors.js';
 import { RECORD_SCHEMAS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { createExpressionCompiler, expressionFields } from './expressions.js';

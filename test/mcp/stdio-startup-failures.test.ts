@@ -6,7 +6,7 @@
  * answers first: `connect()` itself fails with the reason.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,16 @@ async function storeWithAccount(): Promise<string> {
   return dir;
 }
 
+/** An operator's copy of a shipped definition whose contacts mapping does not parse; returns its path. */
+function brokenDefinition(dir: string, integration: string): string {
+  const def = JSON.parse(readFileSync(join(ROOT, 'integrations', `${integration}.json`), 'utf8')) as { resources: { contacts: { mapping: string } } };
+  def.resources.contacts.mapping = '{ "id": ';
+  mkdirSync(join(dir, 'defs'), { recursive: true });
+  const file = join(dir, 'defs', `${integration}.json`);
+  writeFileSync(file, JSON.stringify(def));
+  return file;
+}
+
 async function closedPort(): Promise<number> {
   const srv = createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
@@ -143,6 +153,29 @@ describe('crm-mcp stdio: failures before ready reach the client as JSON-RPC erro
     expect(r.stderr()).not.toContain(key.slice(3));
     expect(r.connected).toBeInstanceOf(Error);
     expect(r.exitCode).toBe(1);
+  }, 30_000);
+
+  it('an invalid expression in the served integration\'s definition: the reason names the file and field; exit 1', async () => {
+    const dir = await storeWithAccount();
+    const file = brokenDefinition(dir, 'hubspot');
+    const r = await connectTo(['--account', 'acct-1', '--integrations', join(dir, 'defs')], { CRM_MCP_DATA_DIR: dir }, 'legacy');
+    expect(r.firstAnswer?.error.data?.reason).toBe('definition_invalid');
+    expect(r.firstAnswer?.error.message).toContain(`${file}: resources.contacts.mapping: JSONata syntax error`);
+    expect(r.connected).toBeInstanceOf(Error);
+    expect(r.exitCode).toBe(1);
+  }, 30_000);
+
+  it('an invalid expression in another integration\'s definition does not stop the served one (checked on its first use)', async () => {
+    const dir = await storeWithAccount();
+    brokenDefinition(dir, 'salesforce');
+    const child = spawn(process.execPath, cliArgs('stdio', '--account', 'acct-1', '--integrations', join(dir, 'defs')), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', CRM_MCP_DATA_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
+    spawned.push(child);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const client = new Client({ name: 'startup-test', version: '1' });
+    await client.connect(childTransport(child, { sent: [], received: [] }));
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+    expect(await exited).toBe(0);
   }, 30_000);
 
   it('a healthy start: the first answer is the real server\'s (tools listed right after connect); exit 0 when the client closes', async () => {

@@ -66,7 +66,8 @@ export function define(stdio: Command, ctx: CommandContext): void {
           serverModule.catch(() => {});
           let opened: { rt: McpRuntime; account: LinkedAccount };
           try {
-            const rt = await ctx.mcp();
+            // Only the served integration's expressions are checked (when its account is read).
+            const rt = await ctx.mcp(undefined, { deferExpressions: true });
             const account = await rt.accounts.get(accountId);
             if (!account) throw notFound(`account '${accountId}' not found`);
             opened = { rt, account };
