@@ -278,7 +278,7 @@ async function pass(node: string, n: number, fx: Fixture): Promise<StartupTarget
   writeFileSync(fx.toolsFile, JSON.stringify({ tools: warm.tools, result: warm.callResult }));
   const specs: Array<[TargetKey, Spec | undefined, string]> = [
     ['crm_mcp', crm, ''],
-    ['bare_sdk_mcp_server', { name: 'bare v2 McpServer, same 13 tools', command: node, args: ['--input-type=module', '-e', BARE_V2], env: { BENCH_TOOLS_FILE: fx.toolsFile }, call: crm.call }, ''],
+    ['bare_sdk_mcp_server', { name: 'bare v2 McpServer, the crm-mcp tool schemas', command: node, args: ['--input-type=module', '-e', BARE_V2], env: { BENCH_TOOLS_FILE: fx.toolsFile }, call: crm.call }, ''],
     [
       'hubspot_mcp_server',
       hubspotVersion
@@ -317,7 +317,7 @@ export function startupRows(s: StartupResult): Row[] {
     },
     info('  same, CPU time used until tools/list', s.cpu_at_list_ratio === null ? 'not measured' : `${s.cpu_at_list_ratio}× (${ms(s.crm_mcp.cpu_ms_at_list)} vs ${ms(s.bare_sdk_mcp_server.cpu_ms_at_list)})`),
     info('  crm-mcp stdio', line(s.crm_mcp)),
-    info('  bare v2 McpServer, same 13 tools', line(s.bare_sdk_mcp_server)),
+    info('  bare v2 McpServer, the crm-mcp tool schemas', line(s.bare_sdk_mcp_server)),
     info(`  ${s.hubspot_mcp_server.name}`, line(s.hubspot_mcp_server)),
     info('  node answering every line (floor)', line(s.node_floor)),
   ];
