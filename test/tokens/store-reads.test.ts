@@ -65,6 +65,25 @@ function countingStore(inner: AccountStore) {
   return { store, counts };
 }
 
+/** composeCore and the engine over `store`, with one active HubSpot account holding a fresh sandbox grant. */
+async function coreWithAccount(p: Awaited<ReturnType<typeof startProviders>>, clock: ManualClock, store: OpenedStore, id: string) {
+  const deps = { clock, random: cryptoRandom, logger: createMemoryLogger() };
+  const registry = loadRegistry();
+  const envOverrides = sandboxOverrides(p);
+  const insecureHosts = ['127.0.0.1'];
+  const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, insecureHosts, webhookEndpoints: [] });
+  cleanups.push(async () => core.scheduler.stop());
+  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts });
+  const grant = p.hubspot.oauth.seedGrant();
+  const now = new Date(clock.now()).toISOString();
+  const account = await store.accounts.put({
+    id, tenant_id: 't', integration: 'hubspot', environment: ENVIRONMENT, status: 'active', authentication_method: 'oauth2',
+    context: { oauth: { token: { access_token: grant.accessToken, refresh_token: grant.refreshToken!, expires_at: new Date(grant.expiresAt).toISOString() } } },
+    created_at: now, updated_at: now, last_error: null, version: 0,
+  });
+  return { deps, core, engine, account };
+}
+
 /** The real core and engine over a counting store holding one HubSpot account with a valid token. */
 async function rig() {
   const clock = manualClock(Date.now());
@@ -75,21 +94,7 @@ async function rig() {
   const codec = createEncryptingCodec({ keyring, secretContextFields: () => [] });
   const { store: accounts, counts } = countingStore(createAccountStore({ kv, codec, clock }));
   const store: OpenedStore = { kv, accounts, keyring, keyringSource: 'generated', codec, redis: undefined, close: () => kv.close() };
-  const deps = { clock, random: cryptoRandom, logger: createMemoryLogger() };
-  const registry = loadRegistry();
-  const envOverrides = sandboxOverrides(p);
-  const insecureHosts = ['127.0.0.1'];
-  const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, insecureHosts, webhookEndpoints: [] });
-  cleanups.push(async () => core.scheduler.stop());
-  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts });
-
-  const grant = p.hubspot.oauth.seedGrant();
-  const now = new Date(clock.now()).toISOString();
-  const account = await accounts.put({
-    id: 'acct-reads', tenant_id: 't', integration: 'hubspot', environment: ENVIRONMENT, status: 'active', authentication_method: 'oauth2',
-    context: { oauth: { token: { access_token: grant.accessToken, refresh_token: grant.refreshToken!, expires_at: new Date(grant.expiresAt).toISOString() } } },
-    created_at: now, updated_at: now, last_error: null, version: 0,
-  });
+  const { deps, engine, account } = await coreWithAccount(p, clock, store, 'acct-reads');
   return { p, kv, accounts, counts, deps, engine, account };
 }
 
@@ -186,20 +191,7 @@ async function servingRig(o: { announce: boolean; open?: (clock: ManualClock) =>
   const accounts = createAccountStore({ kv, codec, clock });
   const store: OpenedStore = { kv, accounts, keyring, keyringSource: 'generated', codec, redis: undefined, close: () => kv.close() };
   cleanups.push(() => store.close());
-  const deps = { clock, random: cryptoRandom, logger: createMemoryLogger() };
-  const registry = loadRegistry();
-  const envOverrides = sandboxOverrides(p);
-  const insecureHosts = ['127.0.0.1'];
-  const core = composeCore({ deps, registry, store, env: CLIENT_ENV, envOverrides, insecureHosts, webhookEndpoints: [] });
-  cleanups.push(async () => core.scheduler.stop());
-  const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts });
-  const grant = p.hubspot.oauth.seedGrant();
-  const now = new Date(clock.now()).toISOString();
-  const account = await accounts.put({
-    id: 'acct-serving', tenant_id: 't', integration: 'hubspot', environment: ENVIRONMENT, status: 'active', authentication_method: 'oauth2',
-    context: { oauth: { token: { access_token: grant.accessToken, refresh_token: grant.refreshToken!, expires_at: new Date(grant.expiresAt).toISOString() } } },
-    created_at: now, updated_at: now, last_error: null, version: 0,
-  });
+  const { deps, core, engine, account } = await coreWithAccount(p, clock, store, 'acct-serving');
   const { token, info } = await core.serving.accessTokens.create({ tenantId: account.tenant_id, accountId: account.id });
   const srv = await startHttpServer({ port: 0, engine, deps, accounts: core.serving.accounts, auth: { mode: 'tokens', tokens: core.serving.accessTokens } });
   cleanups.push(() => srv.close());
