@@ -13,6 +13,7 @@ import { createLogger } from '../core/logger.js';
 import { createEngine } from '../engine/engine.js';
 import { CrmMcpError } from '../core/errors.js';
 import { environmentOverridesProblem, loadRegistry, secretContextKeys, type ExpressionChecks, type IntegrationRegistry } from '../integrations/index.js';
+import { createReauthFlow } from '../mcp/reauth.js';
 import type { McpRuntime } from '../mcp/runtime.js';
 import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
 import { composeCore, webhookEndpointsFromEnv } from './core.js';
@@ -110,6 +111,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     kv: store.kv,
     engine,
     deps,
+    reauth: createReauthFlow({ random: deps.random, kv: store.kv, keyring: store.keyring }),
     scheduler: {
       ...core.scheduler,
       start() {

@@ -45,6 +45,7 @@ export async function serveHttp(rt: McpRuntime, o: ServeOptions): Promise<Servin
     ...(o.jsonResponse !== undefined ? { jsonResponse: o.jsonResponse } : {}),
     crmName: (i) => rt.crmName(i),
     ...(o.reconnectUrl ? { reconnectUrl: o.reconnectUrl } : {}),
+    ...(rt.reauth ? { reauth: rt.reauth } : {}),
     ...(rt.publicBaseUrl ? { publicUrl: rt.publicBaseUrl } : {}),
     // The connect handler needs the listening URL (the callback's base), known once listening.
     routes: rt.connectHandler ? [{ prefix: '/connect/', handle: (req, res) => (connect.handle ? connect.handle(req, res) : Promise.resolve(false)) }] : [],

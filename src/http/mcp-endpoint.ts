@@ -15,7 +15,7 @@ import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
 import { rateLimitHeaders } from '../mcp/results.js';
-import { createReauthFlow } from '../mcp/reauth.js';
+import type { ReauthFlow } from '../mcp/reauth.js';
 import { createServer, type CrmMcpServer } from '../mcp/server.js';
 import { createToolSetCache } from '../mcp/tool-set.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -30,6 +30,7 @@ export interface McpEndpointOptions extends SessionLimits {
   stateful: boolean;
   jsonResponse: boolean;
   reconnectUrl?: string;
+  reauth?: ReauthFlow;
   crmName?: (integration: string) => string | undefined;
 }
 
@@ -44,7 +45,6 @@ const CALL_KEY = 'crm-mcp.call';
 
 export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   const log = opts.deps.logger.child({ component: 'http' });
-  const reauth = createReauthFlow(opts.deps);
   const toolSets = createToolSetCache(opts.engine);
 
   /** A server for `call`'s account; `current()` is the call whose response gets the rate-limit headers. */
@@ -64,7 +64,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
       },
       ...(crmName ? { crmName } : {}),
       ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
-      reauth,
+      ...(opts.reauth ? { reauth: opts.reauth } : {}),
       toolSets,
       onRateLimit: (info) => {
         current().rateLimit = info;

@@ -15,6 +15,7 @@ import { createServer as createNodeServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
+import type { ReauthFlow } from '../mcp/reauth.js';
 import type { AccountStore } from '../store/account-store.js';
 import { decideAccess, type AuthMode } from './auth.js';
 import { checkHostAndOrigin, LOOPBACK_HOSTS } from './host-guard.js';
@@ -33,6 +34,8 @@ export interface HttpAppOptions {
   /** Answer POSTs with plain JSON rather than SSE (default true); then ratelimit-* headers are set. */
   jsonResponse?: boolean;
   reconnectUrl?: string;
+  /** The 2026-07-28 reconnect round (src/mcp/reauth.ts); without it every client gets the isError result. */
+  reauth?: ReauthFlow;
   crmName?: (integration: string) => string | undefined;
   /** Stateful only: a session unused this long is closed (default 30 min). */
   sessionIdleMs?: number;
@@ -77,6 +80,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     stateful: opts.stateful ?? false,
     jsonResponse: opts.jsonResponse ?? true,
     ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
+    ...(opts.reauth ? { reauth: opts.reauth } : {}),
     ...(opts.crmName ? { crmName: opts.crmName } : {}),
     ...(opts.sessionIdleMs !== undefined ? { sessionIdleMs: opts.sessionIdleMs } : {}),
     ...(opts.maxSessionsPerPrincipal !== undefined ? { maxSessionsPerPrincipal: opts.maxSessionsPerPrincipal } : {}),

@@ -10,6 +10,7 @@ import type { Deps } from '../core/deps.js';
 import type { Engine } from '../engine/types.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { KvStore } from '../store/kv.js';
+import type { ReauthFlow } from './reauth.js';
 import type { RefreshScheduler } from '../tokens/scheduler.js';
 
 export interface McpRuntime {
@@ -19,6 +20,8 @@ export interface McpRuntime {
   accessTokens?: AccessTokenStore;
   engine: Engine;
   deps: Deps;
+  /** The 2026-07-28 reconnect round, keyed from the deployment's keyring so every replica accepts its retries (absent: isError results only). */
+  reauth?: ReauthFlow;
   /**
    * Proactive token refresh; `serve` runs it (rebuild from the store, then start), `stdio` and
    * `tokens` leave it idle and refresh on demand.

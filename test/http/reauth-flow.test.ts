@@ -9,7 +9,9 @@ import { Client, StreamableHTTPClientTransport, type CallToolResult } from '@mod
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinkedAccount } from '../../src/accounts/model.js';
 import { cryptoRandom } from '../../src/core/deps.js';
+import { createKeyring } from '../../src/crypto/keyring.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/server.js';
+import { createReauthFlow } from '../../src/mcp/reauth.js';
 import { createAccountStore } from '../../src/store/kv-account-store.js';
 import { createMemoryLogger } from '../helpers/logger.js';
 import { manualClock } from '../helpers/manual-clock.js';
@@ -31,7 +33,8 @@ async function setup() {
   const account = testAccount({ id: 'a-acct', status: 'needs_reauth' });
   await accounts.put(account);
   const engine = createMemoryEngine();
-  const srv = await startHttpServer({ port: 0, engine, deps: { clock, random: cryptoRandom, logger: createMemoryLogger() }, accounts, auth: { mode: 'none', accountId: 'a-acct' }, reconnectUrl: RECONNECT });
+  const reauth = createReauthFlow({ random: cryptoRandom, kv, keyring: createKeyring({ kid: 'k1', key: Buffer.alloc(32, 1) }) });
+  const srv = await startHttpServer({ port: 0, engine, deps: { clock, random: cryptoRandom, logger: createMemoryLogger() }, accounts, auth: { mode: 'none', accountId: 'a-acct' }, reconnectUrl: RECONNECT, reauth });
   running.push(srv);
   return { srv, accounts, engine, account };
 }
@@ -105,8 +108,8 @@ describe('needs_reauth as a protocol flow', () => {
     const retry = await call({ ...responses, requestState: state });
     expect(retry.result?.resultType).toBe('complete');
     expect((await call({ ...responses, requestState: state })).error?.code).toBe(-32602);
-    const [head, body, mac] = state.split('.');
-    expect((await call({ ...responses, requestState: `${head}.${body}.${mac!.slice(1)}A` })).error?.code).toBe(-32602);
+    const [kid, version, body, mac] = state.split('.');
+    expect((await call({ ...responses, requestState: `${kid}.${version}.${body}.${mac!.slice(1)}A` })).error?.code).toBe(-32602);
     // Without URL-mode elicitation declared, the same 2026-07-28 call gets the isError result.
     const plain = await mcpPost(`${srv.url}/mcp`, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_contacts', arguments: { limit: 1 }, _meta: meta({}) } }, headers);
     const body2 = (await plain.json()) as { result: CallToolResult & { resultType?: string } };

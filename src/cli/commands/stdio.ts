@@ -95,11 +95,7 @@ async function serveStdio(
   streams: { stdin: Readable; stdout: Writable; pending: PendingRequests },
 ): Promise<number> {
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
-  const [{ createReauthFlow }, { serveStdio: serveEras, StdioServerTransport }] = await Promise.all([
-    import('../../mcp/reauth.js'),
-    import('@modelcontextprotocol/server/stdio'),
-  ]);
-  const reauth = createReauthFlow(rt.deps);
+  const { serveStdio: serveEras, StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   const crmName = rt.crmName(account.integration);
   let tools = 0;
   // The SDK pins one server per connection to the era the client opens with (initialize → 2025,
@@ -115,7 +111,7 @@ async function serveStdio(
         loadAccount: () => rt.accounts.get(opts.accountId),
         ...(crmName ? { crmName } : {}),
         ...(opts.reconnectUrl ? { reconnectUrl: opts.reconnectUrl } : {}),
-        reauth,
+        ...(rt.reauth ? { reauth: rt.reauth } : {}),
       });
       tools = built.tools.length;
       return built.server;
