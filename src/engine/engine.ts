@@ -77,9 +77,7 @@ export interface EngineOptions {
   discoveryTtlMs?: number;
 }
 
-class Sent {
-  count = 0;
-}
+class Sent { count = 0; refreshed = false; }
 
 export function createEngine(opts: EngineOptions): Engine {
   const compiler: ExpressionCompiler = createExpressionCompiler(opts.expressionBounds);
@@ -104,13 +102,14 @@ export function createEngine(opts: EngineOptions): Engine {
   const resolve = (account: LinkedAccount): Definition =>
     resolver.resolve(opts.registry.get(account.integration), opts.envOverrides?.[account.environment]?.[account.integration], account);
 
-  async function credential(account: LinkedAccount, def: Definition, force?: { rejected: string }): Promise<{ token: string; account: LinkedAccount }> {
+  async function credential(account: LinkedAccount, def: Definition, sent: Sent, force?: { rejected: string }): Promise<{ token: string; account: LinkedAccount }> {
     if (account.authentication_method === 'api_key') {
       const key = account.context.api_key;
       if (!key) throw new CrmMcpError('needs_reauth', 'this account has no API key; reconnect it');
       return { token: key, account };
     }
     const r = await opts.tokens.getAccessToken(account, force ? { forceRefresh: true, rejectedToken: force.rejected } : undefined);
+    sent.refreshed ||= r.refreshed === true;
     return { token: r.accessToken, account: r.account };
   }
 
@@ -162,7 +161,7 @@ export function createEngine(opts: EngineOptions): Engine {
       const cls = await classifyError(st.def, compiler, res);
       if (cls.kind === 'expired_token' && st.cred.account.authentication_method !== 'api_key') {
         log.info('provider rejected access token as expired; forcing one refresh', { account_id: st.cred.account.id, integration: st.def.name });
-        st.cred = await credential(st.cred.account, st.def, { rejected: st.cred.token });
+        st.cred = await credential(st.cred.account, st.def, st.sent, { rejected: st.cred.token });
         res = await send(await build(st.cred), st.sent, st.signal);
       }
     }
@@ -213,7 +212,7 @@ export function createEngine(opts: EngineOptions): Engine {
       return { ok: true, data: null, dry_run: dryRunView(built, def, req.account, op.then_get !== undefined), rate_limit: null, provider_requests: 0 };
     }
 
-    const st: CallState = { def, cred: await credential(req.account, def), sent, ...(req.signal ? { signal: req.signal } : {}) };
+    const st: CallState = { def, cred: await credential(req.account, def, sent), sent, ...(req.signal ? { signal: req.signal } : {}) };
     const call = (o: Operation, method: string, id: string | undefined, input: Record<string, unknown> | undefined, pg?: string | number): Promise<RawResponse> =>
       sendOp(st, resourceName, resource, o, method, { ...(id !== undefined ? { id } : {}), ...(input ? { input } : {}), ...(limit !== undefined ? { limit } : {}), ...(pg !== undefined ? { page: pg } : {}) });
 
@@ -352,7 +351,7 @@ export function createEngine(opts: EngineOptions): Engine {
       const rl: { info: RateLimitInfo | null } = { info: null };
       try {
         const def = resolve(account);
-        const st: CallState = { def, cred: await credential(account, def), sent, ...(o.signal ? { signal: o.signal } : {}) };
+        const st: CallState = { def, cred: await credential(account, def, sent), sent, ...(o.signal ? { signal: o.signal } : {}) };
         const r = await discovery.describe(def, account, async (resourceName, resource, c, where) => {
           const res = await sendOp(st, resourceName, resource, asOperation(c), where);
           rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
@@ -387,13 +386,13 @@ export function createEngine(opts: EngineOptions): Engine {
     const sent = new Sent();
     const rl: { info: RateLimitInfo | null } = { info: null };
     try {
-      const r = await run(req, sent, rl);
-      return r.ok ? r : { ...r, provider_requests: sent.count };
+      const r: EngineResult = await run(req, sent, rl).then((o) => (o.ok ? o : { ...o, provider_requests: sent.count }));
+      return sent.refreshed ? { ...r, token_refreshed: true } : r;
     } catch (e) {
       const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
       if (!(e instanceof CrmMcpError)) log.error('engine call failed unexpectedly', { error: (e as Error).message, integration: req.account.integration });
       const message = e instanceof CrmMcpError ? e.message : 'the provider call failed unexpectedly';
-      return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count };
+      return { ok: false, error: { code, message }, rate_limit: rl.info, provider_requests: sent.count, ...(sent.refreshed ? { token_refreshed: true } : {}) };
     }
   }
 }

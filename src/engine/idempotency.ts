@@ -78,7 +78,7 @@ export function createIdempotency(opts: IdempotencyOptions, deps: { clock: Clock
         if (cur !== undefined) {
           const e = open(key, cur);
           if (e.fp !== fp) return refused('this idempotency_key was used for a different request in the last 24 hours; use a new key for a new write');
-          if (e.state === 'done' && e.result) return { ...e.result, provider_requests: 0, replayed: true };
+          if (e.state === 'done' && e.result) return { ...e.result, provider_requests: 0, replayed: true, token_refreshed: false };
           if (deps.clock.now() >= deadline) {
             return { ok: false, error: { code: 'rate_limited', message: 'a call with this idempotency_key is still in progress; call again shortly to get its result', retry_after_seconds: 1 }, rate_limit: null, provider_requests: 0 };
           }

@@ -134,8 +134,10 @@ export type EngineResult =
       dry_run?: DryRunRequest;
       /** The stored result of an earlier call with the same idempotency key; nothing was sent. */
       replayed?: boolean;
+      /** The account's access token was refreshed on demand during this call (the fact only, never the token). */
+      token_refreshed?: boolean;
     }
-  | { ok: false; error: EngineError; rate_limit: RateLimitInfo | null; provider_requests: number };
+  | { ok: false; error: EngineError; rate_limit: RateLimitInfo | null; provider_requests: number; token_refreshed?: boolean };
 
 /** One (resource, method) pair an integration supports, with what tool descriptions may say about it. */
 export interface Capability {

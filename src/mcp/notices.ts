@@ -1,6 +1,8 @@
 /**
  * MCP log notifications for what an agent's operator wants to see during a tool call: the
- * account needs re-authorization, or the CRM's rate limit is below 10 % remaining. Sent through
+ * account needs re-authorization (error), the CRM's rate limit is below 10 % remaining (warning),
+ * the access token was refreshed on demand during the call (info; the fact only, never a token
+ * value). Sent through
  * the request's own channel (`ctx.mcpReq.log`), so the SDK applies the level the client chose
  * (`logging/setLevel` on a 2025-era session; the per-request `logLevel` envelope key on
  * 2026-07-28, where no key means no notifications). Where the transport cannot carry a
@@ -17,7 +19,7 @@ export function rateLimitLow(info: RateLimitInfo | null | undefined): boolean {
 }
 
 /** Fire-and-forget: a notice never delays or fails the call. */
-export function notice(call: ServerContext | undefined, level: 'warning' | 'error', data: Record<string, unknown>): void {
+export function notice(call: ServerContext | undefined, level: 'info' | 'warning' | 'error', data: Record<string, unknown>): void {
   if (!call) return;
   void call.mcpReq.log(level, data, LOGGER).catch(() => {});
 }

@@ -195,7 +195,8 @@ export function createTokenManager(opts: TokenManagerOptions): TokenManager {
       assertUsable(a);
     }
     if (await fresh(a, 'on_demand', rejected)) return result(a);
-    return singleFlight(a.id, () => refreshLocked(a.id, 'on_demand', rejected ?? tokenOf(a)?.access_token, 'on_demand'));
+    const r = await singleFlight(a.id, () => refreshLocked(a.id, 'on_demand', rejected ?? tokenOf(a)?.access_token, 'on_demand'));
+    return r.accessToken !== tokenOf(account)?.access_token ? { ...r, refreshed: true } : r;
   }
 
   /** The only way into refreshLocked: one refresh per account in this process at a time. */

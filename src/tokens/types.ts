@@ -8,6 +8,8 @@ export interface AccessTokenResult {
   accessToken: string;
   /** The account as of the token (context such as instance_url may have changed on refresh). */
   account: LinkedAccount;
+  /** True when the token is not the one the given account held: it was refreshed during this call (by it or by a concurrent one). */
+  refreshed?: boolean;
 }
 
 export interface TokenProvider {

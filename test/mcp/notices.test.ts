@@ -13,10 +13,10 @@ import { createMemoryLogger } from '../helpers/logger.js';
 import { testAccount } from './helpers/accounts.js';
 import { createMemoryEngine } from './helpers/memory-engine.js';
 
-async function session(account: LinkedAccount, rateLimit: RateLimitInfo, level: 'warning' | 'error') {
+async function session(account: LinkedAccount, rateLimit: RateLimitInfo, level: 'info' | 'warning' | 'error', engine = createMemoryEngine({ rateLimit })) {
   const built = await createServer({
     account,
-    engine: createMemoryEngine({ rateLimit }),
+    engine,
     deps: { clock: systemClock, random: cryptoRandom, logger: createMemoryLogger() },
     reconnectUrl: 'https://app.example/reconnect/{account}',
   });
@@ -53,5 +53,21 @@ describe('log notifications', () => {
     await low.client.callTool({ name: 'list_contacts', arguments: { limit: 1 } });
     await low.client.ping();
     expect(low.heard).toEqual([]);
+  });
+
+  it('a token refreshed during the call: info "the access token was refreshed" at level info (2025 logging/setLevel); nothing at warning', async () => {
+    const refreshing = () => {
+      const engine = createMemoryEngine();
+      engine.failNext = { ok: true, data: [], next_cursor: null, rate_limit: null, provider_requests: 2, token_refreshed: true };
+      return engine;
+    };
+    const info = await session(testAccount(), { limit: 100, remaining: 97, reset_seconds: 5 }, 'info', refreshing());
+    await info.client.callTool({ name: 'list_contacts', arguments: { limit: 1 } });
+    await info.client.ping();
+    expect(info.heard).toEqual([{ level: 'info', logger: 'crm-mcp', data: { event: 'token_refreshed', account_id: 'acct-1', tool: 'list_contacts', message: 'the access token was refreshed' } }]);
+    const warning = await session(testAccount(), { limit: 100, remaining: 97, reset_seconds: 5 }, 'warning', refreshing());
+    await warning.client.callTool({ name: 'list_contacts', arguments: { limit: 1 } });
+    await warning.client.ping();
+    expect(warning.heard).toEqual([]);
   });
 });

@@ -5,7 +5,6 @@
  * InputRequiredResult; the account is reconnected; the retry carrying the requestState lands on
  * replica B and runs the tool against the HubSpot fake; the same state sent again to A is refused.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,36 +13,31 @@ import { createAccessTokenStore } from '../../src/access-tokens/store.js';
 import { loadConfig } from '../../src/app/config.js';
 import { openStore } from '../../src/app/open-store.js';
 import { cryptoRandom, systemClock } from '../../src/core/deps.js';
-import { cliArgs } from '../helpers/dist.js';
 import { redisAvailable, redisSkipReason, startRedis, type RedisHandle } from '../helpers/redis-server.js';
+import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { ACCOUNT_IDS, startSandboxCrms, TENANTS, type SandboxCrms } from './helpers/sandbox-crms.js';
 
 const RECONNECT = 'https://app.example/reconnect/{account}';
 let crms: SandboxCrms;
 let redis: RedisHandle | undefined;
-const children: ChildProcess[] = [];
+const servers: ServeProcess[] = [];
 
 beforeAll(async () => {
   crms = await startSandboxCrms();
   if (redisAvailable) redis = await startRedis();
 }, 30_000);
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
 afterAll(async () => {
   await redis?.stop();
   await crms?.close();
 });
 
-/** `crm-mcp serve --port 0` as a process; resolves with its URL once listening. */
 async function serve(env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, cliArgs('serve', '--port', '0'), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.resume();
-  await expect.poll(() => out.includes('listening'), { timeout: 20_000 }).toBe(true);
-  return (JSON.parse(out.split('\n')[0]!) as { listening: string }).listening;
+  const srv = await startServe(env);
+  servers.push(srv);
+  return srv.url;
 }
 
 interface RpcAnswer {
