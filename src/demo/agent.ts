@@ -1,15 +1,16 @@
 /**
- * The demo's example agent: a plain MCP client (the SDK's `Client`) that does what an LLM agent
- * would — search for a contact by name, find that contact's open deal, move the deal to the next
- * stage of its pipeline, log a note on the deal — printing every tool call, the server's text
- * summary and the provider's rate-limit figures from `_meta`.
+ * The demo's example agent: a plain MCP client (the SDK's v2 `Client`, pinned to protocol
+ * 2026-07-28 by its caller) that does what an LLM agent would — search for a contact by name, find
+ * that contact's open deal, move the deal to the next stage of its pipeline, log a note on the deal —
+ * printing every tool call, the server's text summary, the provider's rate-limit figures from
+ * `_meta`, and the server's `info`-and-above log notices for the call (asked for per request with
+ * the 2026-07-28 `logLevel` envelope key; a server sends none without it).
  * "That contact's deal" is a deal linked to the contact when the CRM links deals to contacts
  * (HubSpot), else a deal of the contact's company (Salesforce opportunities belong to accounts).
  * Beyond the tools, it knows only each CRM's stage names, in pipeline order — the ones the
  * sandboxes accept, which are also the real CRMs' defaults.
  */
-import type { Client } from '@modelcontextprotocol/client';
-import type { CallToolResult } from '@modelcontextprotocol/client';
+import { LOG_LEVEL_META_KEY, type CallToolResult, type Client } from '@modelcontextprotocol/client';
 import { DEAL_STAGES, OPPORTUNITY_STAGES } from '../sandbox/index.js';
 
 /** A result's structuredContent, as a record (the SDK types it as an opaque object). */
@@ -33,12 +34,15 @@ const DEAL_PAGES = 5;
 /** What the agent does, as the demo announces it. */
 export const AGENT_PLAN = `search contacts for "${DEFAULT_QUERY}" → that contact's open deal → move it to the next stage → log a note on the deal`;
 export const AGENT_STEPS = 4;
+/** The protocol revision the demo's client speaks. */
+export const AGENT_PROTOCOL = '2026-07-28';
 
 export async function runDemoAgent(client: Client, crmName: string, print: (line: string) => void, query = DEFAULT_QUERY): Promise<AgentStep[]> {
   const steps: AgentStep[] = [];
+  client.setNotificationHandler('notifications/message', (n) => print(`    log ${n.params.level}: ${JSON.stringify(n.params.data)}`));
   const call = async (name: string, args: Record<string, unknown>) => {
     print(`  → ${name} ${JSON.stringify(args)}`);
-    const res = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const res = (await client.callTool({ name, arguments: args, _meta: { [LOG_LEVEL_META_KEY]: 'info' } })) as CallToolResult;
     const text = res.content.find((c) => c.type === 'text');
     print(`  ← ${res.isError ? 'ERROR ' : ''}${text && 'text' in text ? firstLine(text.text) : '(no text)'}`);
     print(`    rate limit: ${rateLimitLine(res._meta ?? {})}`);

@@ -3,7 +3,9 @@
  * Starts the HubSpot and Salesforce sandboxes on loopback, opens a fresh encrypted embedded
  * store (key generated into its own 0600 file), seeds a tenant with one linked account on each,
  * serves MCP over Streamable HTTP with bearer access tokens and the refresh scheduler running,
- * then drives the example agent (src/demo/agent.ts) through both accounts over real HTTP.
+ * then drives the example agent (src/demo/agent.ts) through both accounts over real HTTP, as a
+ * client of the current protocol revision (2026-07-28: no handshake, a `_meta` envelope on every
+ * request), pinned so that a server answering only the 2025 era fails the demo loudly.
  */
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { openApp } from '../app/open-app.js';
 import { serveHttp, type Serving } from '../app/serve-http.js';
 import { startSandboxes } from '../sandbox/index.js';
-import { AGENT_PLAN, AGENT_STEPS, runDemoAgent, type AgentStep } from './agent.js';
+import { AGENT_PLAN, AGENT_PROTOCOL, AGENT_STEPS, runDemoAgent, type AgentStep } from './agent.js';
 import { sandboxConfig } from './sandbox-env.js';
 import { seedDemoTenant, type SeededAccount } from './seed.js';
 
@@ -32,7 +34,8 @@ export interface DemoOptions {
 export interface DemoRun {
   url: string;
   accounts: SeededAccount[];
-  results: Array<{ account_id: string; crm: string; steps: AgentStep[] }>;
+  /** `protocol`: the MCP revision the agent's client spoke. */
+  results: Array<{ account_id: string; crm: string; protocol: string; steps: AgentStep[] }>;
   ok: boolean;
   close(): Promise<void>;
 }
@@ -76,13 +79,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     for (const s of seeded) {
       const crm = app.mcp.crmName(s.account.integration) ?? s.account.integration;
       opts.print('');
-      opts.print(`agent on ${crm} (${s.account.id}): ${AGENT_PLAN}`);
-      const client = new Client({ name: 'crm-mcp-demo-agent', version: '1.0.0' });
+      const client = new Client({ name: 'crm-mcp-demo-agent', version: '1.0.0' }, { versionNegotiation: { mode: { pin: AGENT_PROTOCOL } } });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${s.mcpToken}` } } }));
+      const protocol = client.getNegotiatedProtocolVersion() ?? 'unknown';
+      opts.print(`agent on ${crm} (${s.account.id}, MCP ${protocol}): ${AGENT_PLAN}`);
       try {
         const steps = await runDemoAgent(client, crm, opts.print);
         for (const st of steps) opts.print(`  ${st.ok ? '✓' : '✗'} ${st.step}: ${st.detail}`);
-        results.push({ account_id: s.account.id, crm, steps });
+        results.push({ account_id: s.account.id, crm, protocol, steps });
       } finally {
         await client.close();
       }

@@ -24,10 +24,12 @@ describe('crm-mcp demo --once', () => {
     const r = await demo(['--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { ok: boolean; url: string; results: Array<{ account_id: string; crm: string; steps: Array<{ step: string; ok: boolean; detail: string }> }> };
+    const summary = JSON.parse(r.stdout) as { ok: boolean; url: string; results: Array<{ account_id: string; crm: string; protocol: string; steps: Array<{ step: string; ok: boolean; detail: string }> }> };
     expect(summary.ok).toBe(true);
     expect(summary.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     expect(summary.results.map((x) => x.crm)).toEqual(['HubSpot', 'Salesforce']);
+    // The agent is a client of the current revision (pinned: no fallback to the 2025 handshake).
+    expect(summary.results.map((x) => x.protocol)).toEqual(['2026-07-28', '2026-07-28']);
     for (const res of summary.results) {
       expect(res.steps.map((s) => [s.step, s.ok])).toEqual([
         ['search_contact', true],
@@ -52,6 +54,10 @@ describe('crm-mcp demo --once', () => {
     const calls = r.stdout.split('\n').filter((l) => l.trimStart().startsWith('→ '));
     expect(calls.map((l) => l.trim().split(' ')[1])).toEqual(['search_contacts', 'list_deals', 'update_deal', 'log_note', 'search_contacts', 'list_deals', 'update_deal', 'log_note']);
     expect(calls[0]).toContain('"query":"Hopper"');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('agent on '))).toEqual([
+      expect.stringMatching(/^agent on HubSpot \(\S+, MCP 2026-07-28\): /),
+      expect.stringMatching(/^agent on Salesforce \(\S+, MCP 2026-07-28\): /),
+    ]);
     const limits = r.stdout.split('\n').filter((l) => l.includes('rate limit:'));
     expect(limits).toHaveLength(8);
     // HubSpot's search API sends no rate-limit headers; its CRM object calls and every Salesforce call do.
