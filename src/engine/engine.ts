@@ -357,7 +357,7 @@ export function createEngine(opts: EngineOptions): Engine {
           rl.info = normalizeRateLimit(def.rate_limit, res.headers, { nowMs: opts.deps.clock.now() }) ?? rl.info;
           return res;
         }, o.refresh ?? false);
-        return { ok: true, data: r.description, cached: r.cached, rate_limit: rl.info, provider_requests: sent.count };
+        return { ok: true, data: r.description, cached: r.cached, rate_limit: rl.info, provider_requests: sent.count, ...(sent.refreshed ? { token_refreshed: true } : {}) };
       } catch (e) {
         const code: EngineErrorCode = e instanceof CrmMcpError ? ERROR_TABLE[e.code].tool : 'provider_error';
         if (!(e instanceof CrmMcpError)) log.error('discovery failed unexpectedly', { error: (e as Error).message, integration: account.integration });

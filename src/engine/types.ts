@@ -193,7 +193,7 @@ export interface CrmDescription {
 }
 
 export type DescribeResult =
-  | { ok: true; data: CrmDescription; cached: boolean; rate_limit: RateLimitInfo | null; provider_requests: number }
+  | { ok: true; data: CrmDescription; cached: boolean; rate_limit: RateLimitInfo | null; provider_requests: number; token_refreshed?: boolean }
   | { ok: false; error: EngineError; rate_limit: RateLimitInfo | null; provider_requests: number };
 
 /** What an account's tool schemas depend on beyond the unified model (no I/O to compute). */

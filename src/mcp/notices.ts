@@ -18,6 +18,11 @@ export function rateLimitLow(info: RateLimitInfo | null | undefined): boolean {
   return info?.limit != null && info.limit > 0 && info.remaining != null && info.remaining / info.limit < 0.1;
 }
 
+/** The call's access token was refreshed on demand: said at `info`, never with a token value. */
+export function tokenRefreshedNotice(call: ServerContext | undefined, accountId: string, tool: string): void {
+  notice(call, 'info', { event: 'token_refreshed', account_id: accountId, tool, message: 'the access token was refreshed' });
+}
+
 /** Fire-and-forget: a notice never delays or fails the call. */
 export function notice(call: ServerContext | undefined, level: 'info' | 'warning' | 'error', data: Record<string, unknown>): void {
   if (!call) return;

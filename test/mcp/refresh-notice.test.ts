@@ -94,4 +94,15 @@ describe('token-refresh log notice', () => {
     expect(answer.messages.at(-1)!.result?.isError, answer.text).toBeFalsy();
     expect(answer.messages.filter((m) => m.method === 'notifications/message')).toEqual([]);
   });
+
+  it('describe_crm says so too when its discovery refreshed the token', async () => {
+    const srv = await servedWithExpiredToken();
+    const before = refreshes();
+    const answer = await modernPost(`${srv.url}/mcp`, { method: 'tools/call', name: 'describe_crm', params: { arguments: { object: 'contacts' } }, logLevel: 'info' });
+    expect(refreshes() - before).toBe(1);
+    expect(answer.messages.at(-1)!.result?.isError, answer.text).toBeFalsy();
+    expect(answer.messages.filter((m) => m.method === 'notifications/message').map((m) => m.params?.data)).toEqual([
+      { event: 'token_refreshed', account_id: ACCOUNT_IDS.hubspot, tool: 'describe_crm', message: 'the access token was refreshed' },
+    ]);
+  });
 });

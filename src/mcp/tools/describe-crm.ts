@@ -10,6 +10,7 @@ import { UNIFIED_RESOURCES, type UnifiedResource } from '../../unified/models.js
 import type { ToolContext } from '../context.js';
 import { accountStateResult, engineErrorResult, rateLimitHeaders, rateLimitOut, reconnectLink, thrownResult } from '../results.js';
 import { compiledSchema } from '../compiled-schema.js';
+import { tokenRefreshedNotice } from '../notices.js';
 import { ErrorOutput, once, portable, RateLimitOutput } from '../schemas.js';
 import { ifAny, sentences } from './describe.js';
 import { describeText, objectViews } from './describe-crm-view.js';
@@ -68,6 +69,7 @@ export function registerDescribeCrmTool(server: McpServer, ctx: ToolContext): vo
         if (blocked || !account) return blocked ?? thrownResult(undefined);
         const res = await ctx.engine.describe(account, { ...(args.refresh ? { refresh: true } : {}), signal: call.mcpReq.signal });
         if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
+        if (res.ok && res.token_refreshed) tokenRefreshedNotice(call, ctx.accountId, 'describe_crm');
         log.info('tool call', { ok: res.ok, provider_requests: res.provider_requests });
         if (!res.ok) return engineErrorResult(res, reconnectLink(ctx.reconnectUrl, ctx.accountId));
         // A fresh discovery may know stages or field types the schemas did not: they follow.

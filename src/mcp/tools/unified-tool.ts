@@ -10,7 +10,7 @@ import type { EngineRequest } from '../../engine/types.js';
 import type { UnifiedMethod, UnifiedResource } from '../../unified/models.js';
 import type { ToolContext } from '../context.js';
 import { compiledSchema } from '../compiled-schema.js';
-import { notice, rateLimitLow } from '../notices.js';
+import { notice, rateLimitLow, tokenRefreshedNotice } from '../notices.js';
 import { wantsUrlElicitation } from '../reauth.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResponseFormat, type ResultShape } from '../results.js';
 import { accountInputSchema, accountOutputSchema, portable } from '../schemas.js';
@@ -96,7 +96,7 @@ export async function runUnifiedCall(
     ctx.onAccountLoaded?.(account);
     const res = await ctx.engine.execute({ ...req, account, resource: spec.resource, method: spec.method });
     if (res.rate_limit) ctx.onRateLimit?.(res.rate_limit);
-    if (res.token_refreshed) notice(call, 'info', { event: 'token_refreshed', account_id: accountId, tool: spec.name, message: 'the access token was refreshed' });
+    if (res.token_refreshed) tokenRefreshedNotice(call, accountId, spec.name);
     if (rateLimitLow(res.rate_limit)) notice(call, 'warning', { event: 'rate_limit_low', account_id: accountId, tool: spec.name, limit: res.rate_limit!.limit, remaining: res.rate_limit!.remaining });
     if (!res.ok && res.error.code === 'needs_reauth') notice(call, 'error', { event: 'needs_reauth', account_id: accountId, tool: spec.name, ...(link ? { reconnect_url: link } : {}) });
     log.info('tool call', { ok: res.ok, code: res.ok ? undefined : res.error.code, provider_requests: res.provider_requests });
