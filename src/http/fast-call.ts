@@ -95,19 +95,21 @@ export function createFastCall(opts: FastCallOptions): FastCall {
       if (call.account.status !== 'active') return false;
       const taken = take(req, body, opts.legacyJson);
       if (!taken) return false;
-      const prepared = await opts.dispatch.prepare(call.account, taken.name, taken.args);
+      // A tool set that cannot be resolved is the SDK path's to answer (its factory error), as before.
+      const prepared = await opts.dispatch.prepare(call.account, taken.name, taken.args).catch(() => undefined);
       if (!prepared) return false;
       const result = await prepared.run({
         account: call.account,
         onRateLimit: (info) => (call.rateLimit = info),
         signal: abortOnClose(res),
       });
-      const wire = JSON.stringify({ result: taken.era === 'modern' ? modernResult(result) : result, jsonrpc: '2.0', id: taken.id });
+      // Encoded once: the length and the bytes written come from the same buffer.
+      const wire = Buffer.from(JSON.stringify({ result: taken.era === 'modern' ? modernResult(result) : result, jsonrpc: '2.0', id: taken.id }));
       if (res.destroyed) return true;
       res.writeHead(200, {
         'content-type': 'application/json',
         ...(call.rateLimit ? rateLimitHeaders(call.rateLimit) : {}),
-        'content-length': String(Buffer.byteLength(wire)),
+        'content-length': String(wire.length),
       });
       res.end(wire);
       return true;
