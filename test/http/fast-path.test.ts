@@ -163,4 +163,24 @@ describe('the HTTP fast path answers tools/call as the SDK path does', () => {
       await rig.store.put(account);
     }
   });
+
+  it("an override edit changes the fast path's schemas as it changes the SDK path's: a typed custom field is checked by the account's current schema", async () => {
+    const account = (await rig.store.get(ACCOUNT))!;
+    const args = (tier: unknown) => ({ last_name: 'Typed', custom_fields: { hs_tier: tier }, dry_run: true });
+    const untyped = await both('modern', 'create_contact', args(3));
+    expect(untyped.fast, 'without the override custom_fields is an open record').toBe(true);
+    expect(result(untyped)?.isError).toBeFalsy();
+    await rig.store.put({ ...account, unified_model_override: { contacts: { custom_fields: { tier: { field: 'hs_tier', expr: 'hs_tier', type: 'string' } } } } });
+    try {
+      for (const era of ['modern', 'legacy'] as const) {
+        const typed = await both(era, 'create_contact', args('Gold'));
+        expect(typed.fast).toBe(true);
+        expect(JSON.stringify(result(typed)?.structuredContent)).toContain('"hs_tier":"Gold"');
+        const wrong = await both(era, 'create_contact', args(3));
+        expect(wrong.fast, 'a number where the override says string: the SDK answers').toBe(false);
+      }
+    } finally {
+      await rig.store.put(account);
+    }
+  });
 });
