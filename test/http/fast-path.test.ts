@@ -2,7 +2,7 @@
  * The HTTP fast path (src/http/fast-call.ts) answers a tools/call exactly as the SDK path does.
  * Each request is sent twice to one `serve` app over the real engine and the HubSpot fake: once as
  * the fast path takes it, once with one innocuous difference that makes it decline (2026-07-28: a
- * `traceparent` in the envelope; 2025-era: no MCP-Protocol-Version header, which the SDK defaults).
+ * `traceparent` in the envelope; 2025-era: an Mcp-Session-Id header, which a stateless server ignores).
  * Which path answered shows on the wire: the fast path writes the body once (content-length), the
  * SDK path streams its web Response (chunked).
  */
@@ -49,7 +49,7 @@ interface Answer {
   message: Record<string, unknown>;
 }
 
-async function send(era: Era, path: 'fast' | 'sdk', name: string, args: Record<string, unknown> | undefined): Promise<Answer> {
+async function send(era: Era, path: 'fast' | 'sdk', name: string, args: Record<string, unknown> | undefined, legacyVersion = '2025-11-25'): Promise<Answer> {
   const id = nextId++;
   const params: Record<string, unknown> = { name, ...(args ? { arguments: args } : {}) };
   let headers: Record<string, string>;
@@ -57,7 +57,7 @@ async function send(era: Era, path: 'fast' | 'sdk', name: string, args: Record<s
     headers = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name };
     params._meta = path === 'fast' ? CLIENT_META : { ...CLIENT_META, [TRACEPARENT_META_KEY]: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
   } else {
-    headers = path === 'fast' ? { 'mcp-protocol-version': '2025-11-25' } : {};
+    headers = { 'mcp-protocol-version': legacyVersion, ...(path === 'sdk' ? { 'mcp-session-id': 'ignored-when-stateless' } : {}) };
   }
   const res = await rawPost(`${srv.url}/mcp`, { jsonrpc: '2.0', id, method: 'tools/call', params }, headers);
   const message = JSON.parse(res.body) as Record<string, unknown>;
@@ -81,11 +81,11 @@ const steady = (v: unknown): unknown =>
       .replace(/\d+\/(\d+) remaining/g, '0/$1 remaining'),
   );
 
-async function both(era: Era, name: string, args: Record<string, unknown> | undefined, before?: () => void) {
+async function both(era: Era, name: string, args: Record<string, unknown> | undefined, before?: () => void, legacyVersion?: string) {
   before?.();
-  const fast = await send(era, 'fast', name, args);
+  const fast = await send(era, 'fast', name, args, legacyVersion);
   before?.();
-  const sdk = await send(era, 'sdk', name, args);
+  const sdk = await send(era, 'sdk', name, args, legacyVersion);
   expect(sdk.fast, `${name}: the variant goes through the SDK`).toBe(false);
   expect(steady({ ...fast, fast: undefined }), `${era} ${name}`).toEqual(steady({ ...sdk, fast: undefined }));
   return fast;
@@ -149,6 +149,14 @@ describe('the HTTP fast path answers tools/call as the SDK path does', () => {
       }
     });
   }
+
+  it('every 2025-era revision the SDK serves statelessly gets the same answer from both paths', async () => {
+    for (const version of ['2025-11-25', '2025-06-18', '2025-03-26']) {
+      const list = await both('legacy', 'list_contacts', { limit: 2 }, undefined, version);
+      expect(list.fast, version).toBe(true);
+      expect((await both('legacy', 'get_contact', { id: '999999999' }, undefined, version)).fast, version).toBe(true);
+    }
+  });
 
   it('an account that is not active is left to the SDK (its needs_reauth answer)', async () => {
     const account = (await rig.store.get(ACCOUNT))!;
