@@ -7,6 +7,9 @@
  *   default so rate-limit headers can be set) or, with `stateful`, in bounded sessions
  *   (mcp-sessions.ts).
  * Both eras get the same server (createServer), so tools, results and errors are identical.
+ * In front of both, a plain tools/call of a unified tool is answered by the fast path (fast-call.ts:
+ * the same tool code and checks, no SDK server or web Request/Response per call); what it declines
+ * takes the SDK path above, body untouched.
  * The caller (server.ts) has already checked Host/Origin and decided access.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
