@@ -7,6 +7,9 @@
  *   default so rate-limit headers can be set) or, with `stateful`, in bounded sessions
  *   (mcp-sessions.ts).
  * Both eras get the same server (createServer), so tools, results and errors are identical.
+ * In front of both, a plain tools/call of a unified tool is answered by the fast path (fast-call.ts:
+ * the same tool code and checks, no SDK server or web Request/Response per call); what it declines
+ * takes the SDK path above, body untouched.
  * The caller (server.ts) has already checked Host/Origin and decided access.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,11 +20,13 @@ import type { Engine } from '../engine/types.js';
 import { rateLimitHeaders } from '../mcp/results.js';
 import type { ReauthFlow } from '../mcp/reauth.js';
 import { createServer, type CrmMcpServer } from '../mcp/server.js';
+import { createToolDispatch } from '../mcp/tool-dispatch.js';
 import { createToolSetCache } from '../mcp/tool-set.js';
 import type { AccountStore } from '../store/account-store.js';
+import { createFastCall } from './fast-call.js';
 import { createSessions, type McpCall, type SessionLimits } from './mcp-sessions.js';
 import { sendRpcError } from './respond.js';
-import { MAX_BODY_BYTES, readWebRequest, writeWebResponse } from './web-bridge.js';
+import { MAX_BODY_BYTES, readBody, toWebRequest, writeWebResponse } from './web-bridge.js';
 
 export interface McpEndpointOptions extends SessionLimits {
   engine: Engine;
@@ -46,6 +51,10 @@ const CALL_KEY = 'crm-mcp.call';
 export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   const log = opts.deps.logger.child({ component: 'http' });
   const toolSets = createToolSetCache(opts.engine);
+  const fast = createFastCall({
+    dispatch: createToolDispatch({ ...opts, reauth, toolSets }),
+    legacyJson: opts.jsonResponse && !opts.stateful,
+  });
 
   /** A server for `call`'s account; `current()` is the call whose response gets the rate-limit headers. */
   const build = async (first: McpCall, current: () => McpCall): Promise<CrmMcpServer> => {
@@ -88,9 +97,11 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
 
   return {
     async serve(req, res, call) {
-      const read = await readWebRequest(req, res);
+      const read = await readBody(req);
       if (!read.ok) return sendRpcError(res, 413, 'Payload Too Large: the request body is over 4 MiB');
-      const { request, body } = read;
+      const { body } = read;
+      if (body !== undefined && (await fast.serve(req, res, body, call))) return;
+      const request = toWebRequest(req, res, read);
       const parsed = body === undefined ? {} : { parsedBody: body };
       if (!(await isLegacyRequest(request, body, { maxRequestBodySize: MAX_BODY_BYTES }))) {
         const authInfo: AuthInfo = { token: call.principal.key, clientId: call.principal.key, scopes: [], extra: { [CALL_KEY]: call } };

@@ -8,18 +8,46 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
- * `body` is the parsed JSON body when there is one that parses: the SDK takes it as `parsedBody`
- * so the era check and the transport do not read and parse the body again (the `request` then has
- * no body). A body that does not parse stays in `request` for the SDK to answer (-32700).
+ * The request body as read under the limit: `text` when there is one, and `body`, its parsed JSON,
+ * when it parses. A body that does not parse has no `body`; the SDK answers it (-32700).
  */
-export type WebRequestResult = { ok: true; request: Request; body?: unknown } | { ok: false; status: 413 };
+export type BodyRead = { ok: true; text?: string; body?: unknown } | { ok: false; status: 413 };
 
-/** The Node request as a web Request whose signal aborts when the client disconnects. */
-export async function readWebRequest(req: IncomingMessage, res: ServerResponse, maxBytes = MAX_BODY_BYTES): Promise<WebRequestResult> {
+export async function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<BodyRead> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return { ok: true };
+  if (Number(req.headers['content-length']) > maxBytes) return { ok: false, status: 413 };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) return { ok: false, status: 413 };
+    chunks.push(chunk);
+  }
+  if (size === 0) return { ok: true };
+  const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+  try {
+    return { ok: true, text, body: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: true, text };
+  }
+}
+
+/** A signal that aborts when the client goes away before `res` finished. */
+export function abortOnClose(res: ServerResponse): AbortSignal {
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
+  return abort.signal;
+}
+
+/**
+ * The Node request, with the body `read` took from it, as a web Request whose signal aborts when
+ * the client disconnects. A parsed body is not copied into the Request: the SDK takes it as
+ * `parsedBody` and never reads the request's stream; a body that did not parse stays in it.
+ */
+export function toWebRequest(req: IncomingMessage, res: ServerResponse, read: { text?: string; body?: unknown }): Request {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -27,28 +55,10 @@ export async function readWebRequest(req: IncomingMessage, res: ServerResponse, 
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
-  let text: string | undefined;
-  if (method !== 'GET' && method !== 'HEAD') {
-    if (Number(req.headers['content-length']) > maxBytes) return { ok: false, status: 413 };
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      if (size > maxBytes) return { ok: false, status: 413 };
-      chunks.push(chunk);
-    }
-    if (size > 0) text = Buffer.concat(chunks).toString('utf8');
-  }
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
-  if (text === undefined) return { ok: true, request: new Request(url, { method, headers, signal: abort.signal }) };
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { ok: true, request: new Request(url, { method, headers, signal: abort.signal, body: text }) };
-  }
-  // The SDK reads `parsedBody` and never the request's stream, so a parsed body is not copied into one.
-  return { ok: true, request: new Request(url, { method, headers, signal: abort.signal }), body };
+  const signal = abortOnClose(res);
+  if (read.text === undefined || read.body !== undefined) return new Request(url, { method, headers, signal });
+  return new Request(url, { method, headers, signal, body: read.text });
 }
 
 /** Writes `response` to `res`, adding `extraHeaders` (ignored once a streamed response began). */

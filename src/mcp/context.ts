@@ -2,6 +2,7 @@
  * What every tool handler gets. The account is re-read per call (`loadAccount`) so a status
  * change (e.g. → needs_reauth) applies to sessions that are already open.
  */
+import type { CallToolResult, StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
 import type { AccountSchemaFacts, Capability, Engine, RateLimitInfo } from '../engine/types.js';
@@ -31,4 +32,18 @@ export interface ToolContext {
   onAccountLoaded?: (account: LinkedAccount) => void;
   /** The 2026-07-28 reconnect round for clients that declare URL-mode elicitation (reauth.ts). */
   reauth?: ReauthFlow;
+  /**
+   * When set, unified tools hand themselves here instead of registering with the server: the
+   * HTTP fast path (src/http/fast-call.ts) runs them without an SDK server per request.
+   */
+  collect?: (tool: CollectedTool) => void;
+}
+
+/** A unified tool as registered (the same schemas and run path), callable with a per-call context. */
+export interface CollectedTool {
+  name: string;
+  inputSchema: StandardSchemaWithJSON;
+  outputSchema: StandardSchemaWithJSON;
+  /** `args` as the input schema returned them; never throws (failures are tool results). */
+  run(ctx: ToolContext, args: unknown, signal: AbortSignal): Promise<CallToolResult>;
 }

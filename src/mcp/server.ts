@@ -8,12 +8,12 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
-import type { Engine, RateLimitInfo } from '../engine/types.js';
+import type { AccountSchemaFacts, Engine, RateLimitInfo } from '../engine/types.js';
 import type { ToolContext } from './context.js';
 import type { ReauthFlow } from './reauth.js';
 import { SERVER_CAPABILITIES, SERVER_INFO, SERVER_INSTRUCTIONS } from './server-info.js';
 import { accountSchemaIdentity } from './schemas.js';
-import { resolveToolSet, type ToolSetCache } from './tool-set.js';
+import { resolveToolSet, type ToolSet, type ToolSetCache } from './tool-set.js';
 import { registerDescribeCrmTool } from './tools/describe-crm.js';
 
 
@@ -50,15 +50,41 @@ export function defaultCrmName(integration: string): string {
   return KNOWN_NAMES[integration] ?? integration.charAt(0).toUpperCase() + integration.slice(1);
 }
 
+/** Bounds the size of tool arguments before validation (custom_fields is an open record). */
+export const MAX_TOOL_INPUT_ELEMENTS = 2000;
+
+/**
+ * What every tool of `account` sees apart from the per-call parts (the account read, the
+ * rate-limit sink): shared by the per-request server and the fast path's per-schema tools.
+ */
+export function toolContext(
+  opts: Pick<CreateServerOptions, 'account' | 'engine' | 'deps' | 'reconnectUrl' | 'reauth'>,
+  crmName: string,
+  { capabilities, offered }: ToolSet,
+  schemaFacts: AccountSchemaFacts,
+): ToolContext {
+  return {
+    accountId: opts.account.id,
+    engine: opts.engine,
+    deps: opts.deps,
+    crmName,
+    capabilities,
+    available: new Set(offered.map((t) => t.name)),
+    loadAccount: async () => opts.account,
+    ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
+    schemaFacts,
+    ...(opts.reauth ? { reauth: opts.reauth } : {}),
+  };
+}
+
 export async function createServer(opts: CreateServerOptions): Promise<CrmMcpServer> {
-  const { account, engine, deps } = opts;
+  const { account, engine } = opts;
   const crmName = opts.crmName ?? defaultCrmName(account.integration);
   const server = new McpServer(
     { ...SERVER_INFO },
     {
       capabilities: structuredClone(SERVER_CAPABILITIES),
-      // Bounds the size of tool arguments before validation (custom_fields is an open record).
-      maxToolInputElements: 2000,
+      maxToolInputElements: MAX_TOOL_INPUT_ELEMENTS,
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
       instructions: SERVER_INSTRUCTIONS,
       // 2026-07-28: the tool list of an account changes only when its integration or schema does.
@@ -71,21 +97,14 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       ...(opts.reauth ? { requestState: { verify: opts.reauth.verifierFor(account.id) } } : {}),
     },
   );
-  const { capabilities, offered } = await (opts.toolSets ? opts.toolSets.get(account) : resolveToolSet(engine, account));
+  const toolSet = await (opts.toolSets ? opts.toolSets.get(account) : resolveToolSet(engine, account));
   const schemaFacts = engine.schemaFacts(account);
   const schemaUpdates: NonNullable<ToolContext['schemaUpdates']> = [];
   let schemaIdentity = accountSchemaIdentity(schemaFacts);
   const ctx: ToolContext = {
-    accountId: account.id,
-    engine,
-    deps,
-    crmName,
-    capabilities,
-    available: new Set(offered.map((t) => t.name)),
+    ...toolContext(opts, crmName, toolSet, schemaFacts),
     loadAccount: opts.loadAccount ?? (async () => account),
-    ...(opts.reconnectUrl !== undefined ? { reconnectUrl: opts.reconnectUrl } : {}),
     ...(opts.onRateLimit ? { onRateLimit: opts.onRateLimit } : {}),
-    schemaFacts,
     schemaUpdates,
     // An override edit or a discovery changed what the schemas say: re-apply them, tell the session.
     onAccountLoaded(current) {
@@ -96,10 +115,9 @@ export async function createServer(opts: CreateServerOptions): Promise<CrmMcpSer
       // Each update re-derives a tool's validator and listed schemas; the notifications are debounced into one.
       for (const update of schemaUpdates) update(facts);
     },
-    ...(opts.reauth ? { reauth: opts.reauth } : {}),
   };
   const tools: string[] = [];
-  for (const tool of offered) {
+  for (const tool of toolSet.offered) {
     tool.register(server, ctx);
     tools.push(tool.name);
   }

@@ -109,13 +109,19 @@ export async function runUnifiedCall(
 }
 
 export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: UnifiedToolSpec<I>): void {
+  const inputSchema = compiledSchema(portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts)));
+  const outputSchema = compiledSchema(portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts)));
+  if (ctx.collect) {
+    ctx.collect({ name: spec.name, inputSchema, outputSchema, run: (c, args, signal) => runUnifiedCall(c, spec, { ...spec.toRequest(args as z.infer<I>), signal }) });
+    return;
+  }
   const handle = server.registerTool(
     spec.name,
     {
       title: spec.title,
       description: spec.description,
-      inputSchema: compiledSchema(portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts))),
-      outputSchema: compiledSchema(portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts))),
+      inputSchema,
+      outputSchema,
       // The tool's own title is the one clients show (annotations.title only predates it).
       annotations: spec.annotations,
     },
