@@ -52,7 +52,7 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   const log = opts.deps.logger.child({ component: 'http' });
   const toolSets = createToolSetCache(opts.engine);
   const fast = createFastCall({
-    dispatch: createToolDispatch({ ...opts, reauth, toolSets }),
+    dispatch: createToolDispatch({ ...opts, toolSets }),
     legacyJson: opts.jsonResponse && !opts.stateful,
   });
 
