@@ -89,6 +89,35 @@ describe('crm-mcp stdio stays lean', () => {
   });
 });
 
+describe('crm-mcp stdio loads what tools/list needs before answering it', () => {
+  it('after tools/list (a 2025-11-25 session), no HTTP client has loaded: undici loads with the first provider request', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crm-lazy-'));
+    const file = join(dir, 'in.ndjson');
+    await writeFile(file, JSON.stringify({ id: 'lazy-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
+    expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
+    const trace = join(dir, 'imports.txt');
+    const requests = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    ];
+    const r = spawnSync(process.execPath, [...traceImportsArgs(trace), ...cliArgs('stdio', '--account', 'lazy-1', '--data-dir', join(dir, 'data'))], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      input: requests.map((m) => JSON.stringify(m) + '\n').join(''),
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
+    expect(answers.map((a) => a.id)).toEqual([1, 2]);
+    expect(answers[1]!.result?.tools?.length).toBeGreaterThan(0);
+    const loaded = loadedSources(trace);
+    // The served definition and the account were read (the reasons a start can fail are known by now).
+    expect(loaded).toEqual(expect.arrayContaining(['src/integrations/loader.ts', 'src/store/sqlite-kv.ts', 'src/crypto/encrypting-codec.ts']));
+    expect(loaded.filter((m) => m.startsWith('node_modules/undici/'))).toEqual([]);
+  });
+});
+
 describe('crm-mcp connect as a process', () => {
   it('prints the consent URL, receives the loopback callback, validates with the real engine and exits 0 with JSON', async () => {
     const { spawn } = await import('node:child_process');
