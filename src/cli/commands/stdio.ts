@@ -12,10 +12,12 @@
  * before it is answered (src/app/open-app.ts defers the rest to first use).
  */
 import { PassThrough, Writable, type Readable } from 'node:stream';
+import type * as SdkStdioModule from '@modelcontextprotocol/server/stdio';
 import type { Command } from 'commander';
 import type { LinkedAccount } from '../../accounts/model.js';
+import type * as ReauthModule from '../../mcp/reauth.js';
 import type { McpRuntime } from '../../mcp/runtime.js';
-import type { createServer as CreateServer } from '../../mcp/server.js';
+import type * as ServerModule from '../../mcp/server.js';
 import { answerRequests } from '../../mcp/stdio-early-error.js';
 import { trackPendingRequests, type PendingRequests } from '../../mcp/stdio-pending.js';
 import type { CommandContext } from '../context.js';
@@ -61,9 +63,9 @@ export function define(stdio: Command, ctx: CommandContext): void {
         stdin.on('data', pending.read);
         stdin.pipe(input);
         try {
-          // The server module loads while the store opens (both mostly wait on the disk).
-          const serverModule = import('../../mcp/server.js');
-          serverModule.catch(() => {});
+          // The serving modules load while the store opens (both mostly wait on the disk).
+          const serving = Promise.all([import('../../mcp/server.js'), import('../../mcp/reauth.js'), import('@modelcontextprotocol/server/stdio')]);
+          serving.catch(() => {});
           let opened: { rt: McpRuntime; account: LinkedAccount };
           try {
             // Only the served integration's expressions are checked (when its account is read).
@@ -76,7 +78,7 @@ export function define(stdio: Command, ctx: CommandContext): void {
             if (!(stdin as { isTTY?: boolean }).isTTY) await answerRequests(input, stdout, { message: oneLine(f.message), reason: f.code }, { firstWaitMs: FIRST_REQUEST_WAIT_MS, lingerMs: LINGER_MS });
             throw f;
           }
-          return await serveStdio(opened, (await serverModule).createServer, { accountId, reconnectUrl: v.reconnectUrl ?? ctx.io.env.CRM_MCP_RECONNECT_URL }, { stdin: input, stdout, pending });
+          return await serveStdio(opened, await serving, { accountId, reconnectUrl: v.reconnectUrl ?? ctx.io.env.CRM_MCP_RECONNECT_URL }, { stdin: input, stdout, pending });
         } finally {
           // Whatever happened, stop reading so the process can exit.
           stdin.unpipe(input);
@@ -87,18 +89,16 @@ export function define(stdio: Command, ctx: CommandContext): void {
     );
 }
 
+type ServingModules = [typeof ServerModule, typeof ReauthModule, typeof SdkStdioModule];
+
 /** Serves until stdin closes. */
 async function serveStdio(
   { rt, account }: { rt: McpRuntime; account: LinkedAccount },
-  createServer: typeof CreateServer,
+  [{ createServer }, { createReauthFlow }, { serveStdio: serveEras, StdioServerTransport }]: ServingModules,
   opts: { accountId: string; reconnectUrl?: string | undefined },
   streams: { stdin: Readable; stdout: Writable; pending: PendingRequests },
 ): Promise<number> {
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
-  const [{ createReauthFlow }, { serveStdio: serveEras, StdioServerTransport }] = await Promise.all([
-    import('../../mcp/reauth.js'),
-    import('@modelcontextprotocol/server/stdio'),
-  ]);
   const reauth = createReauthFlow(rt.deps);
   const crmName = rt.crmName(account.integration);
   let tools = 0;
