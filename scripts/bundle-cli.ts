@@ -11,9 +11,10 @@
  *
  * What stays outside: the library entry and every other module tsc emitted into dist/ (the
  * package's `exports`, the isolation worker); from node_modules at run time: libsql (a native
- * addon), @keyv/redis (only for a Redis store), undici (imported on the first outbound request; a
- * CommonJS package imported dynamically would keep only its default export in a bundle) and
- * jsonata (required: src/integrations/jsonata.ts).
+ * addon), @keyv/redis (only for a Redis store) and jsonata (required: src/integrations/jsonata.ts).
+ * undici, imported on the first outbound request, is bundled into its own chunk behind a small ES
+ * module naming what those imports take (`request`): a CommonJS package imported dynamically
+ * would otherwise keep only its default export in a split bundle.
  *
  * `import.meta.url` in our modules is rewritten to the URL of the module as tsc emitted it
  * (dist/<module>/<file>.js, computed from the chunk's own URL), so a file found relative to a
@@ -45,6 +46,15 @@ const moduleUrls: Plugin = {
   },
 };
 
+/** `await import('undici')` → an ES module re-exporting what the dynamic imports use, by name. */
+const undiciByName: Plugin = {
+  name: 'crm-mcp-undici-by-name',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'undici', namespace: 'undici-by-name' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'undici-by-name' }, () => ({ contents: "export { request } from 'undici';", resolveDir: ROOT, loader: 'js' }));
+  },
+};
+
 for (const f of readdirSync(OUT)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(OUT, f));
 
 await build({
@@ -56,8 +66,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['libsql', '@keyv/redis', 'undici'],
-  plugins: [moduleUrls],
+  external: ['libsql', '@keyv/redis'],
+  plugins: [moduleUrls, undiciByName],
   // CommonJS dependencies bundled into an ES module call `require` for node's built-ins.
   banner: { js: "import { createRequire as __crmMcpRequire } from 'node:module';\nconst require = __crmMcpRequire(import.meta.url);" },
   sourcemap: true,
