@@ -66,20 +66,26 @@ describe('the binary: usage, help and the global flags', () => {
   });
 });
 
+/** `crm-mcp stdio` on a fresh data dir holding one HubSpot account, `requests` on its stdin, tracing every file it imports. */
+async function tracedStdio(requests: unknown[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'crm-traced-'));
+  const file = join(dir, 'in.ndjson');
+  await writeFile(file, JSON.stringify({ id: 'traced-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
+  expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
+  const trace = join(dir, 'imports.txt');
+  const r = spawnSync(process.execPath, [...traceImportsArgs(trace), ...cliArgs('stdio', '--account', 'traced-1', '--data-dir', join(dir, 'data'))], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input: requests.map((m) => JSON.stringify(m) + '\n').join(''),
+    timeout: 60_000,
+  });
+  return { r, trace };
+}
+
 describe('crm-mcp stdio stays lean', () => {
   it('serving an account over stdio loads no other command, nor the connect flow, the demo or the sandboxes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'crm-lean-'));
-    const file = join(dir, 'in.ndjson');
-    await writeFile(file, JSON.stringify({ id: 'lean-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
-    expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
-    const trace = join(dir, 'imports.txt');
     const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
-    const r = spawnSync(process.execPath, [...traceImportsArgs(trace), ...cliArgs('stdio', '--account', 'lean-1', '--data-dir', join(dir, 'data'))], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      input: JSON.stringify(init) + '\n',
-      timeout: 60_000,
-    });
+    const { r, trace } = await tracedStdio([init]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 1, result: { serverInfo: { name: 'crm-mcp' } } });
     const loaded = loadedSources(trace);
@@ -91,22 +97,12 @@ describe('crm-mcp stdio stays lean', () => {
 
 describe('crm-mcp stdio loads what tools/list needs before answering it', () => {
   it('after tools/list (a 2025-11-25 session), no HTTP client has loaded: undici loads with the first provider request', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'crm-lazy-'));
-    const file = join(dir, 'in.ndjson');
-    await writeFile(file, JSON.stringify({ id: 'lazy-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
-    expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
-    const trace = join(dir, 'imports.txt');
     const requests = [
       { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } },
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 2, method: 'tools/list' },
     ];
-    const r = spawnSync(process.execPath, [...traceImportsArgs(trace), ...cliArgs('stdio', '--account', 'lazy-1', '--data-dir', join(dir, 'data'))], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      input: requests.map((m) => JSON.stringify(m) + '\n').join(''),
-      timeout: 60_000,
-    });
+    const { r, trace } = await tracedStdio(requests);
     expect(r.status, r.stderr).toBe(0);
     const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
     expect(answers.map((a) => a.id)).toEqual([1, 2]);

@@ -77,6 +77,18 @@ async function connectTo(args: string[], env: Record<string, string>, era: Era) 
   return { connected, exitCode, stderr: () => stderr, firstMethod: first?.method, firstAnswer };
 }
 
+/** A healthy start as a 2025-11-25 SDK client sees it: how many tools it listed, and the exit code once it closed. */
+async function listToolsAndClose(args: string[], env: Record<string, string>): Promise<{ tools: number; exitCode: number | null }> {
+  const child = spawn(process.execPath, cliArgs('stdio', ...args), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  spawned.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const client = new Client({ name: 'startup-test', version: '1' });
+  await client.connect(childTransport(child, { sent: [], received: [] }));
+  const { tools } = await client.listTools();
+  await client.close();
+  return { tools: tools.length, exitCode: await exited };
+}
+
 /** A data dir whose embedded store holds one sealed account; its key file beside it. */
 async function storeWithAccount(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-stdio-fail-'));
@@ -168,14 +180,9 @@ describe('crm-mcp stdio: failures before ready reach the client as JSON-RPC erro
   it('an invalid expression in another integration\'s definition does not stop the served one (checked on its first use)', async () => {
     const dir = await storeWithAccount();
     brokenDefinition(dir, 'salesforce');
-    const child = spawn(process.execPath, cliArgs('stdio', '--account', 'acct-1', '--integrations', join(dir, 'defs')), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', CRM_MCP_DATA_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
-    spawned.push(child);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const client = new Client({ name: 'startup-test', version: '1' });
-    await client.connect(childTransport(child, { sent: [], received: [] }));
-    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-    await client.close();
-    expect(await exited).toBe(0);
+    const r = await listToolsAndClose(['--account', 'acct-1', '--integrations', join(dir, 'defs')], { CRM_MCP_DATA_DIR: dir });
+    expect(r.tools).toBeGreaterThan(0);
+    expect(r.exitCode).toBe(0);
   }, 30_000);
 
   it('an invalid environment override of the served integration and environment: the reason names the config path; exit 2 (configuration)', async () => {
@@ -192,14 +199,9 @@ describe('crm-mcp stdio: failures before ready reach the client as JSON-RPC erro
     const dir = await storeWithAccount();
     const broken = { resources: { contacts: { mapping: "{ 'id': id " } } };
     const config = writeConfigFile({ environments: configEnvironments({ staging: { hubspot: broken }, production: { salesforce: broken } }) });
-    const child = spawn(process.execPath, cliArgs('stdio', '--account', 'acct-1', '--config', config), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', CRM_MCP_DATA_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
-    spawned.push(child);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const client = new Client({ name: 'startup-test', version: '1' });
-    await client.connect(childTransport(child, { sent: [], received: [] }));
-    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-    await client.close();
-    expect(await exited).toBe(0);
+    const served = await listToolsAndClose(['--account', 'acct-1', '--config', config], { CRM_MCP_DATA_DIR: dir });
+    expect(served.tools).toBeGreaterThan(0);
+    expect(served.exitCode).toBe(0);
 
     const unknown = writeConfigFile({ environments: configEnvironments({ staging: { hubspots: { base_url: 'https://x.example' } } }) });
     const r = await connectTo(['--account', 'acct-1', '--config', unknown], { CRM_MCP_DATA_DIR: dir }, 'legacy');

@@ -8,8 +8,10 @@
  * the account cannot be served (unknown account, no key, unreachable store), the first request
  * — `initialize`, `server/discover` or any — is answered with a JSON-RPC error carrying the
  * reason (and so is any request that follows while the client keeps the pipe open: a probing
- * client's retry), and the command exits non-zero. Imports are lazy: only what `tools/list` needs loads
- * before it is answered (src/app/open-app.ts defers the rest to first use).
+ * client's retry), and the command exits non-zero. The definition and environment override the
+ * account is served with are checked when it is read; other definitions on their first use
+ * (src/app/definitions.ts). Imports are lazy: other commands, the connect flow and the HTTP client
+ * load on first use (and the binary is bundled: scripts/bundle-cli.ts).
  */
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type * as SdkStdioModule from '@modelcontextprotocol/server/stdio';
