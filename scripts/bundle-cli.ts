@@ -21,7 +21,7 @@
  * module — the shipped integrations/, the isolation worker, the CLI itself — is found the same
  * way bundled or not. That is why every output file sits in dist/cli/, one directory.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -55,7 +55,7 @@ const undiciByName: Plugin = {
   },
 };
 
-for (const f of readdirSync(OUT)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(OUT, f));
+if (existsSync(OUT)) for (const f of readdirSync(OUT)) if (f.startsWith(CHUNK_PREFIX)) rmSync(join(OUT, f));
 
 await build({
   entryPoints: { main: join(SRC, 'cli', 'main.ts') },
