@@ -70,6 +70,8 @@ await build({
   plugins: [moduleUrls, undiciByName],
   // CommonJS dependencies bundled into an ES module call `require` for node's built-ins.
   banner: { js: "import { createRequire as __crmMcpRequire } from 'node:module';\nconst require = __crmMcpRequire(import.meta.url);" },
+  // Maps name the sources, as tsc's do, without carrying them (the package ships no src/).
   sourcemap: true,
+  sourcesContent: false,
   logLevel: 'warning',
 });
