@@ -11,14 +11,17 @@ import type { OperatorRuntime } from '../connect/runtime.js';
 import { cryptoRandom, systemClock, type Clock, type Deps, type LogLevel, type Random } from '../core/deps.js';
 import { createLogger } from '../core/logger.js';
 import { createEngine } from '../engine/engine.js';
-import { CrmMcpError } from '../core/errors.js';
-import { environmentOverridesProblem, loadRegistry, secretContextKeys, type ExpressionChecks, type IntegrationRegistry } from '../integrations/index.js';
+import { secretContextKeys, type ExpressionChecks } from '../integrations/index.js';
 import { createReauthFlow } from '../mcp/reauth.js';
 import type { McpRuntime } from '../mcp/runtime.js';
-import { loadConfig, type AppConfig, type ConfigFlags } from './config.js';
+import type { AccountStore } from '../store/account-store.js';
+import { loadConfig, type ConfigFlags } from './config.js';
 import { composeCore, webhookEndpointsFromEnv } from './core.js';
+import { loadDefinitions, type OpenedDefinitions } from './definitions.js';
 import { openStore } from './open-store.js';
 import type { AppParts } from './parts.js';
+
+export { openDefinitions } from './definitions.js';
 
 export interface OpenAppOptions {
   flags?: ConfigFlags;
@@ -33,8 +36,9 @@ export interface OpenAppOptions {
    */
   create?: boolean;
   /**
-   * When definitions' JSONata is checked (src/integrations/registry.ts): 'at-load' (default) or
-   * 'deferred' — on a definition's first use (stdio, which serves one integration).
+   * When definitions and environment overrides are checked (src/app/definitions.ts): 'at-load'
+   * (default) or 'deferred' — an account's definition and the environment override it is served
+   * with, on the first read of the account through `mcp.accounts` (stdio, which serves one).
    */
   expressions?: ExpressionChecks;
   /** Warn on stderr when `insecureHosts` is set (default true; the demo's are its own sandboxes). */
@@ -54,15 +58,6 @@ export interface App extends AppParts {
   operator(): Promise<OperatorRuntime>;
 }
 
-/** The definitions an app would serve (shipped, then the operator's directories), with the environment overrides checked. */
-export async function openDefinitions(config: AppConfig, log?: Deps['logger'], expressions?: ExpressionChecks): Promise<IntegrationRegistry> {
-  const registry = loadRegistry({ extraDirs: config.integrationsDirs, ...(expressions ? { expressions } : {}) });
-  for (const r of registry.replaced()) log?.info('integration definition replaced', { integration: r.name, file: r.file, replaces: r.replaces });
-  const envProblem = await environmentOverridesProblem(registry, config.environments);
-  if (envProblem) throw new CrmMcpError('config_invalid', `${config.configFile ? `config file ${config.configFile}: ` : ''}${envProblem}`);
-  return registry;
-}
-
 export async function openApp(o: OpenAppOptions): Promise<App> {
   const config = loadConfig({ env: o.env, ...(o.flags ? { flags: o.flags } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
   const deps: Deps = {
@@ -71,7 +66,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
   };
-  const registry = await openDefinitions(config, deps.logger, o.expressions);
+  const { registry, checkServed } = await loadDefinitions(config, deps.logger, o.expressions);
   const store = await openStore(config, {
     clock: deps.clock,
     notice: o.notice ?? ((l) => o.stderr(l + '\n')),
@@ -106,7 +101,7 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   let operator: Promise<OperatorRuntime> | undefined;
   let scheduling = false;
   const mcp: McpRuntime = {
-    accounts: core.serving.accounts,
+    accounts: o.expressions === 'deferred' ? checkedOnRead(core.serving.accounts, checkServed) : core.serving.accounts,
     accessTokens: core.serving.accessTokens,
     kv: store.kv,
     engine,
@@ -148,4 +143,16 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
     close,
   };
   return app;
+}
+
+/** Reads that first check what the account is served with: its definition and environment override. */
+function checkedOnRead(store: AccountStore, checkServed: OpenedDefinitions['checkServed']): AccountStore {
+  return {
+    ...store,
+    async get(id) {
+      const account = await store.get(id);
+      if (account) await checkServed(account.integration, account.environment);
+      return account;
+    },
+  };
 }

@@ -5,7 +5,8 @@
  * code as `crm-mcp src/<module>` (dist/<module>/… maps back to src/), node's own JavaScript as
  * `node internals`, V8's `(garbage collector)` as GC and `(program)` (native work outside JS).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './compare.js';
 import { PAGE } from './compare.js';
@@ -13,9 +14,11 @@ import { closedLoop } from './load.js';
 import { round } from './stats.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const BUNDLE = `${DIST}cli/`;
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number } }>;
   samples: number[];
 }
 
@@ -60,7 +63,24 @@ function groupOf(url: string, fn: string): string {
     return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
   }
   if (path.startsWith(DIST)) return `crm-mcp src/${path.slice(DIST.length).split('/')[0]!.replace(/\.js$/, '.ts')}`;
+  if (path.startsWith(SRC)) return `crm-mcp src/${path.slice(SRC.length).split('/')[0]!}`;
   return path;
+}
+
+/**
+ * The frame's place in its original file: the CLI is bundled (scripts/bundle-cli.ts), so a frame
+ * in dist/cli/ is looked up in its chunk's source map; any other frame is where it ran.
+ */
+function originalFrame(maps: Map<string, SourceMap | undefined>, frame: { url: string; lineNumber: number; columnNumber?: number }): { url: string; lineNumber: number } {
+  const { url, lineNumber } = frame;
+  if (!url.startsWith('file://') || !fileURLToPath(url).startsWith(BUNDLE)) return { url, lineNumber };
+  if (!maps.has(url)) {
+    const file = `${fileURLToPath(url)}.map`;
+    maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]) : undefined);
+  }
+  const entry = maps.get(url)?.findEntry(lineNumber, frame.columnNumber ?? 0);
+  if (!entry || !('originalSource' in entry) || !entry.originalSource) return { url, lineNumber };
+  return { url: new URL(entry.originalSource, url).href, lineNumber: entry.originalLine };
 }
 
 /**
@@ -73,9 +93,11 @@ function analyse(profile: CpuProfile, cpuMsPerCall: number, topN = 20): Pick<Pro
   const hits = new Map<number, number>();
   for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
   const fns = new Map<string, { fn: string; group: string; where: string; n: number }>();
+  const maps = new Map<string, SourceMap | undefined>();
   let busy = 0;
   for (const [id, n] of hits) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const { functionName } = byId.get(id)!.callFrame;
+    const { url, lineNumber } = originalFrame(maps, byId.get(id)!.callFrame);
     const fn = functionName || '(anonymous)';
     const group = groupOf(url, fn);
     if (group === '(idle)' || group === '(root)') continue;

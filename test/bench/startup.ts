@@ -2,12 +2,12 @@
  * stdio startup as a client sees it: spawn → `initialize` answered → `tools/list` answered →
  * first tool result, medians of N interleaved runs (machine noise hits every target alike), and
  * the process's peak RSS (VmHWM) right after `tools/list` was answered. Targets:
- * - crm-mcp: `node dist/cli/main.js stdio --account <id>` over an embedded store holding a real
- *   HubSpot account pointed at the loopback HubSpot sandbox (the demo's config), so its first
- *   tool result (`list_contacts`, limit 1) is a real provider call;
+ * - crm-mcp: `node dist/cli/main.js stdio --account <id>` (the bundled CLI, scripts/bundle-cli.ts)
+ *   over an embedded store holding a real HubSpot account pointed at the loopback HubSpot sandbox
+ *   (the demo's config), so its first tool result (`list_contacts`, limit 1) is a real provider call;
  * - a bare v2 server: `@modelcontextprotocol/server` McpServer + StdioServerTransport with the
- *   same 13 tool schemas, exported from crm-mcp's own `tools/list` (one warm-up run), whose tool
- *   returns crm-mcp's recorded result (so output validation runs on the same payload);
+ *   same tool schemas (14 today), exported from crm-mcp's own `tools/list` (one warm-up run), whose
+ *   tool returns crm-mcp's recorded result (so output validation runs on the same payload);
  * - `@hubspot/mcp-server` (the devDependency; skipped with the reason when not installed), whose
  *   first tool is `hubspot-generate-feedback-link` (no network: its API tools would call HubSpot);
  * - `node` answering every line (the floor).
@@ -60,7 +60,7 @@ export interface StartupTargets {
   node: { path: string; version: string };
   crm_mcp: StartupTarget;
   hubspot_mcp_server: StartupTarget;
-  /** The bare v2 SDK server with crm-mcp's 13 tool schemas. */
+  /** The bare v2 SDK server with crm-mcp's tool schemas. */
   bare_sdk_mcp_server: StartupTarget;
   node_floor: StartupTarget;
   /** crm-mcp's tools/list median over the bare v2 server's. */

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliArgs, ROOT, writeConfigFile } from '../helpers/dist.js';
+import { loadedSources, traceImportsArgs } from './helpers/loaded-sources.js';
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, cliArgs(...args), { cwd: ROOT, encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 60_000 });
 
@@ -65,30 +66,51 @@ describe('the binary: usage, help and the global flags', () => {
   });
 });
 
+/** `crm-mcp stdio` on a fresh data dir holding one HubSpot account, `requests` on its stdin, tracing every file it imports. */
+async function tracedStdio(requests: unknown[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'crm-traced-'));
+  const file = join(dir, 'in.ndjson');
+  await writeFile(file, JSON.stringify({ id: 'traced-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
+  expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
+  const trace = join(dir, 'imports.txt');
+  const r = spawnSync(process.execPath, [...traceImportsArgs(trace), ...cliArgs('stdio', '--account', 'traced-1', '--data-dir', join(dir, 'data'))], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    input: requests.map((m) => JSON.stringify(m) + '\n').join(''),
+    timeout: 60_000,
+  });
+  return { r, trace };
+}
+
 describe('crm-mcp stdio stays lean', () => {
   it('serving an account over stdio loads no other command, nor the connect flow, the demo or the sandboxes', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'crm-lean-'));
-    const file = join(dir, 'in.ndjson');
-    await writeFile(file, JSON.stringify({ id: 'lean-1', integration: 'hubspot', tenant_id: 't', authentication_method: 'oauth2', context: { oauth: { token: { access_token: 'at-1', refresh_token: 'rt-1', expires_at: '2099-01-01T00:00:00Z' } } } }) + '\n');
-    expect(cli(['accounts', 'import', file, '--data-dir', join(dir, 'data')]).status).toBe(0);
-    // A module resolve hook appends every file URL the process imports to the trace file.
-    const hooks = `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, n) { const r = await n(s, c); if (r.url.startsWith('file:')) appendFileSync(process.env.CRM_MCP_IMPORT_TRACE, r.url + '\\n'); return r; }`;
-    const register = `import { register } from 'node:module'; register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hooks))});`;
-    const trace = join(dir, 'imports.txt');
     const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
-    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, ...cliArgs('stdio', '--account', 'lean-1', '--data-dir', join(dir, 'data'))], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      input: JSON.stringify(init) + '\n',
-      env: { ...process.env, CRM_MCP_IMPORT_TRACE: trace },
-      timeout: 60_000,
-    });
+    const { r, trace } = await tracedStdio([init]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 1, result: { serverInfo: { name: 'crm-mcp' } } });
-    const loaded = (await readFile(trace, 'utf8')).split('\n').filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + '/dist/'.length));
-    expect(loaded).toContain('cli/commands/stdio.js');
-    expect(loaded).toContain('mcp/server.js');
-    expect(loaded.filter((m) => /^(cli\/commands\/(?!stdio\.js)|connect\/(flow|loopback|handler)\.js|demo\/|sandbox\/)/.test(m))).toEqual([]);
+    const loaded = loadedSources(trace);
+    expect(loaded).toContain('src/cli/commands/stdio.ts');
+    expect(loaded).toContain('src/mcp/server.ts');
+    expect(loaded.filter((m) => /^src\/(cli\/commands\/(?!stdio\.ts)|connect\/(flow|loopback|handler)\.ts|demo\/|sandbox\/)/.test(m))).toEqual([]);
+  });
+});
+
+describe('crm-mcp stdio loads what tools/list needs before answering it', () => {
+  it('after tools/list (a 2025-11-25 session), no HTTP client has loaded: undici loads with the first provider request', async () => {
+    const requests = [
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    ];
+    const { r, trace } = await tracedStdio(requests);
+    expect(r.status, r.stderr).toBe(0);
+    const answers = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; result?: { tools?: unknown[] } });
+    expect(answers.map((a) => a.id)).toEqual([1, 2]);
+    expect(answers[1]!.result?.tools?.length).toBeGreaterThan(0);
+    const loaded = loadedSources(trace);
+    // The served definition and the account were read (the reasons a start can fail are known by now).
+    expect(loaded).toEqual(expect.arrayContaining(['src/integrations/loader.ts', 'src/store/sqlite-kv.ts', 'src/crypto/encrypting-codec.ts']));
+    expect(loaded.filter((m) => m.startsWith('node_modules/undici/'))).toEqual([]);
   });
 });
 

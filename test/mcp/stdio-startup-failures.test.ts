@@ -14,7 +14,7 @@ import { Client, ReadBuffer, serializeMessage, type JSONRPCMessage, type Transpo
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { openStore } from '../../src/app/open-store.js';
-import { cliArgs, ROOT } from '../helpers/dist.js';
+import { cliArgs, configEnvironments, ROOT, writeConfigFile } from '../helpers/dist.js';
 import { testAccount } from './helpers/accounts.js';
 
 /** How the client opens: the 2025 handshake, pinned to 2026-07-28 (`server/discover` only), or probing first. */
@@ -75,6 +75,18 @@ async function connectTo(args: string[], env: Record<string, string>, era: Era) 
   const first = seen.sent.find((m) => m.id !== undefined);
   const firstAnswer = seen.received.find((m) => 'id' in m && m.id === first?.id) as WireError | undefined;
   return { connected, exitCode, stderr: () => stderr, firstMethod: first?.method, firstAnswer };
+}
+
+/** A healthy start as a 2025-11-25 SDK client sees it: how many tools it listed, and the exit code once it closed. */
+async function listToolsAndClose(args: string[], env: Record<string, string>): Promise<{ tools: number; exitCode: number | null }> {
+  const child = spawn(process.execPath, cliArgs('stdio', ...args), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  spawned.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const client = new Client({ name: 'startup-test', version: '1' });
+  await client.connect(childTransport(child, { sent: [], received: [] }));
+  const { tools } = await client.listTools();
+  await client.close();
+  return { tools: tools.length, exitCode: await exited };
 }
 
 /** A data dir whose embedded store holds one sealed account; its key file beside it. */
@@ -168,14 +180,34 @@ describe('crm-mcp stdio: failures before ready reach the client as JSON-RPC erro
   it('an invalid expression in another integration\'s definition does not stop the served one (checked on its first use)', async () => {
     const dir = await storeWithAccount();
     brokenDefinition(dir, 'salesforce');
-    const child = spawn(process.execPath, cliArgs('stdio', '--account', 'acct-1', '--integrations', join(dir, 'defs')), { cwd: ROOT, env: { PATH: process.env.PATH ?? '', CRM_MCP_DATA_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
-    spawned.push(child);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const client = new Client({ name: 'startup-test', version: '1' });
-    await client.connect(childTransport(child, { sent: [], received: [] }));
-    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
-    await client.close();
-    expect(await exited).toBe(0);
+    const r = await listToolsAndClose(['--account', 'acct-1', '--integrations', join(dir, 'defs')], { CRM_MCP_DATA_DIR: dir });
+    expect(r.tools).toBeGreaterThan(0);
+    expect(r.exitCode).toBe(0);
+  }, 30_000);
+
+  it('an invalid environment override of the served integration and environment: the reason names the config path; exit 2 (configuration)', async () => {
+    const dir = await storeWithAccount();
+    const config = writeConfigFile({ environments: configEnvironments({ production: { hubspot: { resources: { contacts: { mapping: "{ 'id': id " } } } } }) });
+    const r = await connectTo(['--account', 'acct-1', '--config', config], { CRM_MCP_DATA_DIR: dir }, 'legacy');
+    expect(r.firstAnswer?.error.data?.reason).toBe('config_invalid');
+    expect(r.firstAnswer?.error.message).toContain(`config file ${config}: environments.production.overrides.hubspot.resources.contacts.mapping: JSONata syntax error`);
+    expect(r.connected).toBeInstanceOf(Error);
+    expect(r.exitCode).toBe(2);
+  }, 30_000);
+
+  it('an invalid override of another environment or integration does not stop the served one; an override of an unknown integration does', async () => {
+    const dir = await storeWithAccount();
+    const broken = { resources: { contacts: { mapping: "{ 'id': id " } } };
+    const config = writeConfigFile({ environments: configEnvironments({ staging: { hubspot: broken }, production: { salesforce: broken } }) });
+    const served = await listToolsAndClose(['--account', 'acct-1', '--config', config], { CRM_MCP_DATA_DIR: dir });
+    expect(served.tools).toBeGreaterThan(0);
+    expect(served.exitCode).toBe(0);
+
+    const unknown = writeConfigFile({ environments: configEnvironments({ staging: { hubspots: { base_url: 'https://x.example' } } }) });
+    const r = await connectTo(['--account', 'acct-1', '--config', unknown], { CRM_MCP_DATA_DIR: dir }, 'legacy');
+    expect(r.firstAnswer?.error.data?.reason).toBe('config_invalid');
+    expect(r.firstAnswer?.error.message).toContain('environments.staging.overrides.hubspots: unknown integration "hubspots"');
+    expect(r.exitCode).toBe(2);
   }, 30_000);
 
   it('a healthy start: the first answer is the real server\'s (tools listed right after connect); exit 0 when the client closes', async () => {

@@ -8,14 +8,17 @@
  * the account cannot be served (unknown account, no key, unreachable store), the first request
  * — `initialize`, `server/discover` or any — is answered with a JSON-RPC error carrying the
  * reason (and so is any request that follows while the client keeps the pipe open: a probing
- * client's retry), and the command exits non-zero. Imports are lazy: only what `tools/list` needs loads
- * before it is answered (src/app/open-app.ts defers the rest to first use).
+ * client's retry), and the command exits non-zero. The definition and environment override the
+ * account is served with are checked when it is read; other definitions on their first use
+ * (src/app/definitions.ts). Imports are lazy: other commands, the connect flow and the HTTP client
+ * load on first use (and the binary is bundled: scripts/bundle-cli.ts).
  */
 import { PassThrough, Writable, type Readable } from 'node:stream';
+import type * as SdkStdioModule from '@modelcontextprotocol/server/stdio';
 import type { Command } from 'commander';
 import type { LinkedAccount } from '../../accounts/model.js';
 import type { McpRuntime } from '../../mcp/runtime.js';
-import type { createServer as CreateServer } from '../../mcp/server.js';
+import type * as ServerModule from '../../mcp/server.js';
 import { answerRequests } from '../../mcp/stdio-early-error.js';
 import { trackPendingRequests, type PendingRequests } from '../../mcp/stdio-pending.js';
 import type { CommandContext } from '../context.js';
@@ -61,9 +64,9 @@ export function define(stdio: Command, ctx: CommandContext): void {
         stdin.on('data', pending.read);
         stdin.pipe(input);
         try {
-          // The server module loads while the store opens (both mostly wait on the disk).
-          const serverModule = import('../../mcp/server.js');
-          serverModule.catch(() => {});
+          // The serving modules load while the store opens (both mostly wait on the disk).
+          const serving = Promise.all([import('../../mcp/server.js'), import('@modelcontextprotocol/server/stdio')]);
+          serving.catch(() => {});
           let opened: { rt: McpRuntime; account: LinkedAccount };
           try {
             // Only the served integration's expressions are checked (when its account is read).
@@ -76,7 +79,7 @@ export function define(stdio: Command, ctx: CommandContext): void {
             if (!(stdin as { isTTY?: boolean }).isTTY) await answerRequests(input, stdout, { message: oneLine(f.message), reason: f.code }, { firstWaitMs: FIRST_REQUEST_WAIT_MS, lingerMs: LINGER_MS });
             throw f;
           }
-          return await serveStdio(opened, (await serverModule).createServer, { accountId, reconnectUrl: v.reconnectUrl ?? ctx.io.env.CRM_MCP_RECONNECT_URL }, { stdin: input, stdout, pending });
+          return await serveStdio(opened, await serving, { accountId, reconnectUrl: v.reconnectUrl ?? ctx.io.env.CRM_MCP_RECONNECT_URL }, { stdin: input, stdout, pending });
         } finally {
           // Whatever happened, stop reading so the process can exit.
           stdin.unpipe(input);
@@ -87,15 +90,16 @@ export function define(stdio: Command, ctx: CommandContext): void {
     );
 }
 
+type ServingModules = [typeof ServerModule, typeof SdkStdioModule];
+
 /** Serves until stdin closes. */
 async function serveStdio(
   { rt, account }: { rt: McpRuntime; account: LinkedAccount },
-  createServer: typeof CreateServer,
+  [{ createServer }, { serveStdio: serveEras, StdioServerTransport }]: ServingModules,
   opts: { accountId: string; reconnectUrl?: string | undefined },
   streams: { stdin: Readable; stdout: Writable; pending: PendingRequests },
 ): Promise<number> {
   const log = rt.deps.logger.child({ transport: 'stdio', account_id: opts.accountId });
-  const { serveStdio: serveEras, StdioServerTransport } = await import('@modelcontextprotocol/server/stdio');
   const crmName = rt.crmName(account.integration);
   let tools = 0;
   // The SDK pins one server per connection to the era the client opens with (initialize → 2025,
