@@ -7,7 +7,6 @@ import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { NOT_FAST, type ExpressionCompiler } from '../integrations/expressions.js';
 import type { Definition, ErrorRule, Operation, Resource } from '../integrations/schema.js';
 import { RECORD_SCHEMAS, type UnifiedResource } from '../unified/models.js';
-import { compileCheck, MISS } from './record-check.js';
 import type { EngineErrorCode } from './types.js';
 
 export interface RawResponse {
@@ -96,14 +95,6 @@ export async function classifyError(def: Definition, compiler: ExpressionCompile
   return { kind, code: KIND_CODE[kind], message: `${def.display_name} answered HTTP ${res.status}${res.unparsable ? ' with a non-JSON body' : ''}` };
 }
 
-/** Compiled once: the zod schemas' plain-function twins, zod itself only for a record they miss. */
-const RECORD_CHECKS = {
-  contacts: compileCheck(RECORD_SCHEMAS.contacts),
-  companies: compileCheck(RECORD_SCHEMAS.companies),
-  deals: compileCheck(RECORD_SCHEMAS.deals),
-  notes: compileCheck(RECORD_SCHEMAS.notes),
-} satisfies Record<UnifiedResource, unknown>;
-
 export interface MapOptions {
   includeRemoteData?: boolean;
   fields?: string[];
@@ -180,19 +171,13 @@ function finishRecord(def: Definition, resourceName: UnifiedResource, raw: objec
     if (Array.isArray(v) && v.includes(null)) own()[k] = v.filter((x) => x !== null);
   }
   if (custom) own().custom_fields = { ...((rec.custom_fields as Record<string, unknown> | undefined) ?? {}), ...custom };
-  const quick = RECORD_CHECKS[resourceName](rec);
-  let out: Record<string, unknown>;
-  if (quick !== MISS) out = quick as Record<string, unknown>;
-  else {
-    // What the twin misses, zod decides: its success stands, its first issue names the field.
-    const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue ? issue.path.map(String).join('.') : '';
-      throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record of the wrong shape (${path}: ${issue?.message ?? 'invalid'})`);
-    }
-    out = parsed.data as Record<string, unknown>;
+  const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? issue.path.map(String).join('.') : '';
+    throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record of the wrong shape (${path}: ${issue?.message ?? 'invalid'})`);
   }
+  let out: Record<string, unknown> = parsed.data as Record<string, unknown>;
   if (opts.fields && opts.fields.length) {
     const keep = new Set(['id', ...opts.fields]);
     out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
