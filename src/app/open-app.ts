@@ -60,10 +60,12 @@ export interface App extends AppParts {
 
 export async function openApp(o: OpenAppOptions): Promise<App> {
   const config = loadConfig({ env: o.env, ...(o.flags ? { flags: o.flags } : {}), ...(o.cwd ? { cwd: o.cwd } : {}) });
+  // Lines batched per event-loop turn (src/core/log-lines.ts); the rest written by close().
+  const logger = createLogger({ level: config.logLevel as LogLevel, write: o.stderr });
   const deps: Deps = {
     clock: o.clock ?? systemClock,
     random: o.random ?? cryptoRandom,
-    logger: createLogger({ level: config.logLevel as LogLevel, sink: (l) => o.stderr(l + '\n') }),
+    logger,
     ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}),
   };
   const { registry, checkServed } = await loadDefinitions(config, deps.logger, o.expressions);
@@ -93,10 +95,14 @@ export async function openApp(o: OpenAppOptions): Promise<App> {
   const engine = createEngine({ registry, tokens: core.tokens, deps, envOverrides, insecureHosts, cursorKeys: store.keyring, idempotency: { kv: store.kv, keyring: store.keyring } });
   const publicBaseUrl = o.env.CRM_MCP_PUBLIC_URL || config.publicUrl;
   const close = async () => {
-    core.scheduler.stop();
-    // Refreshed tokens the store has not taken yet are stored now or named in the log (bounded).
-    await core.tokens.flush();
-    await store.close();
+    try {
+      core.scheduler.stop();
+      // Refreshed tokens the store has not taken yet are stored now or named in the log (bounded).
+      await core.tokens.flush();
+      await store.close();
+    } finally {
+      logger.flush();
+    }
   };
   let operator: Promise<OperatorRuntime> | undefined;
   let scheduling = false;

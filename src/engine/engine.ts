@@ -14,6 +14,7 @@ import { createDefinitionResolver, type Json } from '../integrations/overrides.j
 import type { IntegrationRegistry } from '../integrations/registry.js';
 import type { Definition, Operation, ProviderCall, Resource } from '../integrations/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
+import type { request as undiciRequest } from 'undici';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { continuationProblem, createCursorSealer, operationVersion, type CursorBinding } from './cursor.js';
 import { createDiscovery, schemaFactsOf } from './discovery.js';
@@ -85,6 +86,7 @@ export function createEngine(opts: EngineOptions): Engine {
   for (const d of opts.registry.list()) compiler.trust(d);
   const resolver = createDefinitionResolver(compiler);
   const insecureHosts = opts.insecureHosts ?? [];
+  let undici: Promise<{ request: typeof undiciRequest }> | undefined;
   const log = opts.deps.logger.child({ component: 'engine' });
   const discovery = createDiscovery({
     clock: opts.deps.clock,
@@ -117,8 +119,8 @@ export function createEngine(opts: EngineOptions): Engine {
     sent.count += 1;
     let res;
     try {
-      // undici loads on the first provider call, not before `tools/list` (stdio startup).
-      const { request } = await import('undici');
+      // undici loads on the first provider call, not before `tools/list` (stdio startup); imported once.
+      const { request } = await (undici ??= import('undici'));
       res = await request(req.url, {
         method: req.method,
         headers: req.headers,
@@ -142,7 +144,7 @@ export function createEngine(opts: EngineOptions): Engine {
       }
       chunks.push(chunk as Buffer);
     }
-    const { body, unparsable } = parseBody(Buffer.concat(chunks).toString('utf8'));
+    const { body, unparsable } = parseBody((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
     log.debug('provider response', { method: req.method, host: req.url.host, path: req.url.pathname, status: res.statusCode });
     return { status: res.statusCode, headers: res.headers as RawResponse['headers'], body, unparsable };
   }

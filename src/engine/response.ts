@@ -166,7 +166,8 @@ function finishRecord(def: Definition, resourceName: UnifiedResource, raw: objec
   let copied = false;
   const own = (): Record<string, unknown> => (copied ? rec : ((copied = true), (rec = { ...rec })));
   // A list entry that is null (an association without an id, a null link) says nothing: lists never carry nulls.
-  for (const k of Object.keys(rec)) {
+  for (const k in rec) {
+    if (!Object.hasOwn(rec, k)) continue;
     const v = rec[k];
     if (Array.isArray(v) && v.includes(null)) own()[k] = v.filter((x) => x !== null);
   }
