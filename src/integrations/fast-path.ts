@@ -15,6 +15,7 @@
  * two agree on every shipped expression over fixtures and generated records.
  */
 
+import type { Node } from './jsonata-ast.js';
 import { compileRe2 } from './regex.js';
 
 export const FALLBACK: unique symbol = Symbol('jsonata-fallback');
@@ -24,29 +25,6 @@ const FAST_MAX_STRING = 1_000_000;
 
 export type Bindings = Record<string, unknown>;
 type Fn = (input: unknown, b: Bindings) => unknown;
-
-interface Node {
-  type: string;
-  value?: unknown;
-  steps?: Node[];
-  stages?: Node[];
-  expr?: Node;
-  lhs?: Node | Array<[Node, Node]>;
-  rhs?: Node;
-  condition?: Node;
-  then?: Node;
-  else?: Node;
-  expressions?: Node[];
-  arguments?: Node[];
-  procedure?: Node;
-  keepArray?: boolean;
-  keepSingletonArray?: boolean;
-  group?: unknown;
-  focus?: unknown;
-  index?: unknown;
-  tuple?: unknown;
-  predicate?: unknown;
-}
 
 /** A path result of several items: spread by array constructors, an array everywhere else. */
 class Seq {
