@@ -12,6 +12,7 @@
 import { McpServer, type CallToolResult, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import type { LinkedAccount } from '../accounts/model.js';
 import type { Deps } from '../core/deps.js';
+import { boundedMemo } from '../core/bounded-memo.js';
 import type { Engine, RateLimitInfo } from '../engine/types.js';
 import type { CollectedTool, ToolContext } from './context.js';
 import type { ReauthFlow } from './reauth.js';
@@ -83,8 +84,7 @@ async function validate(schema: StandardSchemaWithJSON, value: unknown): Promise
 }
 
 export function createToolDispatch(opts: ToolDispatchOptions): ToolDispatch {
-  const maxKeys = opts.maxKeys ?? 1000;
-  const built = new Map<string, Promise<SchemaTools>>();
+  const built = boundedMemo<SchemaTools>(opts.maxKeys ?? 1000);
   // Never served: with `collect` set, unified tools register nothing on it.
   let unused: McpServer | undefined;
 
@@ -100,15 +100,7 @@ export function createToolDispatch(opts: ToolDispatchOptions): ToolDispatch {
 
   function schemaTools(account: LinkedAccount): Promise<SchemaTools> {
     const facts = opts.engine.schemaFacts(account);
-    const key = `${schemaKey(account)}\u0000${accountSchemaIdentity(facts)}`;
-    let set = built.get(key);
-    if (!set) {
-      set = build(account, facts);
-      set.catch(() => built.delete(key));
-      built.set(key, set);
-      if (built.size > maxKeys) built.delete(built.keys().next().value!);
-    }
-    return set;
+    return built(`${schemaKey(account)}\u0000${accountSchemaIdentity(facts)}`, () => build(account, facts));
   }
 
   return {

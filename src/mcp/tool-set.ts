@@ -7,6 +7,7 @@
  * bounded, oldest key first out.
  */
 import type { LinkedAccount } from '../accounts/model.js';
+import { boundedMemo } from '../core/bounded-memo.js';
 import type { Capability, Engine } from '../engine/types.js';
 import { TOOLS, type ToolEntry } from './tools/index.js';
 
@@ -31,19 +32,6 @@ export async function resolveToolSet(engine: Engine, account: LinkedAccount): Pr
 }
 
 export function createToolSetCache(engine: Engine, maxKeys = 1000): ToolSetCache {
-  const sets = new Map<string, Promise<ToolSet>>();
-  return {
-    get(account) {
-      const key = schemaKey(account);
-      let set = sets.get(key);
-      if (!set) {
-        set = resolveToolSet(engine, account);
-        // A failed resolution is not kept: the next request tries again.
-        set.catch(() => sets.delete(key));
-        sets.set(key, set);
-        if (sets.size > maxKeys) sets.delete(sets.keys().next().value!);
-      }
-      return set;
-    },
-  };
+  const memo = boundedMemo<ToolSet>(maxKeys);
+  return { get: (account) => memo(schemaKey(account), () => resolveToolSet(engine, account)) };
 }
