@@ -22,16 +22,24 @@ function assocTargets(v: string | null): HsType[] {
   return parseList(v).filter((x): x is HsType => (HS_TYPES as readonly string[]).includes(x));
 }
 
-/** Wire shape of a record: requested (or default) properties plus the always-present ones; unknown names are ignored, unset known ones are null. */
-export function present(ctx: ObjectCtx, t: HsType, r: HsRecord, props: string[] | undefined, assoc: HsType[] = []): Record<string, unknown> {
+/**
+ * Wire shape of records of one request: requested (or default) properties plus the always-present
+ * ones, sorted; unknown names are ignored, unset known ones are null. The names are resolved once
+ * per request, not per record.
+ */
+export function presenter(ctx: ObjectCtx, t: HsType, props: string[] | undefined, assoc: HsType[] = []): (r: HsRecord) => Record<string, unknown> {
   const names = props && props.length > 0 ? [...new Set([...props.filter((p) => known(ctx, t, p)), ...ALWAYS[t]])] : [...DEFAULT_PROPERTIES[t]];
-  const properties: Record<string, string | null> = {};
-  for (const n of names.sort()) properties[n] = r.properties[n] ?? null;
-  const associations = assoc.length > 0 ? ctx.store.associationsOf(t, r.id, assoc) : {};
-  return {
-    id: r.id, properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived,
-    ...(r.archivedAt ? { archivedAt: r.archivedAt } : {}),
-    ...(Object.keys(associations).length > 0 ? { associations } : {}),
+  names.sort();
+  return (r) => {
+    const properties: Record<string, string | null> = {};
+    for (const n of names) properties[n] = r.properties[n] ?? null;
+    const out: Record<string, unknown> = { id: r.id, properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived };
+    if (r.archivedAt) out.archivedAt = r.archivedAt;
+    if (assoc.length > 0) {
+      const associations = ctx.store.associationsOf(t, r.id, assoc);
+      if (Object.keys(associations).length > 0) out.associations = associations;
+    }
+    return out;
   };
 }
 
@@ -59,7 +67,7 @@ export function listObjects(ctx: ObjectCtx, t: HsType, q: URLSearchParams, path:
   const props = q.has('properties') ? parseList(q.getAll('properties').join(',')) : undefined;
   const assoc = assocTargets(q.get('associations'));
   const next = all[start + capped];
-  const body: Record<string, unknown> = { results: page.map((r) => present(ctx, t, r, props, assoc)) };
+  const body: Record<string, unknown> = { results: page.map(presenter(ctx, t, props, assoc)) };
   if (next) {
     const a = encodeAfter(next.id);
     body.paging = { next: { after: a, link: `${path}?after=${encodeURIComponent(a)}` } };
@@ -77,7 +85,7 @@ export function getObject(ctx: ObjectCtx, t: HsType, id: string, q: URLSearchPar
   const r = findRecord(ctx, t, id, q);
   if (!r) return notFound(id);
   const props = q.has('properties') ? parseList(q.getAll('properties').join(',')) : undefined;
-  return { status: 200, json: present(ctx, t, r, props, assocTargets(q.get('associations'))) };
+  return { status: 200, json: presenter(ctx, t, props, assocTargets(q.get('associations')))(r) };
 }
 
 const notAnOption = (name: string, value: string, options: string[]): PropertyProblem => ({
@@ -146,7 +154,7 @@ export function createObject(ctx: ObjectCtx, t: HsType, body: unknown, path: str
     ctx.store.associate({ fromType: t, fromId: rec.id, ...e });
     if (t === 'contacts' && e.toType === 'companies' && !rec.properties.associatedcompanyid) rec.properties.associatedcompanyid = e.toId;
   }
-  return { status: 201, headers: { location: `${path}/${rec.id}` }, json: present(ctx, t, rec, Object.keys(checked.ok)) };
+  return { status: 201, headers: { location: `${path}/${rec.id}` }, json: presenter(ctx, t, Object.keys(checked.ok))(rec) };
 }
 
 export function updateObject(ctx: ObjectCtx, t: HsType, id: string, body: unknown, q: URLSearchParams): Reply {
@@ -158,7 +166,7 @@ export function updateObject(ctx: ObjectCtx, t: HsType, id: string, body: unknow
   if ('problems' in checked) return propertyErrors(checked.problems, ctx.portalId);
   Object.assign(r.properties, checked.ok);
   ctx.store.touch(t, r, new Date(ctx.now()).toISOString());
-  return { status: 200, json: present(ctx, t, r, Object.keys(checked.ok)) };
+  return { status: 200, json: presenter(ctx, t, Object.keys(checked.ok))(r) };
 }
 
 export function archiveObject(ctx: ObjectCtx, t: HsType, id: string): Reply {
@@ -252,7 +260,7 @@ export function searchObjects(ctx: ObjectCtx, t: HsType, body: unknown): Reply {
   }
   const page = hits.slice(offset, offset + limit);
   const props = Array.isArray(b.properties) ? b.properties.map(String) : undefined;
-  const out: Record<string, unknown> = { total: hits.length, results: page.map((r) => present(ctx, t, r, props)) };
+  const out: Record<string, unknown> = { total: hits.length, results: page.map(presenter(ctx, t, props)) };
   if (offset + limit < hits.length) out.paging = { next: { after: String(offset + limit) } };
   return { status: 200, json: out };
 }
