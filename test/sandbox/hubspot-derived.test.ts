@@ -41,6 +41,42 @@ describe('fake HubSpot: list order kept between requests', () => {
   });
 });
 
+describe('fake HubSpot: list JSON kept between requests', () => {
+  it('a list page follows every change to a record at once: through the API, written in place, or a value that is an object', async () => {
+    hs = await startFakeHubSpot({ seed: { contacts: 3, companies: 0, deals: 0, notes: 0 } });
+    hs.oauth.seedGrant({ accessToken: 'AT-1', refreshToken: 'RT-1' });
+    const first = async (props: string) => (await call(`${hs!.url}/crm/v3/objects/contacts?limit=2&properties=${props}`, { token: 'AT-1' })).json.results[0];
+    const rec = hs.store.records.contacts.get('100001')!;
+    const seededEmail = rec.properties.email;
+    expect((await first('email')).properties.email).toBe(seededEmail);
+    expect((await first('firstname')).properties).not.toHaveProperty('email');
+
+    expect((await call(`${hs.url}/crm/v3/objects/contacts/100001`, { method: 'PATCH', token: 'AT-1', json: { properties: { email: 'patched@example.com' } } })).status).toBe(200);
+    const patched = await first('email');
+    expect(patched.properties.email).toBe('patched@example.com');
+    expect(patched.updatedAt).toBe(rec.updatedAt);
+
+    rec.properties.email = 'in-place@example.com';
+    expect((await first('email')).properties.email).toBe('in-place@example.com');
+    delete rec.properties.email;
+    expect((await first('email')).properties.email).toBeNull();
+    rec.createdAt = '2020-01-01T00:00:00.000Z';
+    expect((await first('email')).createdAt).toBe('2020-01-01T00:00:00.000Z');
+
+    // A value that is not a string (only code holding the store can put one there) is serialised as it is now, every time.
+    const nested = { tier: 'gold' };
+    (rec.properties as Record<string, unknown>).email = nested;
+    expect((await first('email')).properties.email).toEqual({ tier: 'gold' });
+    nested.tier = 'silver';
+    expect((await first('email')).properties.email).toEqual({ tier: 'silver' });
+
+    expect((await call(`${hs.url}/crm/v3/objects/contacts/100001`, { method: 'DELETE', token: 'AT-1' })).status).toBe(204);
+    expect((await first('email')).id).toBe('100002');
+    const archived = (await call(`${hs.url}/crm/v3/objects/contacts?archived=true&properties=email`, { token: 'AT-1' })).json.results[0];
+    expect(archived).toMatchObject({ id: '100001', archived: true, archivedAt: rec.archivedAt });
+  });
+});
+
 describe('fake HubSpot: rolling rate-limit window', () => {
   it('over thousands of requests, with the clock stepping back, counts exactly the requests of the last interval', () => {
     let now = 0;

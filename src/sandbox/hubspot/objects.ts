@@ -2,6 +2,7 @@
 import type { Reply } from '../http.js';
 import { conflict, notFound, propertyErrors, validation, type PropertyProblem } from './errors.js';
 import { ALWAYS, ASSOCIATION_TYPES, DEFAULT_PROPERTIES, HS_TYPES, KNOWN_PROPERTIES, PIPELINES, READ_ONLY, SEARCHABLE, SINGULAR, type HsType } from './schema.js';
+import type { RecordJson } from './record-json.js';
 import type { HsRecord, HubSpotStore } from './store.js';
 
 export interface ObjectCtx {
@@ -10,6 +11,8 @@ export interface ObjectCtx {
   portalId: number;
   /** Extra (custom) properties per type. */
   custom: Partial<Record<HsType, string[]>>;
+  /** List pages' record JSON, kept while the records are unchanged. */
+  recordJson: RecordJson;
 }
 
 const known = (ctx: ObjectCtx, t: HsType, p: string): boolean => KNOWN_PROPERTIES[t].includes(p) || (ctx.custom[t] ?? []).includes(p);
@@ -22,14 +25,14 @@ function assocTargets(v: string | null): HsType[] {
   return parseList(v).filter((x): x is HsType => (HS_TYPES as readonly string[]).includes(x));
 }
 
-/**
- * Wire shape of records of one request: requested (or default) properties plus the always-present
- * ones, sorted; unknown names are ignored, unset known ones are null. The names are resolved once
- * per request, not per record.
- */
-export function presenter(ctx: ObjectCtx, t: HsType, props: string[] | undefined, assoc: HsType[] = []): (r: HsRecord) => Record<string, unknown> {
+/** The property names a read writes, sorted: requested (or default) ones plus the always-present ones; unknown names are ignored. */
+function propertyNames(ctx: ObjectCtx, t: HsType, props: string[] | undefined): string[] {
   const names = props && props.length > 0 ? [...new Set([...props.filter((p) => known(ctx, t, p)), ...ALWAYS[t]])] : [...DEFAULT_PROPERTIES[t]];
-  names.sort();
+  return names.sort();
+}
+
+/** Wire shape of a record with `names` (from propertyNames; unset ones are null) and the `assoc` association targets it has. */
+function shape(ctx: ObjectCtx, t: HsType, names: readonly string[], assoc: HsType[]): (r: HsRecord) => Record<string, unknown> {
   return (r) => {
     const properties: Record<string, string | null> = {};
     for (const n of names) properties[n] = r.properties[n] ?? null;
@@ -42,6 +45,10 @@ export function presenter(ctx: ObjectCtx, t: HsType, props: string[] | undefined
     return out;
   };
 }
+
+/** Wire shape of the records of one request (the names resolved once per request, not per record). */
+export const presenter = (ctx: ObjectCtx, t: HsType, props: string[] | undefined, assoc: HsType[] = []): ((r: HsRecord) => Record<string, unknown>) =>
+  shape(ctx, t, propertyNames(ctx, t, props), assoc);
 
 const encodeAfter = (id: string): string => Buffer.from(id).toString('base64url');
 const decodeAfter = (s: string): string | undefined => {
@@ -67,12 +74,14 @@ export function listObjects(ctx: ObjectCtx, t: HsType, q: URLSearchParams, path:
   const props = q.has('properties') ? parseList(q.getAll('properties').join(',')) : undefined;
   const assoc = assocTargets(q.get('associations'));
   const next = all[start + capped];
-  const body: Record<string, unknown> = { results: page.map(presenter(ctx, t, props, assoc)) };
-  if (next) {
-    const a = encodeAfter(next.id);
-    body.paging = { next: { after: a, link: `${path}?after=${encodeURIComponent(a)}` } };
-  }
-  return { status: 200, json: body };
+  const a = next ? encodeAfter(next.id) : undefined;
+  const paging = a === undefined ? undefined : { next: { after: a, link: `${path}?after=${encodeURIComponent(a)}` } };
+  const names = propertyNames(ctx, t, props);
+  if (assoc.length > 0) return { status: 200, json: { results: page.map(shape(ctx, t, names, assoc)), ...(paging ? { paging } : {}) } };
+  // The text JSON.stringify gives for { results, paging? }, from each record's kept JSON.
+  const toJson = ctx.recordJson.serialiser(names, shape(ctx, t, names, assoc));
+  const text = `{"results":[${page.map(toJson).join(',')}]${paging ? `,"paging":${JSON.stringify(paging)}` : ''}}`;
+  return { status: 200, headers: { 'content-type': 'application/json;charset=UTF-8' }, text };
 }
 
 function findRecord(ctx: ObjectCtx, t: HsType, id: string, q: URLSearchParams): HsRecord | undefined {
