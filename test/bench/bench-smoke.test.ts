@@ -1,6 +1,6 @@
 /**
  * `npm run bench` in quick mode, from source: the real multi-process pipeline (provider fake,
- * `crm-mcp serve` from dist/, the two floors, the load generator) produces every figure with sane
+ * `crm-mcp serve` from dist/, the floors, the load generator) produces every figure with sane
  * types, and `--profile` yields a grouped profile of the serve process. Timing goals are reported
  * by the bench, never asserted here.
  */
@@ -19,7 +19,7 @@ const num = expect.any(Number);
 const summary = { n: num, mean: num, p50: num, p99: num, min: num, max: num };
 
 describe('bench (quick mode)', () => {
-  it('measures crm-mcp serve and both floors in their own processes, every scenario, with ratios, goals and a table', async () => {
+  it('measures crm-mcp serve and the floors in their own processes, every scenario, with ratios, goals, the ★ ceiling and a table', async () => {
     const r = await runBench({ quick: true });
     expect(r.errors).toEqual({});
     const c = r.figures.compare!;
@@ -27,18 +27,33 @@ describe('bench (quick mode)', () => {
     expect(c.eras.sdk).toEqual(['2025-11-25', '2026-07-28']);
     expect(c.scenarios.map((s) => s.scenario.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const s of c.scenarios) {
-      expect(new Set(s.targets.map((t) => t.role))).toEqual(new Set(['crm', 'sdk', 'http', 'direct']));
+      expect(new Set(s.targets.map((t) => t.role))).toEqual(new Set(['crm', 'sdk', 'sdk_provider', 'http', 'direct']));
+      expect(s.targets.filter((t) => t.role === 'sdk_provider').map((t) => t.era)).toEqual(c.eras.sdk);
       for (const t of s.targets) {
-        // Every call answered with the expected records, and each process's CPU was read over IPC.
+        // Every call answered with the expected records, and each process's CPU (and the load generator's) was read.
         expect(t.failures, `${s.scenario.name}: ${t.target}`).toEqual({});
         expect(t.n).toBeGreaterThan(0);
         expect(t.cpu_ms_per_call).toBeGreaterThan(0);
+        expect(t.loadgen_cpu_ms_per_call).toBeGreaterThan(0);
         expect(t).toMatchObject({ p50_ms: num, p99_ms: num, calls_per_s: num });
+        // The provider fake works for exactly the targets that call it.
+        if (t.role === 'crm' || t.role === 'sdk_provider') expect(t.provider_cpu_ms_per_call, t.target).toBeGreaterThan(0);
+        else expect(t.provider_cpu_ms_per_call, t.target).toBeUndefined();
       }
-      expect(s.targets.find((t) => t.role === 'crm')?.provider_cpu_ms_per_call).toBeGreaterThan(0);
     }
     expect(c.ratios.filter((x) => x.era === '2025-11-25')).toHaveLength(SCENARIOS.length);
-    for (const x of c.ratios) expect(x).toMatchObject({ cpu_x: num, calls_x: num, crm_added_p50_ms: num, sdk_added_p50_ms: num, excess_p50_ms: num });
+    for (const x of c.ratios) {
+      expect(x).toMatchObject({ cpu_x: num, calls_x: num, crm_added_p50_ms: num, sdk_added_p50_ms: num, excess_p50_ms: num });
+      expect(x.with_provider).toMatchObject({ floor: `SDK v2 floor + provider, ${x.era}`, cpu_x: num, calls_x: num, p50_x: num, added_p50_ms: num });
+    }
+    const lists = SCENARIOS.filter((s) => s.tool === 'list').length;
+    expect(c.ceilings).toHaveLength(lists * c.eras.crm.length);
+    for (const k of c.ceilings) {
+      expect(k.cores).toBe(r.meta.cpus);
+      expect(k.any_server_calls_per_s).toBeGreaterThan(k.calls_per_s);
+      const formula = (k.cores * 1000) / (k.loadgen_cpu_ms_per_call + k.provider_cpu_ms_per_call + k.server_cpu_ms_per_call);
+      expect(Math.abs(k.calls_per_s / formula - 1)).toBeLessThan(0.01);
+    }
     const f = r.figures;
     expect(f.stampede).toMatchObject({ calls: num, ok_calls: f.stampede?.calls, fresh_errors: {}, provider_token_requests: num, call_expired: summary, call_fresh: summary });
     expect(f.stampede?.provider_token_requests).toBeGreaterThanOrEqual(1);
@@ -55,6 +70,8 @@ describe('bench (quick mode)', () => {
     for (const b of ['sqlite', 'memory'] as const) expect(f.memory?.[b]).toMatchObject({ accounts: num, scheduled: num, rss_mb: num, heap_used_mb: num });
     const table = renderTable(rows(r));
     for (const goal of ['≤ 1.5×', '≥ 0.67×', '≤ 1 ms', '≥ 1,500 calls/s', 'exactly 1 refresh', 'max ≤ 2× mean', 'each token refreshed once', '≤ 1.2× the bare v2 server']) expect(table).toContain(goal);
+    expect(table).toContain('crm-mcp ÷ SDK v2 floor + provider');
+    expect(table).toContain('★ ceiling');
     expect(table).toMatch(/✓|✗/);
   }, 150_000);
 

@@ -12,6 +12,9 @@ import { percentile, round, type Failures } from './stats.js';
 
 export const PAGE = 100;
 
+/** The issue's ★: crm-mcp calls/s per process, list_contacts of PAGE records. */
+export const STAR_CALLS_PER_S = 1500;
+
 export interface Scenario {
   name: string;
   tool: 'list' | 'get';
@@ -25,8 +28,11 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'get_contact, c=1', tool: 'get', concurrency: 1 },
 ];
 
-/** crm-mcp, the bare SDK floor, the bare node:http floor, or the provider fake called directly. */
-export type Role = 'crm' | 'sdk' | 'http' | 'direct';
+/** crm-mcp, the bare SDK floor, the SDK floor that calls the provider, the bare node:http floor, or the provider fake called directly. */
+export type Role = 'crm' | 'sdk' | 'sdk_provider' | 'http' | 'direct';
+
+/** Targets whose calls reach the provider fake (its CPU is charged to them, apart). */
+const callsProvider = (role: Role): boolean => role === 'crm' || role === 'sdk_provider';
 
 export type SdkLine = 'v1' | 'v2';
 
@@ -51,8 +57,10 @@ export interface Measured {
   p99_ms: number;
   calls_per_s: number;
   cpu_ms_per_call: number;
-  /** crm-mcp only: the provider fake's CPU per call during crm-mcp's loops. */
+  /** crm-mcp and the SDK floor + provider: the provider fake's CPU per call during their loops. */
   provider_cpu_ms_per_call?: number;
+  /** The load generator's (this process's) CPU per call during the target's loops. */
+  loadgen_cpu_ms_per_call: number;
   failures: Failures;
 }
 
@@ -75,15 +83,19 @@ interface Acc {
   loops: LoopResult[];
   cpuMs: number;
   providerCpuMs: number;
+  loadgenCpuMs: number;
 }
 
 async function measured(t: Target, call: Call, s: Scenario, ms: number, provider: Probe, acc: Acc): Promise<void> {
-  const [c0, p0] = await Promise.all([t.probe.cpuMs(), t.role === 'crm' ? provider.cpuMs() : 0]);
+  const [c0, p0] = await Promise.all([t.probe.cpuMs(), callsProvider(t.role) ? provider.cpuMs() : 0]);
+  const l0 = process.cpuUsage();
   const r = await closedLoop(call, s.concurrency, ms, s.tool === 'list' ? PAGE : 1);
-  const [c1, p1] = await Promise.all([t.probe.cpuMs(), t.role === 'crm' ? provider.cpuMs() : 0]);
+  const l1 = process.cpuUsage(l0);
+  const [c1, p1] = await Promise.all([t.probe.cpuMs(), callsProvider(t.role) ? provider.cpuMs() : 0]);
   acc.loops.push(r);
   acc.cpuMs += c1 - c0;
   acc.providerCpuMs += p1 - p0;
+  acc.loadgenCpuMs += (l1.user + l1.system) / 1000;
 }
 
 export async function compare(targets: readonly Target[], scenarios: readonly Scenario[], o: CompareOptions): Promise<ScenarioResult[]> {
@@ -91,7 +103,7 @@ export async function compare(targets: readonly Target[], scenarios: readonly Sc
   for (const s of scenarios) {
     o.progress?.(`bench:   ${s.name}: ${o.rounds} rounds × ${targets.length} targets × ${o.loopMs} ms`);
     for (const t of targets) await closedLoop(t.calls[s.tool], s.concurrency, o.warmupMs, s.tool === 'list' ? PAGE : 1);
-    const accs = targets.map((): Acc => ({ loops: [], cpuMs: 0, providerCpuMs: 0 }));
+    const accs = targets.map((): Acc => ({ loops: [], cpuMs: 0, providerCpuMs: 0, loadgenCpuMs: 0 }));
     for (let r = 0; r < o.rounds; r++) {
       for (let k = 0; k < targets.length; k++) {
         const i = (k + r) % targets.length;
@@ -113,7 +125,8 @@ function summarise(t: Target, a: Acc): Measured {
     target: t.name, role: t.role, ...(t.line ? { line: t.line } : {}), ...(t.era ? { era: t.era } : {}), n: calls,
     p50_ms: round(percentile(times, 0.5)), p99_ms: round(percentile(times, 0.99)),
     calls_per_s: round(calls / seconds, 1), cpu_ms_per_call: round(a.cpuMs / calls),
-    ...(t.role === 'crm' ? { provider_cpu_ms_per_call: round(a.providerCpuMs / calls) } : {}),
+    ...(callsProvider(t.role) ? { provider_cpu_ms_per_call: round(a.providerCpuMs / calls) } : {}),
+    loadgen_cpu_ms_per_call: round(a.loadgenCpuMs / calls),
     failures,
   };
 }
@@ -133,6 +146,12 @@ export interface Ratios {
   sdk_added_p50_ms: number;
   /** crm_added − sdk_added. Goal ≤ 1 ms (at c=1). */
   excess_p50_ms: number;
+  /**
+   * Against the SDK floor + provider of the same era (no goal of the issue's: the issue's floor calls
+   * nothing, this one pays the same provider round trip crm-mcp pays). CPU counts each server's own
+   * process only.
+   */
+  with_provider?: { floor: string; cpu_x: number; calls_x: number; p50_x: number; added_p50_ms: number };
 }
 
 /** crm-mcp against the SDK floor of the same era (and the product's SDK line when there is one), for every era crm-mcp was measured in. */
@@ -147,11 +166,49 @@ export function ratios(r: ScenarioResult, productLine: SdkLine): Ratios[] {
     if (!sdk || !http || !direct || !crm.era) continue;
     const crmAdded = crm.p50_ms - direct.p50_ms;
     const sdkAdded = sdk.p50_ms - http.p50_ms;
+    const withProvider = by('sdk_provider', crm.era);
     out.push({
       scenario: r.scenario.name, era: crm.era, floor: sdk.target,
       cpu_x: round(crm.cpu_ms_per_call / sdk.cpu_ms_per_call, 2), calls_x: round(crm.calls_per_s / sdk.calls_per_s, 2),
       crm_added_p50_ms: round(crmAdded), sdk_added_p50_ms: round(sdkAdded), excess_p50_ms: round(crmAdded - sdkAdded),
+      ...(withProvider ? { with_provider: {
+        floor: withProvider.target, cpu_x: round(crm.cpu_ms_per_call / withProvider.cpu_ms_per_call, 2), calls_x: round(crm.calls_per_s / withProvider.calls_per_s, 2),
+        p50_x: round(crm.p50_ms / withProvider.p50_ms, 2), added_p50_ms: round(crm.p50_ms - withProvider.p50_ms),
+      } } : {}),
     });
   }
   return out;
+}
+
+/** The most calls/s this machine could give one target's calls, from the CPU each call costs in every process on it. */
+export interface Ceiling {
+  scenario: string;
+  target: string;
+  cores: number;
+  loadgen_cpu_ms_per_call: number;
+  provider_cpu_ms_per_call: number;
+  server_cpu_ms_per_call: number;
+  /** cores × 1000 ÷ (load generator + fake + server CPU per call). */
+  calls_per_s: number;
+  /** The same with a server that costs nothing: what no server can pass with this load generator and fake. */
+  any_server_calls_per_s: number;
+  /** The server CPU per call that `goal` calls/s would leave, given this load generator and fake (≤ 0: out of reach). */
+  server_budget_ms_at_goal: number;
+}
+
+/**
+ * For each crm-mcp target of a list scenario: cores ÷ (load generator + provider fake + crm-mcp CPU
+ * per call), every figure measured over crm-mcp's own loops of the run. All three processes share
+ * the machine's cores, so no server reaches more than `any_server_calls_per_s` on it.
+ */
+export function ceilings(r: ScenarioResult, cores: number, goal: number): Ceiling[] {
+  if (r.scenario.tool !== 'list') return [];
+  return r.targets.filter((t) => t.role === 'crm').map((t) => {
+    const rest = t.loadgen_cpu_ms_per_call + (t.provider_cpu_ms_per_call ?? 0);
+    return {
+      scenario: r.scenario.name, target: t.target, cores, loadgen_cpu_ms_per_call: t.loadgen_cpu_ms_per_call, provider_cpu_ms_per_call: t.provider_cpu_ms_per_call ?? 0,
+      server_cpu_ms_per_call: t.cpu_ms_per_call, calls_per_s: round((cores * 1000) / (rest + t.cpu_ms_per_call), 1), any_server_calls_per_s: round((cores * 1000) / rest, 1),
+      server_budget_ms_at_goal: round((cores * 1000) / goal - rest),
+    };
+  });
 }

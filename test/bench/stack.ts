@@ -1,9 +1,11 @@
 /**
  * What the HTTP benches run against, each in its own process: the provider fake, `crm-mcp serve`
  * on it, and the two floors answering with crm-mcp's own answers (captured once, so the floors
- * send the same bytes): a bare node:http server and a bare v2 SDK server. Plus the targets the
+ * send the same bytes): a bare node:http server, a bare v2 SDK server, and the same SDK server
+ * whose tools first GET from the provider what crm-mcp fetches for that call. Plus the targets the
  * comparison measures: crm-mcp (2025-era, and 2026-07-28 when its probe says it serves that era),
- * the SDK floor in both eras, the http floor, and the provider called directly.
+ * the SDK floor and the SDK floor + provider in both eras, the http floor, and the provider called
+ * directly.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,7 @@ import { selfScript } from './spawn.js';
 export interface BenchStack {
   provider: Provider;
   serve: CrmServe;
-  floors: { http: Proc; sdk: Proc; sdk1?: Proc };
+  floors: { http: Proc; sdk: Proc; sdkProvider: Proc; sdk1?: Proc };
   /** The SDK line crm-mcp is built on (its package.json dependencies). */
   productLine: SdkLine;
   targets: Target[];
@@ -65,26 +67,32 @@ export async function startBenchStack(): Promise<BenchStack> {
     const structured = list.result.structuredContent as Record<string, unknown> | undefined;
     if (recordsIn(structured) !== PAGE) throw new Error(`crm-mcp list_contacts returned ${recordsIn(structured)} records, not ${PAGE}`);
     const contactId = String((structured?.contacts as Array<{ id: string }> | undefined)?.[0]?.id);
-    const payload: FloorPayload = { list, get: await capture('get_contact', { id: contactId }) };
+    // What crm-mcp asks the provider for, per call: the 'direct' target and the SDK floor + provider send the same GETs.
+    const props = `properties=${encodeURIComponent(serve.contactFields.join(','))}`;
+    const direct = { authorization: `Bearer ${provider.grant.accessToken}`, accept: 'application/json' };
+    const providerGets = {
+      list: { url: `${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, headers: direct },
+      get: { url: `${provider.url}/crm/v3/objects/contacts/${encodeURIComponent(contactId)}?${props}`, headers: direct },
+    };
+    const payload: FloorPayload = { list, get: await capture('get_contact', { id: contactId }), provider: providerGets };
     const dir = mkdtempSync(join(tmpdir(), 'crm-mcp-bench-floor-'));
     closers.push(async () => rmSync(dir, { recursive: true, force: true }));
     const payloadFile = join(dir, 'payload.json');
     writeFileSync(payloadFile, JSON.stringify(payload));
-    const floor = async (kind: 'http' | 'sdk' | 'sdk1') => {
+    const floor = async (kind: 'http' | 'sdk' | 'sdk-provider' | 'sdk1') => {
       const { command, args } = selfScript(import.meta.url, 'floor-child', [...PROBE_FLAGS]);
       const p = await startProc(`${kind} floor`, command, [...args, kind, payloadFile], { readyKey: 'ready' });
       closers.push(() => p.close());
       return p;
     };
-    const floors = { http: await floor('http'), sdk: await floor('sdk'), ...(existsSync(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/package.json')) ? { sdk1: await floor('sdk1') } : {}) };
+    const floors = { http: await floor('http'), sdk: await floor('sdk'), sdkProvider: await floor('sdk-provider'), ...(existsSync(join(ROOT, 'node_modules/@modelcontextprotocol/sdk/package.json')) ? { sdk1: await floor('sdk1') } : {}) };
     const sdkUrl = `${String(floors.sdk.ready.url)}/mcp`;
+    const sdkProviderUrl = `${String(floors.sdkProvider.ready.url)}/mcp`;
     const eras = {
       crm: ['2025-11-25', ...((await servesModernEra({ url: serve.url, token: serve.mcpToken, dispatcher: agent() })) ? ['2026-07-28' as const] : [])] as Era[],
       sdk: ['2025-11-25', ...((await servesModernEra({ url: sdkUrl, dispatcher: agent() })) ? ['2026-07-28' as const] : [])] as Era[],
     };
 
-    const props = `properties=${encodeURIComponent(serve.contactFields.join(','))}`;
-    const direct = { authorization: `Bearer ${provider.grant.accessToken}`, accept: 'application/json' };
     const httpUrl = String(floors.http.ready.url);
     const countRpc = (text: string, contentType: string) => recordsIn(parseReply(contentType, text).result?.structuredContent);
     const httpAgent = agent();
@@ -100,6 +108,11 @@ export async function startBenchStack(): Promise<BenchStack> {
         mcpTargets.push([`SDK v2 floor, ${era}`, t]);
         return { name: `SDK v2 floor, ${era}`, role: 'sdk', line: 'v2', era, probe: floors.sdk.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
       }),
+      ...eras.sdk.map((era): Target => {
+        const t = { url: sdkProviderUrl, era, dispatcher: agent() };
+        mcpTargets.push([`SDK v2 floor + provider, ${era}`, t]);
+        return { name: `SDK v2 floor + provider, ${era}`, role: 'sdk_provider', line: 'v2', era, probe: floors.sdkProvider.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
+      }),
       ...(floors.sdk1 ? [sdk1Target(floors.sdk1, agent(), contactId)] : []),
       ...eras.crm.map((era): Target => {
         const t = crm(era);
@@ -107,15 +120,15 @@ export async function startBenchStack(): Promise<BenchStack> {
         return { name: `crm-mcp serve, ${era}`, role: 'crm', era, probe: serve.proc.probe, calls: { list: toolCall(t, 'list_contacts', { limit: PAGE }), get: toolCall(t, 'get_contact', { id: contactId }) } };
       }),
       { name: 'provider fake, direct', role: 'direct', probe: provider.proc.probe, calls: {
-        list: httpCall(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { results?: unknown[] }).results ?? []).length }),
-        get: httpCall(`${provider.url}/crm/v3/objects/contacts/${encodeURIComponent(contactId)}?${props}`, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { id?: string }).id === contactId ? 1 : 0) }),
+        list: httpCall(providerGets.list.url, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { results?: unknown[] }).results ?? []).length }),
+        get: httpCall(providerGets.get.url, { method: 'GET', headers: direct, dispatcher: directAgent, count: (text) => ((JSON.parse(text) as { id?: string }).id === contactId ? 1 : 0) }),
       } },
     ];
     if (floors.sdk1) mcpTargets.push([targets.find((t) => t.line === 'v1')!.name, { url: `${String(floors.sdk1.ready.url)}/mcp`, era: '2025-11-25', dispatcher: agent() }]);
     const framing: BenchStack['framing'] = {};
     for (const [name, t] of mcpTargets) framing[name] = await framingOf(t, 'list_contacts', { limit: PAGE });
     const rawPage = async () => {
-      const res = await fetch(`${provider.url}/crm/v3/objects/contacts?limit=${PAGE}&${props}`, { headers: direct });
+      const res = await fetch(providerGets.list.url, { headers: direct });
       const body = (await res.json()) as { results?: unknown[] };
       if (body.results?.length !== PAGE) throw new Error('the provider fake did not return a full page');
       return body.results;

@@ -2,6 +2,7 @@
 import type { Reply } from '../http.js';
 import { conflict, notFound, propertyErrors, validation, type PropertyProblem } from './errors.js';
 import { ALWAYS, ASSOCIATION_TYPES, DEFAULT_PROPERTIES, HS_TYPES, KNOWN_PROPERTIES, PIPELINES, READ_ONLY, SEARCHABLE, SINGULAR, type HsType } from './schema.js';
+import type { RecordJson } from './record-json.js';
 import type { HsRecord, HubSpotStore } from './store.js';
 
 export interface ObjectCtx {
@@ -10,6 +11,8 @@ export interface ObjectCtx {
   portalId: number;
   /** Extra (custom) properties per type. */
   custom: Partial<Record<HsType, string[]>>;
+  /** List pages' record JSON, kept while the records are unchanged. */
+  recordJson: RecordJson;
 }
 
 const known = (ctx: ObjectCtx, t: HsType, p: string): boolean => KNOWN_PROPERTIES[t].includes(p) || (ctx.custom[t] ?? []).includes(p);
@@ -22,18 +25,30 @@ function assocTargets(v: string | null): HsType[] {
   return parseList(v).filter((x): x is HsType => (HS_TYPES as readonly string[]).includes(x));
 }
 
-/** Wire shape of a record: requested (or default) properties plus the always-present ones; unknown names are ignored, unset known ones are null. */
-export function present(ctx: ObjectCtx, t: HsType, r: HsRecord, props: string[] | undefined, assoc: HsType[] = []): Record<string, unknown> {
+/** The property names a read writes, sorted: requested (or default) ones plus the always-present ones; unknown names are ignored. */
+function propertyNames(ctx: ObjectCtx, t: HsType, props: string[] | undefined): string[] {
   const names = props && props.length > 0 ? [...new Set([...props.filter((p) => known(ctx, t, p)), ...ALWAYS[t]])] : [...DEFAULT_PROPERTIES[t]];
-  const properties: Record<string, string | null> = {};
-  for (const n of names.sort()) properties[n] = r.properties[n] ?? null;
-  const associations = assoc.length > 0 ? ctx.store.associationsOf(t, r.id, assoc) : {};
-  return {
-    id: r.id, properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived,
-    ...(r.archivedAt ? { archivedAt: r.archivedAt } : {}),
-    ...(Object.keys(associations).length > 0 ? { associations } : {}),
+  return names.sort();
+}
+
+/** Wire shape of a record with `names` (from propertyNames; unset ones are null) and the `assoc` association targets it has. */
+function shape(ctx: ObjectCtx, t: HsType, names: readonly string[], assoc: HsType[]): (r: HsRecord) => Record<string, unknown> {
+  return (r) => {
+    const properties: Record<string, string | null> = {};
+    for (const n of names) properties[n] = r.properties[n] ?? null;
+    const out: Record<string, unknown> = { id: r.id, properties, createdAt: r.createdAt, updatedAt: r.updatedAt, archived: r.archived };
+    if (r.archivedAt) out.archivedAt = r.archivedAt;
+    if (assoc.length > 0) {
+      const associations = ctx.store.associationsOf(t, r.id, assoc);
+      if (Object.keys(associations).length > 0) out.associations = associations;
+    }
+    return out;
   };
 }
+
+/** Wire shape of the records of one request (the names resolved once per request, not per record). */
+export const presenter = (ctx: ObjectCtx, t: HsType, props: string[] | undefined, assoc: HsType[] = []): ((r: HsRecord) => Record<string, unknown>) =>
+  shape(ctx, t, propertyNames(ctx, t, props), assoc);
 
 const encodeAfter = (id: string): string => Buffer.from(id).toString('base64url');
 const decodeAfter = (s: string): string | undefined => {
@@ -59,12 +74,14 @@ export function listObjects(ctx: ObjectCtx, t: HsType, q: URLSearchParams, path:
   const props = q.has('properties') ? parseList(q.getAll('properties').join(',')) : undefined;
   const assoc = assocTargets(q.get('associations'));
   const next = all[start + capped];
-  const body: Record<string, unknown> = { results: page.map((r) => present(ctx, t, r, props, assoc)) };
-  if (next) {
-    const a = encodeAfter(next.id);
-    body.paging = { next: { after: a, link: `${path}?after=${encodeURIComponent(a)}` } };
-  }
-  return { status: 200, json: body };
+  const a = next ? encodeAfter(next.id) : undefined;
+  const paging = a === undefined ? undefined : { next: { after: a, link: `${path}?after=${encodeURIComponent(a)}` } };
+  const names = propertyNames(ctx, t, props);
+  if (assoc.length > 0) return { status: 200, json: { results: page.map(shape(ctx, t, names, assoc)), ...(paging ? { paging } : {}) } };
+  // The text JSON.stringify gives for { results, paging? }, from each record's kept JSON.
+  const toJson = ctx.recordJson.serialiser(names, shape(ctx, t, names, assoc));
+  const text = `{"results":[${page.map(toJson).join(',')}]${paging ? `,"paging":${JSON.stringify(paging)}` : ''}}`;
+  return { status: 200, headers: { 'content-type': 'application/json;charset=UTF-8' }, text };
 }
 
 function findRecord(ctx: ObjectCtx, t: HsType, id: string, q: URLSearchParams): HsRecord | undefined {
@@ -77,7 +94,7 @@ export function getObject(ctx: ObjectCtx, t: HsType, id: string, q: URLSearchPar
   const r = findRecord(ctx, t, id, q);
   if (!r) return notFound(id);
   const props = q.has('properties') ? parseList(q.getAll('properties').join(',')) : undefined;
-  return { status: 200, json: present(ctx, t, r, props, assocTargets(q.get('associations'))) };
+  return { status: 200, json: presenter(ctx, t, props, assocTargets(q.get('associations')))(r) };
 }
 
 const notAnOption = (name: string, value: string, options: string[]): PropertyProblem => ({
@@ -146,7 +163,7 @@ export function createObject(ctx: ObjectCtx, t: HsType, body: unknown, path: str
     ctx.store.associate({ fromType: t, fromId: rec.id, ...e });
     if (t === 'contacts' && e.toType === 'companies' && !rec.properties.associatedcompanyid) rec.properties.associatedcompanyid = e.toId;
   }
-  return { status: 201, headers: { location: `${path}/${rec.id}` }, json: present(ctx, t, rec, Object.keys(checked.ok)) };
+  return { status: 201, headers: { location: `${path}/${rec.id}` }, json: presenter(ctx, t, Object.keys(checked.ok))(rec) };
 }
 
 export function updateObject(ctx: ObjectCtx, t: HsType, id: string, body: unknown, q: URLSearchParams): Reply {
@@ -158,7 +175,7 @@ export function updateObject(ctx: ObjectCtx, t: HsType, id: string, body: unknow
   if ('problems' in checked) return propertyErrors(checked.problems, ctx.portalId);
   Object.assign(r.properties, checked.ok);
   ctx.store.touch(t, r, new Date(ctx.now()).toISOString());
-  return { status: 200, json: present(ctx, t, r, Object.keys(checked.ok)) };
+  return { status: 200, json: presenter(ctx, t, Object.keys(checked.ok))(r) };
 }
 
 export function archiveObject(ctx: ObjectCtx, t: HsType, id: string): Reply {
@@ -252,7 +269,7 @@ export function searchObjects(ctx: ObjectCtx, t: HsType, body: unknown): Reply {
   }
   const page = hits.slice(offset, offset + limit);
   const props = Array.isArray(b.properties) ? b.properties.map(String) : undefined;
-  const out: Record<string, unknown> = { total: hits.length, results: page.map((r) => present(ctx, t, r, props)) };
+  const out: Record<string, unknown> = { total: hits.length, results: page.map(presenter(ctx, t, props)) };
   if (offset + limit < hits.length) out.paging = { next: { after: String(offset + limit) } };
   return { status: 200, json: out };
 }

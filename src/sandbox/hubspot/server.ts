@@ -11,6 +11,7 @@ import type { FakeOAuthOptions } from '../oauth/types.js';
 import { expiredAuth, invalidAuth, validation } from './errors.js';
 import { batchReadAssociations } from './associations.js';
 import { HubSpotLimiter, type HubSpotRateLimit } from './limits.js';
+import { RecordJson } from './record-json.js';
 import { listProperties } from './properties.js';
 import { archiveObject, createObject, getObject, listObjects, searchObjects, updateObject, type ObjectCtx } from './objects.js';
 import { HS_TYPES, PIPELINES, type HsType } from './schema.js';
@@ -60,7 +61,7 @@ export async function startFakeHubSpot(opts: FakeHubSpotOptions = {}): Promise<F
     dailyMax: opts.rateLimit?.dailyMax,
     searchPerSecond: opts.rateLimit?.searchPerSecond ?? 4,
   }, () => clock.now());
-  const ctx: ObjectCtx = { store, now: () => clock.now(), portalId: opts.portalId ?? 62515, custom: opts.customProperties ?? {} };
+  const ctx: ObjectCtx = { store, now: () => clock.now(), portalId: opts.portalId ?? 62515, custom: opts.customProperties ?? {}, recordJson: new RecordJson() };
   const log = new RequestLog();
 
   const handle = async (call: IncomingCall): Promise<Reply> => {

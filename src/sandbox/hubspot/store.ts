@@ -28,14 +28,47 @@ export interface HubSpotSeed {
   seed?: number;
 }
 
+/** A Map that counts its writes, so a view derived from its entries knows when to be rebuilt. */
+class CountedMap<K, V> extends Map<K, V> {
+  writes = 0;
+
+  override set(key: K, value: V): this {
+    this.writes += 1;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.writes += 1;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.writes += 1;
+    super.clear();
+  }
+}
+
 export class HubSpotStore {
-  readonly records: Record<HsType, Map<string, HsRecord>> = { contacts: new Map(), companies: new Map(), deals: new Map(), notes: new Map() };
+  readonly records: Record<HsType, Map<string, HsRecord>> = { contacts: new CountedMap(), companies: new CountedMap(), deals: new CountedMap(), notes: new CountedMap() };
   readonly edges: HsEdge[] = [];
   private readonly nextId: Record<HsType, number> = { ...ID_BASE };
+  /** Every record of a type (archived or not) in id order, as of the map's `writes`. */
+  private readonly byId = new Map<HsType, { writes: number; all: HsRecord[] }>();
 
-  /** Records of a type in id order (the order list pages use). */
+  /**
+   * Records of a type in id order (the order list pages use). The id order is kept between calls
+   * until the type's map is written (insert, or any set/delete on `records`); `archived` is read
+   * from each record on every call, since archiving flips it in place.
+   */
   sorted(type: HsType, archived = false): HsRecord[] {
-    return [...this.records[type].values()].filter((r) => r.archived === archived).sort((a, b) => Number(a.id) - Number(b.id));
+    const m = this.records[type];
+    const writes = m instanceof CountedMap ? m.writes : NaN;
+    let view = this.byId.get(type);
+    if (!view || view.writes !== writes) {
+      view = { writes, all: [...m.values()].sort((a, b) => Number(a.id) - Number(b.id)) };
+      this.byId.set(type, view);
+    }
+    return view.all.filter((r) => r.archived === archived);
   }
 
   get(type: HsType, id: string): HsRecord | undefined {
