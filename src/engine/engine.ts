@@ -21,7 +21,7 @@ import { applyIncludes, chooseListOperation } from './associations.js';
 import { toUnifiedFields } from './field-names.js';
 import { dryRunView } from './dry-run.js';
 import { exchange } from './exchange.js';
-import type { errors as undiciErrors, getGlobalDispatcher } from 'undici';
+import type { errors as undiciErrors, getGlobalDispatcher, util as undiciUtil } from 'undici';
 import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { buildRequest, operationPath, publicContext, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
@@ -88,7 +88,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const resolver = createDefinitionResolver(compiler);
   const insecureHosts = opts.insecureHosts ?? [];
   // Only what scripts/bundle-cli.ts re-exports from its undici chunk.
-  let undici: Promise<{ getGlobalDispatcher: typeof getGlobalDispatcher; errors: typeof undiciErrors }> | undefined;
+  let undici: Promise<{ getGlobalDispatcher: typeof getGlobalDispatcher; errors: typeof undiciErrors; util: typeof undiciUtil }> | undefined;
   const log = opts.deps.logger.child({ component: 'engine' });
   const discovery = createDiscovery({
     clock: opts.deps.clock,
@@ -129,6 +129,7 @@ export function createEngine(opts: EngineOptions): Engine {
       maxBytes: opts.maxResponseBytes ?? 10 * 1024 * 1024,
       signal,
       aborted: () => new u.errors.RequestAbortedError(),
+      parseHeaders: (raw) => u.util.parseHeaders(raw) as Record<string, string | string[]>,
     });
     const { body, unparsable } = parseBody(res.text);
     log.debug('provider response', { method: req.method, host: req.url.host, path: req.url.pathname, status: res.status });

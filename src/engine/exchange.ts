@@ -1,6 +1,6 @@
 /**
- * One provider request and its whole response body, through the injected dispatcher's handler
- * API: the body's chunks are collected as they arrive, without the response stream and async
+ * One provider request and its whole response body, through the injected dispatcher's
+ * `dispatch` and a handler of our own: the body's chunks are collected as they arrive, without the response stream and async
  * iteration undici's `request()` puts around them. It answers as `request()` does: the same
  * dispatcher and options, the same parsed headers (undici's own parser gives both), an error
  * before the response headers as `provider_unavailable` ("could not reach …"), an error after them
@@ -25,13 +25,15 @@ export interface ExchangeOptions {
   signal?: AbortSignal | undefined;
   /** Builds the error a signal aborted without a reason carries (undici's RequestAbortedError). */
   aborted: () => Error;
+  /** undici's own header parser (`util.parseHeaders`), which gives `request()` its headers. */
+  parseHeaders: (raw: Buffer[]) => Record<string, string | string[]>;
 }
 
 export function exchange(req: BuiltRequest, o: ExchangeOptions): Promise<Exchanged> {
   return new Promise<Exchanged>((resolve, reject) => {
     const { url } = req;
     const { signal } = o;
-    let controller: Dispatcher.DispatchController | undefined;
+    let abortRequest: ((err: Error) => void) | undefined;
     let abortReason: Error | undefined;
     let status = 0;
     let headers: Exchanged['headers'] | undefined;
@@ -40,7 +42,7 @@ export function exchange(req: BuiltRequest, o: ExchangeOptions): Promise<Exchang
     let settled = false;
     const onAbort = (): void => {
       abortReason = (signal?.reason as Error | undefined) ?? o.aborted();
-      controller?.abort(abortReason);
+      abortRequest?.(abortReason);
     };
     const settle = (err: Error | undefined, value?: Exchanged): void => {
       if (settled) return;
@@ -52,35 +54,39 @@ export function exchange(req: BuiltRequest, o: ExchangeOptions): Promise<Exchang
     const unreachable = (e: Error) => new CrmMcpError('provider_unavailable', `could not reach ${req.url.host}: ${e.message}`, { cause: e });
     if (signal?.aborted) abortReason = (signal.reason as Error | undefined) ?? o.aborted();
     else signal?.addEventListener('abort', onAbort, { once: true });
+    // The handler methods `request()` itself uses: every undici dispatcher takes them, also an older
+    // one set as the global dispatcher (Node's own fetch installs its bundled undici there).
     const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (abortReason) c.abort(abortReason);
+      onConnect(abort) {
+        abortRequest = abort;
+        if (abortReason) abort(abortReason);
       },
-      onResponseStart(_c, statusCode, h) {
+      onHeaders(statusCode, rawHeaders) {
         // Informational answers (1xx) are not the response.
-        if (statusCode < 200) return;
+        if (statusCode < 200) return true;
         status = statusCode;
-        headers = h as Exchanged['headers'];
+        headers = o.parseHeaders(rawHeaders as Buffer[]) as Exchanged['headers'];
+        return true;
       },
-      onResponseData(c, chunk) {
-        if (settled) return;
+      onData(chunk) {
+        if (settled) return true;
         size += chunk.length;
         if (size > o.maxBytes) {
           chunks = [];
           settle(new CrmMcpError('provider_error', `${req.url.host} returned a response larger than ${o.maxBytes} bytes`));
-          c.abort(new CrmMcpError('provider_error', 'response body over the size limit'));
-          return;
+          abortRequest?.(new CrmMcpError('provider_error', 'response body over the size limit'));
+          return true;
         }
         chunks.push(chunk);
+        return true;
       },
-      onResponseEnd() {
+      onComplete() {
         if (!headers) return settle(unreachable(new Error('the response ended before its headers')));
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
         chunks = [];
         settle(undefined, { status, headers, text: body.toString('utf8') });
       },
-      onResponseError(_c, err) {
+      onError(err) {
         settle(headers ? err : unreachable(err));
       },
     };

@@ -60,6 +60,23 @@ describe('the provider answer, read whole', () => {
     expect(r.rate_limit).toMatchObject({ limit: null, remaining: 42 });
   });
 
+  it('a dispatcher that knows only the handler methods request() uses (undici 6: Node\'s own fetch installs one as the global dispatcher) serves the call', async () => {
+    handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(contact));
+    };
+    class LegacyOnly extends Dispatcher {
+      override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        // undici 6's check of a handler (lib/core/util.js assertRequestHandler).
+        for (const m of ['onConnect', 'onError', 'onHeaders', 'onData', 'onComplete'] as const) if (typeof handler[m] !== 'function') throw new Error(`invalid ${m} method`);
+        return dispatcher.dispatch(opts, handler);
+      }
+    }
+    const { engine, acct } = engineFor(`http://${host}`, {}, new LegacyOnly());
+    const r = await engine.execute({ account: acct, resource: 'contacts', method: 'get', id: '7' });
+    expect(r.ok && (r.data as { first_name?: string }).first_name).toBe('Ana');
+  });
+
   it('a body over maxResponseBytes is a provider_error naming the limit', async () => {
     handle = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -106,14 +123,11 @@ describe('the provider answer, read whole', () => {
       override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
         return dispatcher.dispatch(opts, {
           ...handler,
-          onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
-          onResponseStart: (c, status, headers, message) => {
-            handler.onResponseStart?.(c, status, headers, message);
+          onHeaders: (status, raw, resume, text) => {
+            const more = handler.onHeaders?.(status, raw, resume, text) ?? true;
             abort.abort();
+            return more;
           },
-          onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
-          onResponseEnd: (c, trailers) => handler.onResponseEnd?.(c, trailers),
-          onResponseError: (c, err) => handler.onResponseError?.(c, err),
         });
       }
     }
