@@ -13,7 +13,7 @@
  * package's `exports`, the isolation worker); from node_modules at run time: libsql (a native
  * addon), @keyv/redis (only for a Redis store) and jsonata (required: src/integrations/jsonata.ts).
  * undici, imported on the first outbound request, is bundled into its own chunk behind a small ES
- * module naming what those imports take (`request`): a CommonJS package imported dynamically
+ * module naming what those imports take (`request`, `getGlobalDispatcher`, `errors`, `util`): a CommonJS package imported dynamically
  * would otherwise keep only its default export in a split bundle.
  *
  * `import.meta.url` in our modules is rewritten to the URL of the module as tsc emitted it
@@ -51,7 +51,7 @@ const undiciByName: Plugin = {
   name: 'crm-mcp-undici-by-name',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'undici', namespace: 'undici-by-name' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'undici-by-name' }, () => ({ contents: "export { request } from 'undici';", resolveDir: ROOT, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-by-name' }, () => ({ contents: "export { request, getGlobalDispatcher, errors, util } from 'undici';", resolveDir: ROOT, loader: 'js' }));
   },
 };
 

@@ -83,6 +83,9 @@ export function createCursorSealer(opts: { keyring?: Keyring; clock: Clock; ttlM
     return k;
   };
   const mac = (key: Buffer, kid: string, payload: string) => createHmac('sha256', key).update(`c1.${kid}.${payload}`).digest();
+  // A cursor is a pure function of its key id and payload: the last one sealed is reused for the
+  // same payload (consecutive first-page listings within the same second seal the same cursor).
+  let last: { kid: string; payload: string; cursor: string } | undefined;
 
   return {
     seal(b, state) {
@@ -92,7 +95,9 @@ export function createCursorSealer(opts: { keyring?: Keyring; clock: Clock; ttlM
       const kid = keyring.current.kid;
       const body = { a: b.account, i: b.integration, r: b.resource, m: b.method, d: b.version, e: Math.floor((opts.clock.now() + ttlMs) / 1000), ...state };
       const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-      return `c1.${kid}.${payload}.${mac(macKey(kid)!, kid, payload).toString('base64url')}`;
+      if (last?.kid === kid && last.payload === payload) return last.cursor;
+      last = { kid, payload, cursor: `c1.${kid}.${payload}.${mac(macKey(kid)!, kid, payload).toString('base64url')}` };
+      return last.cursor;
     },
     open(cursor, b) {
       const foreign = { error: `this cursor was not issued by this server for this listing; ${RESTART}` };

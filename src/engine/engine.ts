@@ -14,13 +14,14 @@ import { createDefinitionResolver, type Json } from '../integrations/overrides.j
 import type { IntegrationRegistry } from '../integrations/registry.js';
 import type { Definition, Operation, ProviderCall, Resource } from '../integrations/schema.js';
 import type { TokenProvider } from '../tokens/types.js';
-import type { request as undiciRequest } from 'undici';
 import { UNIFIED_METHODS, UNIFIED_RESOURCES } from '../unified/models.js';
 import { continuationProblem, createCursorSealer, operationVersion, type CursorBinding } from './cursor.js';
 import { createDiscovery, schemaFactsOf } from './discovery.js';
 import { applyIncludes, chooseListOperation } from './associations.js';
 import { toUnifiedFields } from './field-names.js';
 import { dryRunView } from './dry-run.js';
+import { exchange } from './exchange.js';
+import type { errors as undiciErrors, getGlobalDispatcher, util as undiciUtil } from 'undici';
 import { createIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { buildRequest, operationPath, publicContext, type BuiltRequest } from './request.js';
 import { normalizeRateLimit } from './rate-limit.js';
@@ -86,7 +87,8 @@ export function createEngine(opts: EngineOptions): Engine {
   for (const d of opts.registry.list()) compiler.trust(d);
   const resolver = createDefinitionResolver(compiler);
   const insecureHosts = opts.insecureHosts ?? [];
-  let undici: Promise<{ request: typeof undiciRequest }> | undefined;
+  // Only what scripts/bundle-cli.ts re-exports from its undici chunk.
+  let undici: Promise<{ getGlobalDispatcher: typeof getGlobalDispatcher; errors: typeof undiciErrors; util: typeof undiciUtil }> | undefined;
   const log = opts.deps.logger.child({ component: 'engine' });
   const discovery = createDiscovery({
     clock: opts.deps.clock,
@@ -117,36 +119,21 @@ export function createEngine(opts: EngineOptions): Engine {
 
   async function send(req: BuiltRequest, sent: Sent, signal?: AbortSignal): Promise<RawResponse> {
     sent.count += 1;
-    let res;
-    try {
-      // undici loads on the first provider call, not before `tools/list` (stdio startup); imported once.
-      const { request } = await (undici ??= import('undici'));
-      res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        ...(opts.deps.dispatcher ? { dispatcher: opts.deps.dispatcher } : {}),
-        ...(signal ? { signal } : {}),
-        headersTimeout: opts.requestTimeoutMs ?? 30_000,
-        bodyTimeout: opts.requestTimeoutMs ?? 30_000,
-      });
-    } catch (e) {
+    // undici loads on the first provider call, not before `tools/list` (stdio startup); imported once.
+    const u = await (undici ??= import('undici')).catch((e: unknown) => {
       throw new CrmMcpError('provider_unavailable', `could not reach ${req.url.host}: ${(e as Error).message}`, { cause: e });
-    }
-    const max = opts.maxResponseBytes ?? 10 * 1024 * 1024;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > max) {
-        res.body.destroy();
-        throw new CrmMcpError('provider_error', `${req.url.host} returned a response larger than ${max} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const { body, unparsable } = parseBody((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
-    log.debug('provider response', { method: req.method, host: req.url.host, path: req.url.pathname, status: res.statusCode });
-    return { status: res.statusCode, headers: res.headers as RawResponse['headers'], body, unparsable };
+    });
+    const res = await exchange(req, {
+      dispatcher: opts.deps.dispatcher ?? u.getGlobalDispatcher(),
+      timeoutMs: opts.requestTimeoutMs ?? 30_000,
+      maxBytes: opts.maxResponseBytes ?? 10 * 1024 * 1024,
+      signal,
+      aborted: () => new u.errors.RequestAbortedError(),
+      parseHeaders: (raw) => u.util.parseHeaders(raw) as Record<string, string | string[]>,
+    });
+    const { body, unparsable } = parseBody(res.text);
+    log.debug('provider response', { method: req.method, host: req.url.host, path: req.url.pathname, status: res.status });
+    return { status: res.status, headers: res.headers, body, unparsable };
   }
 
   /** Builds and sends one request; an expired access token is refreshed once and the request retried. */

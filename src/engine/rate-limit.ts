@@ -19,12 +19,21 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 
 const DEFAULT_FORMATS: RateLimitFormat[] = ['ratelimit', 'x-ratelimit'];
 
+// Whether a bag has a key that is not lower case (undici's never do): only then can a lookup by the
+// lower-case name miss a header that a case-insensitive search finds. Read once per bag.
+const mixedCase = new WeakMap<HeaderBag, boolean>();
+function hasMixedCase(headers: HeaderBag): boolean {
+  let m = mixedCase.get(headers);
+  if (m === undefined) mixedCase.set(headers, (m = Object.keys(headers).some((k) => k !== k.toLowerCase())));
+  return m;
+}
+
 /** A header value; repeated fields are joined with ", " (how RFC 9651 lists continue across lines). */
 function header(headers: HeaderBag, name: string | undefined): string | undefined {
   if (!name) return undefined;
   const lower = name.toLowerCase();
   let v = headers[lower] ?? headers[name];
-  if (v === undefined) for (const [k, x] of Object.entries(headers)) if (k.toLowerCase() === lower) v = x;
+  if (v === undefined && hasMixedCase(headers)) for (const [k, x] of Object.entries(headers)) if (k.toLowerCase() === lower) v = x;
   return Array.isArray(v) ? v.join(', ') : v;
 }
 

@@ -84,7 +84,7 @@ const unwrap = (items: unknown[]): unknown => (items.length === 0 ? undefined : 
 function compilePath(node: Node): Fn | null {
   const steps: Array<{ name: string; index: number | undefined }> = [];
   let all = node.steps ?? [];
-  let start: Fn = (i) => i;
+  let start: Fn | undefined;
   const first = all[0];
   if (first?.type === 'variable' && typeof first.value === 'string' && first.value !== '' && !first.stages && !first.predicate && !first.group) {
     const v = compileFast(first);
@@ -103,17 +103,18 @@ function compilePath(node: Node): Fn | null {
   }
   if (steps.length === 0 || node.keepSingletonArray) return null;
   const lastStep = steps.length - 1;
+  const names = steps.map((s) => s.name);
+  const indexed = steps.map((s) => s.index !== undefined);
   return (input, b) => {
     // One object at a time (the common case: a record's field): walked without the step arrays.
     // The first step that meets anything else (an array value, a missing field) goes to `step`.
-    let cur = start(input, b);
+    let cur = start ? start(input, b) : input;
     let k = 0;
     for (; k <= lastStep; k++) {
       if (!isObj(cur)) break;
-      const s = steps[k]!;
-      const v = cur[s.name];
+      const v = cur[names[k]!];
       if (v === undefined) return undefined;
-      if (s.index !== undefined || Array.isArray(v)) break;
+      if (indexed[k] || Array.isArray(v)) break;
       if (k === lastStep) return v;
       cur = v;
     }
@@ -347,14 +348,16 @@ function compileObject(node: Node): Fn | null {
     if (!f) return null;
     pairs.push([k.value, f]);
   }
-  const keys = new Set(pairs.map(([k]) => k));
-  if (keys.size !== pairs.length) return null;
+  if (new Set(pairs.map(([k]) => k)).size !== pairs.length) return null;
+  // Kept apart and walked by index: this runs once per record for every mapped field.
+  const keys = pairs.map(([k]) => k);
+  const fns = pairs.map(([, f]) => f);
   return (i, b) => {
     if (i instanceof Seq || Array.isArray(i)) fallback();
     const out: Record<string, unknown> = {};
-    for (const [k, f] of pairs) {
-      const v = f(i, b);
-      if (v !== undefined) out[k] = plain(v);
+    for (let n = 0; n < keys.length; n++) {
+      const v = fns[n]!(i, b);
+      if (v !== undefined) out[keys[n]!] = v instanceof Seq ? v.items : v;
     }
     return out;
   };

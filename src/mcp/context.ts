@@ -44,6 +44,8 @@ export interface CollectedTool {
   name: string;
   inputSchema: StandardSchemaWithJSON;
   outputSchema: StandardSchemaWithJSON;
+  /** True only for values `outputSchema` accepts (src/mcp/output-accept.ts); otherwise the schema decides. */
+  outputAccepts?: (value: unknown) => boolean;
   /** `args` as the input schema returned them; never throws (failures are tool results). */
   run(ctx: ToolContext, args: unknown, signal: AbortSignal): Promise<CallToolResult>;
 }

@@ -43,8 +43,18 @@ export function rateLimitOut(info: RateLimitInfo | null | undefined): RateLimitO
   return { limit: info?.limit ?? null, remaining: info?.remaining ?? null, reset_seconds: info?.reset_seconds ?? null };
 }
 
-/** IETF draft names, as strings, for tool `_meta` and HTTP headers. */
-export function rateLimitHeaders(info: RateLimitInfo | null | undefined, retryAfter?: number | null): RateLimitHeaders {
+// A call's result `_meta` and its HTTP response headers are the same fields of the same figures.
+const headersOf = new WeakMap<RateLimitInfo, Readonly<RateLimitHeaders>>();
+
+/** IETF draft names, as strings, for tool `_meta` and HTTP headers. Shared and frozen: spread it to add to it. */
+export function rateLimitHeaders(info: RateLimitInfo | null | undefined, retryAfter?: number | null): Readonly<RateLimitHeaders> {
+  if (!info || retryAfter != null) return buildHeaders(info, retryAfter);
+  let h = headersOf.get(info);
+  if (!h) headersOf.set(info, (h = Object.freeze(buildHeaders(info))));
+  return h;
+}
+
+function buildHeaders(info: RateLimitInfo | null | undefined, retryAfter?: number | null): RateLimitHeaders {
   const h: RateLimitHeaders = { ...ietfFields(info) };
   if (info?.limit != null) h['ratelimit-limit'] = String(info.limit);
   if (info?.remaining != null) h['ratelimit-remaining'] = String(info.remaining);

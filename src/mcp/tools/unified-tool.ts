@@ -13,6 +13,7 @@ import { compiledSchema } from '../compiled-schema.js';
 import { notice, rateLimitLow, tokenRefreshedNotice } from '../notices.js';
 import { wantsUrlElicitation } from '../reauth.js';
 import { accountStateResult, engineErrorResult, reconnectLink, successResult, thrownResult, type ResponseFormat, type ResultShape } from '../results.js';
+import { outputAcceptor } from '../output-accept.js';
 import { accountInputSchema, accountOutputSchema, portable } from '../schemas.js';
 
 export interface UnifiedToolSpec<I extends z.ZodObject> {
@@ -110,9 +111,11 @@ export async function runUnifiedCall(
 
 export function registerUnifiedTool<I extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: UnifiedToolSpec<I>): void {
   const inputSchema = compiledSchema(portable(accountInputSchema(spec.name, spec.inputSchema, spec.resource, ctx.schemaFacts)));
-  const outputSchema = compiledSchema(portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts)));
+  const output = portable(accountOutputSchema(spec.name, spec.outputSchema, spec.resource, ctx.schemaFacts));
+  const outputSchema = compiledSchema(output);
   if (ctx.collect) {
-    ctx.collect({ name: spec.name, inputSchema, outputSchema, run: (c, args, signal) => runUnifiedCall(c, spec, { ...spec.toRequest(args as z.infer<I>), signal }) });
+    const outputAccepts = outputAcceptor(output);
+    ctx.collect({ name: spec.name, inputSchema, outputSchema, ...(outputAccepts ? { outputAccepts } : {}), run: (c, args, signal) => runUnifiedCall(c, spec, { ...spec.toRequest(args as z.infer<I>), signal }) });
     return;
   }
   const handle = server.registerTool(
