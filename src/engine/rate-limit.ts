@@ -19,21 +19,26 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 
 const DEFAULT_FORMATS: RateLimitFormat[] = ['ratelimit', 'x-ratelimit'];
 
-// Whether a bag has a key that is not lower case (undici's never do): only then can a lookup by the
-// lower-case name miss a header that a case-insensitive search finds. Read once per bag.
-const mixedCase = new WeakMap<HeaderBag, boolean>();
-function hasMixedCase(headers: HeaderBag): boolean {
-  let m = mixedCase.get(headers);
-  if (m === undefined) mixedCase.set(headers, (m = Object.keys(headers).some((k) => k !== k.toLowerCase())));
-  return m;
+/**
+ * The bag with every name in lower case, so a lookup is one read: itself when its names already
+ * are (undici's always are). Otherwise a lower-case name the bag has wins over a differently cased
+ * one; among those, the last.
+ */
+function lowerCased(headers: HeaderBag): HeaderBag {
+  const keys = Object.keys(headers);
+  if (keys.every((k) => k === k.toLowerCase())) return headers;
+  const out: HeaderBag = {};
+  for (const k of keys) {
+    const lower = k.toLowerCase();
+    if (lower === k || headers[lower] === undefined) out[lower] = headers[k];
+  }
+  return out;
 }
 
-/** A header value; repeated fields are joined with ", " (how RFC 9651 lists continue across lines). */
+/** A header value from a lower-cased bag; repeated fields are joined with ", " (how RFC 9651 lists continue across lines). */
 function header(headers: HeaderBag, name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const lower = name.toLowerCase();
-  let v = headers[lower] ?? headers[name];
-  if (v === undefined && hasMixedCase(headers)) for (const [k, x] of Object.entries(headers)) if (k.toLowerCase() === lower) v = x;
+  const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
@@ -239,6 +244,7 @@ export function normalizeRateLimit(
   headers: HeaderBag,
   opts: { nowMs: number; throttled?: boolean; policy?: string | null },
 ): RateLimitInfo | null {
+  headers = lowerCased(headers);
   const policies = readPolicies(spec, headers, opts.nowMs);
   const pick = mostConstraining(policies, opts.policy);
   const retryAfter = opts.throttled ? (parseRetryAfter(header(headers, spec?.retry_after_header ?? 'retry-after'), opts.nowMs) ?? pick?.reset_seconds ?? null) : undefined;
