@@ -7,6 +7,7 @@ import { CrmMcpError, isCrmMcpError } from '../core/errors.js';
 import { NOT_FAST, type ExpressionCompiler } from '../integrations/expressions.js';
 import type { Definition, ErrorRule, Operation, Resource } from '../integrations/schema.js';
 import { RECORD_SCHEMAS, type UnifiedResource } from '../unified/models.js';
+import { sameAfterParse } from '../unified/same-after-parse.js';
 import type { EngineErrorCode } from './types.js';
 
 export interface RawResponse {
@@ -156,6 +157,13 @@ async function mapRecordAsync(
   return finishRecord(def, resourceName, raw, mapped, custom, opts);
 }
 
+const SAME_AFTER_PARSE = {
+  contacts: sameAfterParse(RECORD_SCHEMAS.contacts),
+  companies: sameAfterParse(RECORD_SCHEMAS.companies),
+  deals: sameAfterParse(RECORD_SCHEMAS.deals),
+  notes: sameAfterParse(RECORD_SCHEMAS.notes),
+};
+
 /** `custom`: the values of the resource's `custom_fields` expressions, when it declares any. */
 function finishRecord(def: Definition, resourceName: UnifiedResource, raw: object, mapped: unknown, custom: Record<string, unknown> | undefined, opts: MapOptions): Record<string, unknown> {
   if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
@@ -172,13 +180,18 @@ function finishRecord(def: Definition, resourceName: UnifiedResource, raw: objec
     if (Array.isArray(v) && v.includes(null)) own()[k] = v.filter((x) => x !== null);
   }
   if (custom) own().custom_fields = { ...((rec.custom_fields as Record<string, unknown> | undefined) ?? {}), ...custom };
-  const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue ? issue.path.map(String).join('.') : '';
-    throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record of the wrong shape (${path}: ${issue?.message ?? 'invalid'})`);
+  let out: Record<string, unknown>;
+  // What zod would give back is the record itself: a shallow copy (changed below) is the same.
+  if (SAME_AFTER_PARSE[resourceName]?.(rec)) out = { ...rec };
+  else {
+    const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue ? issue.path.map(String).join('.') : '';
+      throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record of the wrong shape (${path}: ${issue?.message ?? 'invalid'})`);
+    }
+    out = parsed.data as Record<string, unknown>;
   }
-  let out: Record<string, unknown> = parsed.data as Record<string, unknown>;
   if (opts.fields && opts.fields.length) {
     const keep = new Set(['id', ...opts.fields]);
     out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
