@@ -74,42 +74,47 @@ function rateLimitSentence(info: RateLimitInfo | null | undefined): string {
 /** How much a read result's text carries: one line per record, or also the records as JSON. */
 export type ResponseFormat = 'concise' | 'detailed';
 
+// Only a run of spaces or another whitespace character changes under the collapse.
+const COLLAPSES = /[^\S ]| {2}/;
+
 const clip = (v: unknown, max: number): string | undefined => {
-  if (typeof v !== 'string') return undefined;
+  if (typeof v !== 'string' || v === '') return undefined;
   const trimmed = v.trim();
   if (!trimmed) return undefined;
-  // Only a run of spaces or another whitespace character changes under the collapse.
-  const t = /[^\S ]| {2}/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
+  const t = COLLAPSES.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 };
+
+/** The first ten characters of a timestamp-like string (its date). */
+const day = (v: unknown): string | undefined => (typeof v === 'string' && v.length >= 10 ? v.slice(0, 10) : undefined);
 
 /**
  * The fields that identify a record, as one line. Only fields the record carries are shown (a
  * caller's `fields` may have left the name out): a record with none of them is just its id.
+ * Built by concatenation: it runs once per record of every list answer.
  */
 export function recordLine(rec: Record<string, unknown>): string {
-  const parts: string[] = [];
-  const person = [clip(rec.first_name, 40), clip(rec.last_name, 40)].filter(Boolean).join(' ');
-  const name = person || clip(rec.name, 60);
-  if (name) parts.push(name);
-  const emails = Array.isArray(rec.emails) ? (rec.emails as Array<{ value?: unknown }>) : [];
-  const email = clip(emails[0]?.value, 60);
-  if (email) parts[0] = parts.length ? `${parts[0]} <${email}>` : `<${email}>`;
+  const first = clip(rec.first_name, 40);
+  const last = clip(rec.last_name, 40);
+  let line = first && last ? `${first} ${last}` : (first ?? last ?? clip(rec.name, 60) ?? '');
+  const emails = rec.emails;
+  const email = Array.isArray(emails) ? clip((emails[0] as { value?: unknown } | undefined)?.value, 60) : undefined;
+  if (email) line = line ? `${line} <${email}>` : `<${email}>`;
+  const add = (part: string) => (line = line ? `${line}, ${part}` : part);
   const body = clip(rec.body, 60);
-  if (body) parts.push(`"${body}"`);
+  if (body) add(`"${body}"`);
   const domain = clip(rec.domain, 40);
-  if (domain) parts.push(domain);
+  if (domain) add(domain);
   const stage = clip(rec.stage, 30);
-  if (stage) parts.push(`stage ${stage}`);
-  if (typeof rec.amount === 'number') parts.push(`${rec.amount}${typeof rec.currency === 'string' ? ` ${rec.currency}` : ''}`);
-  const day = (v: unknown) => (typeof v === 'string' && v.length >= 10 ? v.slice(0, 10) : undefined);
+  if (stage) add(`stage ${stage}`);
+  if (typeof rec.amount === 'number') add(typeof rec.currency === 'string' ? `${rec.amount} ${rec.currency}` : `${rec.amount}`);
   const close = day(rec.close_date);
-  if (close) parts.push(`closes ${close}`);
+  if (close) add(`closes ${close}`);
   if (body) {
     const at = day(rec.created_at);
-    if (at) parts.push(at);
+    if (at) add(at);
   }
-  return `${parts.length ? parts.join(', ') + ' ' : ''}(id ${String(rec.id)})`;
+  return `${line ? line + ' ' : ''}(id ${String(rec.id)})`;
 }
 
 function summary(shape: ResultShape, data: EngineResult & { ok: true }): string {
