@@ -36,6 +36,7 @@ describe('bench (quick mode)', () => {
         expect(t.cpu_ms_per_call).toBeGreaterThan(0);
         expect(t.loadgen_cpu_ms_per_call).toBeGreaterThan(0);
         expect(t).toMatchObject({ p50_ms: num, p99_ms: num, calls_per_s: num });
+        expect(t.round_p50_ms).toHaveLength(s.rounds);
         // The provider fake works for exactly the targets that call it.
         if (t.role === 'crm' || t.role === 'sdk_provider') expect(t.provider_cpu_ms_per_call, t.target).toBeGreaterThan(0);
         else expect(t.provider_cpu_ms_per_call, t.target).toBeUndefined();
@@ -44,6 +45,8 @@ describe('bench (quick mode)', () => {
     expect(c.ratios.filter((x) => x.era === '2025-11-25')).toHaveLength(SCENARIOS.length);
     for (const x of c.ratios) {
       expect(x).toMatchObject({ cpu_x: num, calls_x: num, crm_added_p50_ms: num, sdk_added_p50_ms: num, excess_p50_ms: num });
+      // One figure per round, from that round's own p50s.
+      expect(x.excess_round_p50_ms).toEqual(Array.from({ length: c.scenarios[0]!.rounds }, () => num));
       expect(x.with_provider).toMatchObject({ floor: `SDK v2 floor + provider, ${x.era}`, cpu_x: num, calls_x: num, p50_x: num, added_p50_ms: num });
     }
     const lists = SCENARIOS.filter((s) => s.tool === 'list').length;

@@ -54,6 +54,8 @@ export interface Measured {
   era?: Era;
   n: number;
   p50_ms: number;
+  /** Each round's own p50, in round order (round r of every target ran back to back). */
+  round_p50_ms: number[];
   p99_ms: number;
   calls_per_s: number;
   cpu_ms_per_call: number;
@@ -123,7 +125,7 @@ function summarise(t: Target, a: Acc): Measured {
   for (const l of a.loops) for (const [k, v] of Object.entries(l.failures)) failures[k] = (failures[k] ?? 0) + v;
   return {
     target: t.name, role: t.role, ...(t.line ? { line: t.line } : {}), ...(t.era ? { era: t.era } : {}), n: calls,
-    p50_ms: round(percentile(times, 0.5)), p99_ms: round(percentile(times, 0.99)),
+    p50_ms: round(percentile(times, 0.5)), round_p50_ms: a.loops.map((l) => round(percentile(l.times, 0.5))), p99_ms: round(percentile(times, 0.99)),
     calls_per_s: round(calls / seconds, 1), cpu_ms_per_call: round(a.cpuMs / calls),
     ...(callsProvider(t.role) ? { provider_cpu_ms_per_call: round(a.providerCpuMs / calls) } : {}),
     loadgen_cpu_ms_per_call: round(a.loadgenCpuMs / calls),
@@ -146,6 +148,8 @@ export interface Ratios {
   sdk_added_p50_ms: number;
   /** crm_added − sdk_added. Goal ≤ 1 ms (at c=1). */
   excess_p50_ms: number;
+  /** The same from each round's own p50s: how much the figure moves from round to round. */
+  excess_round_p50_ms: number[];
   /**
    * Against the SDK floor + provider of the same era (no goal of the issue's: the issue's floor calls
    * nothing, this one pays the same provider round trip crm-mcp pays). CPU counts each server's own
@@ -171,6 +175,7 @@ export function ratios(r: ScenarioResult, productLine: SdkLine): Ratios[] {
       scenario: r.scenario.name, era: crm.era, floor: sdk.target,
       cpu_x: round(crm.cpu_ms_per_call / sdk.cpu_ms_per_call, 2), calls_x: round(crm.calls_per_s / sdk.calls_per_s, 2),
       crm_added_p50_ms: round(crmAdded), sdk_added_p50_ms: round(sdkAdded), excess_p50_ms: round(crmAdded - sdkAdded),
+      excess_round_p50_ms: crm.round_p50_ms.map((c, i) => round(c - direct.round_p50_ms[i]! - (sdk.round_p50_ms[i]! - http.round_p50_ms[i]!))),
       ...(withProvider ? { with_provider: {
         floor: withProvider.target, cpu_x: round(crm.cpu_ms_per_call / withProvider.cpu_ms_per_call, 2), calls_x: round(crm.calls_per_s / withProvider.calls_per_s, 2),
         p50_x: round(crm.p50_ms / withProvider.p50_ms, 2), added_p50_ms: round(crm.p50_ms - withProvider.p50_ms),
