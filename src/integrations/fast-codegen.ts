@@ -265,7 +265,8 @@ class Generator {
     const body: string[] = [];
     const o = `t${this.fresh()}`;
     for (const [key, value] of node.lhs) {
-      if (key.type !== 'string' || typeof key.value !== 'string' || keys.has(key.value)) return null;
+      // jsonata makes `__proto__` an own field; an assignment would set the prototype instead.
+      if (key.type !== 'string' || typeof key.value !== 'string' || keys.has(key.value) || key.value === '__proto__') return null;
       keys.add(key.value);
       const x = this.expr(value, body);
       if (x === null) return null;
