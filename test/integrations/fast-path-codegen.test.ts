@@ -101,7 +101,7 @@ describe('fast path code generation', () => {
   it('keeps arbitrary generated names and literals out of the source, with the interpreter\'s results', async () => {
     const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom(...HOSTILE), fc.string({ unit: fc.constantFrom(...HOSTILE) }));
     await fc.assert(
-      fc.asyncProperty(text.filter((s) => s !== '__proto__'), text.filter((s) => s !== '' && !s.includes('`')), text, async (key, name, literal) => {
+      fc.asyncProperty(text.filter((s) => !['__proto__', 'l', 'c', 'j'].includes(s)), text.filter((s) => s !== '' && !s.includes('`')), text, async (key, name, literal) => {
         const expr = `{${lit(key)}: \`${name}\`, 'l': ${lit(literal)}, 'c': $contains(\`${name}\`, ${lit(literal)}), 'j': $join([${lit(literal)}, \`${name}\`], ${lit(key)})}`;
         expectTemplateOnly(expr);
         for (const input of [{ [name]: literal }, { [name]: [literal, key] }, { [name]: 7 }]) await expectSameAsInterpreter(expr, input);
