@@ -4,15 +4,21 @@
  * overrides. The source is made of fixed templates, integer indices and generated names only;
  * names, literals, regexes and templates reach it as constants. Expressions whose names and
  * literals hold quotes, backticks, comment markers, line separators, `${`, `__proto__` or
- * `constructor` still give exactly the interpreter's results.
+ * `constructor` still give exactly the interpreter's results. Where code generation from strings
+ * is forbidden nothing is compiled and the interpreter maps.
  */
 import fc from 'fast-check';
 import jsonata from 'jsonata';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileBounded, DEFAULT_LIMITS } from '../../src/integrations/bounds.js';
 import { generate, RUNTIME } from '../../src/integrations/fast-codegen.js';
 import { compileFast, FALLBACK, runFast } from '../../src/integrations/fast-path.js';
 import type { Node } from '../../src/integrations/jsonata-ast.js';
+import { distModule } from '../helpers/dist.js';
 
 const HOSTILE = ["'", '"', '`', '*/', '/*', '//', '\u2028', '\u2029', '${', '\\', '__proto__', 'constructor', '</script>', '});', '\n'];
 
@@ -108,5 +114,30 @@ describe('fast path code generation', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('where code generation from strings is forbidden, compiles nothing and maps through the interpreter', () => {
+    const script = `
+      const fp = await import(${JSON.stringify(distModule('integrations/fast-path'))});
+      const ex = await import(${JSON.stringify(distModule('integrations/expressions'))});
+      const c = ex.createExpressionCompiler();
+      const expr = "{'a': x, 'b': $contains(x, 'y')}";
+      const out = { compiled: fp.compileFast(c.compile(expr, 'w').ast()) !== null, fast: c.evaluateFast(expr, { x: 'xy' }, {}, 'w') !== ex.NOT_FAST, value: await c.evaluate(expr, { x: 'xy' }, {}, 'w') };
+      await c.close();
+      console.log(JSON.stringify(out));`;
+    const dir = mkdtempSync(join(tmpdir(), 'fast-codegen-'));
+    const file = join(dir, 'run.mjs');
+    writeFileSync(file, script);
+    const run = (flags: string[]) => {
+      const r = spawnSync(process.execPath, [...flags, file], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as unknown;
+    };
+    try {
+      expect(run([])).toEqual({ compiled: true, fast: true, value: { a: 'xy', b: true } });
+      expect(run(['--disallow-code-generation-from-strings'])).toEqual({ compiled: false, fast: false, value: { a: 'xy', b: true } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
