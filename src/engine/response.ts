@@ -114,25 +114,35 @@ export function mapRecord(
   raw: unknown,
   opts: MapOptions,
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
-  const where = `${def.name} resources.${resourceName}`;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record that is not an object`);
-  }
-  if (!resource.custom_fields) {
-    const mapped = compiler.evaluateFast(resource.mapping, raw, { vars: def.vars }, `${where}.mapping`, def.functions);
-    if (mapped !== NOT_FAST) return finishRecord(def, resourceName, raw, mapped, undefined, opts);
-  }
-  return mapRecordAsync(def, compiler, resourceName, resource, raw, opts, where);
+  return recordMapper(def, compiler, resourceName, resource, opts)(raw);
 }
 
 /** Records in order, one after the other; a record mapped synchronously is not awaited (a microtask each). */
 export async function mapRecords(def: Definition, compiler: ExpressionCompiler, resourceName: UnifiedResource, resource: Resource, raws: unknown[], opts: MapOptions): Promise<Array<Record<string, unknown>>> {
+  const map = recordMapper(def, compiler, resourceName, resource, opts);
   const out: Array<Record<string, unknown>> = [];
   for (const raw of raws) {
-    const rec = mapRecord(def, compiler, resourceName, resource, raw, opts);
+    const rec = map(raw);
     out.push(rec instanceof Promise ? await rec : rec);
   }
   return out;
+}
+
+/** mapRecord for one resource, with what every record shares (names, bindings) made once per page. */
+function recordMapper(def: Definition, compiler: ExpressionCompiler, resourceName: UnifiedResource, resource: Resource, opts: MapOptions): (raw: unknown) => Record<string, unknown> | Promise<Record<string, unknown>> {
+  const where = `${def.name} resources.${resourceName}`;
+  const mappingWhere = `${where}.mapping`;
+  const bindings = { vars: def.vars };
+  return (raw) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record that is not an object`);
+    }
+    if (!resource.custom_fields) {
+      const mapped = compiler.evaluateFast(resource.mapping, raw, bindings, mappingWhere, def.functions);
+      if (mapped !== NOT_FAST) return finishRecord(def, resourceName, raw, mapped, undefined, opts);
+    }
+    return mapRecordAsync(def, compiler, resourceName, resource, raw, opts, where);
+  };
 }
 
 async function mapRecordAsync(
@@ -164,34 +174,42 @@ const SAME_AFTER_PARSE = {
   notes: sameAfterParse(RECORD_SCHEMAS.notes),
 };
 
-/** `custom`: the values of the resource's `custom_fields` expressions, when it declares any. */
-function finishRecord(def: Definition, resourceName: UnifiedResource, raw: object, mapped: unknown, custom: Record<string, unknown> | undefined, opts: MapOptions): Record<string, unknown> {
-  if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
-    throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record the mapping could not read`);
-  }
-  // Copied before the first change only: a mapping may return (part of) the raw record itself.
-  let rec = mapped as Record<string, unknown>;
+/**
+ * A list entry that is null (an association without an id, a null link) says nothing: lists never
+ * carry nulls. Copied before the first change only: a mapping may return (part of) the raw record.
+ */
+function nullsDropped(mapped: Record<string, unknown>, custom: Record<string, unknown> | undefined): Record<string, unknown> {
+  let rec = mapped;
   let copied = false;
   const own = (): Record<string, unknown> => (copied ? rec : ((copied = true), (rec = { ...rec })));
-  // A list entry that is null (an association without an id, a null link) says nothing: lists never carry nulls.
   for (const k in rec) {
     if (!Object.hasOwn(rec, k)) continue;
     const v = rec[k];
     if (Array.isArray(v) && v.includes(null)) own()[k] = v.filter((x) => x !== null);
   }
   if (custom) own().custom_fields = { ...((rec.custom_fields as Record<string, unknown> | undefined) ?? {}), ...custom };
-  let out: Record<string, unknown>;
-  // What zod would give back is the record itself: a shallow copy (changed below) is the same.
-  if (SAME_AFTER_PARSE[resourceName]?.(rec)) out = { ...rec };
-  else {
-    const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue ? issue.path.map(String).join('.') : '';
-      throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record of the wrong shape (${path}: ${issue?.message ?? 'invalid'})`);
-    }
-    out = parsed.data as Record<string, unknown>;
+  return rec;
+}
+
+function parsedRecord(def: Definition, resourceName: UnifiedResource, rec: Record<string, unknown>): Record<string, unknown> {
+  const parsed = RECORD_SCHEMAS[resourceName].safeParse(rec);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? issue.path.map(String).join('.') : '';
+    throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record of the wrong shape (${path}: ${issue?.message ?? 'invalid'})`);
   }
+  return parsed.data as Record<string, unknown>;
+}
+
+/** `custom`: the values of the resource's `custom_fields` expressions, when it declares any. */
+function finishRecord(def: Definition, resourceName: UnifiedResource, raw: object, mapped: unknown, custom: Record<string, unknown> | undefined, opts: MapOptions): Record<string, unknown> {
+  if (typeof mapped !== 'object' || mapped === null || Array.isArray(mapped)) {
+    throw new CrmMcpError('provider_error', `${def.display_name} returned a ${resourceName} record the mapping could not read`);
+  }
+  const rec = mapped as Record<string, unknown>;
+  // What zod would give back is the record itself, none of its lists holding a null: a shallow
+  // copy (changed below) is the same.
+  let out = custom === undefined && SAME_AFTER_PARSE[resourceName]?.(rec) ? { ...rec } : parsedRecord(def, resourceName, nullsDropped(rec, custom));
   if (opts.fields && opts.fields.length) {
     const keep = new Set(['id', ...opts.fields]);
     out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));

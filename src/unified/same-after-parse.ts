@@ -4,7 +4,8 @@
  * finite numbers, booleans, null, nullable, optional, default) into a function that returns true
  * only when `schema.parse(value)` would succeed AND give back the value itself, deeply: the same
  * keys in the same order (zod writes an object's keys in its shape's order) and the same leaves.
- * So a caller may use a shallow copy of the value instead of zod's deep copy.
+ * So a caller may use a shallow copy of the value instead of zod's deep copy. A yes also says
+ * that no array in it holds a null.
  *
  * False means "not shown here": the caller parses with zod, which gives the result and every
  * error message, as without this. Kinds outside the list compile to undefined (always parsed); an
@@ -54,12 +55,13 @@ export function sameAfterParse(schema: z.ZodType): SameAfterParse | undefined {
       return def.innerType && sameAfterParse(def.innerType);
     case 'array': {
       const element = def.element && sameAfterParse(def.element);
-      // By index: a hole is undefined here, as zod sees it (`every` would skip it).
+      // By index: a hole is undefined here, as zod sees it (`every` would skip it). A null item is
+      // never a yes, even where the item schema allows it: a yes also says "no list holds a null".
       return (
         element &&
         ((v) => {
           if (!Array.isArray(v)) return false;
-          for (let i = 0; i < v.length; i++) if (!element(v[i])) return false;
+          for (let i = 0; i < v.length; i++) if (v[i] === null || !element(v[i])) return false;
           return true;
         })
       );
