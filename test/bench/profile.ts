@@ -6,6 +6,7 @@
  * `node internals`, V8's `(garbage collector)` as GC and `(program)` (native work outside JS).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { GENERATED_NAME } from '../../src/integrations/fast-codegen.js';
 import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './compare.js';
@@ -52,6 +53,8 @@ function groupOf(url: string, fn: string): string {
   if (!url) {
     if (fn === '(garbage collector)') return 'GC';
     if (fn === '(program)' || fn === '(idle)' || fn === '(root)') return fn;
+    // A mapping's generated function (src/integrations/fast-codegen.ts) has no script URL.
+    if (fn === GENERATED_NAME) return 'crm-mcp src/integrations';
     return 'V8 builtins / native addons';
   }
   if (url.startsWith('node:')) return 'node internals';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileBounded, DEFAULT_LIMITS } from '../../src/integrations/bounds.js';
-import { generate, RUNTIME } from '../../src/integrations/fast-codegen.js';
+import { generate, GENERATED_NAME as FUNCTION_NAME, RUNTIME } from '../../src/integrations/fast-codegen.js';
 import { compileFast, FALLBACK, runFast } from '../../src/integrations/fast-path.js';
 import type { Node } from '../../src/integrations/jsonata-ast.js';
 import { distModule } from '../helpers/dist.js';
@@ -23,7 +23,7 @@ import { distModule } from '../helpers/dist.js';
 const HOSTILE = ["'", '"', '`', '*/', '/*', '//', '\u2028', '\u2029', '${', '\\', '__proto__', 'constructor', '</script>', '});', '\n'];
 
 /** Every word the generated source may contain: its templates' keywords and generated names. */
-const TEMPLATE_WORDS = new Set([...RUNTIME, 'const', 'let', 'return', 'function', 'fast', 'if', 'else', 'break', 'undefined', 'true', 'false', 'instanceof', 'push', 'items', 'K', 'R', 'i', 'b', 'c', 'k', 'v']);
+const TEMPLATE_WORDS = new Set([...RUNTIME, 'const', 'let', 'return', 'function', FUNCTION_NAME, 'if', 'else', 'break', 'undefined', 'true', 'false', 'instanceof', 'push', 'items', 'K', 'R', 'i', 'b', 'c', 'k', 'v']);
 const GENERATED_NAME = /^[ktqLS]\d+$/;
 
 const ast = (expr: string): Node => jsonata(expr).ast() as unknown as Node;
