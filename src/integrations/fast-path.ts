@@ -37,9 +37,9 @@ class Seq {
 const fallback = (): never => {
   throw FALLBACK;
 };
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Seq);
 /** A non-array object; the generated walks use it where a `Seq` cannot occur. */
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => isRecord(v) && !(v instanceof Seq);
 const plain = (v: unknown): unknown => (v instanceof Seq ? v.items : v);
 
 function truthy(v: unknown): boolean {

@@ -12,20 +12,10 @@
  * schema.
  */
 import type { z } from 'zod';
+import { zodDef as defOf, type ZodDef as Def } from '../unified/zod-def.js';
 
 export type Acceptor = (value: unknown) => boolean;
 
-interface Def {
-  type: string;
-  checks?: Array<{ _zod: { def: { check: string; minimum?: number } } }>;
-  shape?: Record<string, z.ZodType>;
-  catchall?: z.ZodType;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-  options?: z.ZodType[];
-}
-
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const any: Acceptor = () => true;
 

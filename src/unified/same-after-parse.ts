@@ -15,19 +15,9 @@
  * copy costs more than the check (~40 µs of ~50).
  */
 import type { z } from 'zod';
+import { zodDef as defOf } from './zod-def.js';
 
 export type SameAfterParse = (value: unknown) => boolean;
-
-interface Def {
-  type: string;
-  checks?: unknown[];
-  shape?: Record<string, z.ZodType>;
-  catchall?: z.ZodType;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-}
-
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** JSON.parse and object literals make these; anything else (a class, a null prototype) is zod's. */
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
